@@ -1,0 +1,101 @@
+// Command anycloud runs a shared anycast authoritative DNS cloud: one binary,
+// one subcommand per role (serve, hub, node, lab, ...). This package only
+// parses command lines and dispatches; every role lives under internal/.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+)
+
+// command is one subcommand. Each lives in its own file and registers itself
+// from init, so adding a role never touches this file.
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+var commands = map[string]command{}
+
+func register(c command) { commands[c.name] = c }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:]))
+}
+
+func run(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage()
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "anycloud: unknown command %q\n\n", args[0])
+		usage()
+		return 2
+	}
+	err := c.run(ctx, args[1:])
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	default:
+		fmt.Fprintf(os.Stderr, "anycloud %s: %v\n", c.name, err)
+		return 1
+	}
+}
+
+// errUsage reports a command line that could not be parsed; the flag package
+// has already printed why.
+var errUsage = errors.New("usage")
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: anycloud COMMAND [flags]\n\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(os.Stderr, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(os.Stderr, "\nRun 'anycloud COMMAND --help' for a command's flags and an example.")
+}
+
+// newFlagSet returns a flag set whose parse errors come back as errUsage, with
+// a usage text that ends in an example, as every subcommand's --help must.
+func newFlagSet(name, synopsis, example string) *flag.FlagSet {
+	fs := flag.NewFlagSet("anycloud "+name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: anycloud %s %s\n\nflags:\n", name, synopsis)
+		fs.PrintDefaults()
+		fmt.Fprintf(fs.Output(), "\nexample:\n  %s\n", example)
+	}
+	return fs
+}
+
+// parseFlags parses args and maps flag errors to errUsage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}

@@ -1,0 +1,174 @@
+package authserver
+
+import (
+	"encoding/binary"
+	"errors"
+	"net/netip"
+
+	"github.com/miekg/dns"
+)
+
+const (
+	opcodeQuery  = 0
+	opcodeNotify = 4
+	maxTCPSize   = 65535
+	minUDPSize   = 512
+)
+
+// handler answers one request at a time with buffers it keeps between
+// requests; every listener goroutine owns one, so none is shared.
+type handler struct {
+	s *Server
+	q query
+	r response
+	w writer
+}
+
+func newHandler(s *Server) *handler {
+	h := &handler{s: s}
+	h.w.buf = make([]byte, 0, maxTCPSize+512)
+	return h
+}
+
+// handle returns the response to msg, or nil when nothing must be sent. The
+// returned slice is valid until the next call.
+func (h *handler) handle(msg []byte, src netip.AddrPort, udp bool) []byte {
+	q := &h.q
+	if err := q.parse(msg); err != nil {
+		return h.parseError(msg, err)
+	}
+	limit := maxTCPSize
+	if udp {
+		limit = h.udpLimit()
+	}
+	switch {
+	case q.opcode == opcodeNotify || q.tsig:
+		return h.slowPath(msg, src)
+	case q.opcode != opcodeQuery:
+		return h.errorResponse(limit, dns.RcodeNotImplemented)
+	case q.edns && q.ednsVer != 0:
+		return h.errorResponse(limit, dns.RcodeBadVers)
+	}
+	switch q.qclass {
+	case dns.ClassINET:
+	case dns.ClassCHAOS:
+		return h.chaos(limit)
+	default:
+		return h.errorResponse(limit, dns.RcodeRefused)
+	}
+	switch {
+	case q.qtype == dns.TypeAXFR || q.qtype == dns.TypeIXFR:
+		return h.errorResponse(limit, dns.RcodeRefused) // transfers belong to the hub
+	case q.qtype == dns.TypeOPT || q.qtype == dns.TypeTSIG || q.qtype == dns.TypeTKEY:
+		return h.errorResponse(limit, dns.RcodeFormatError)
+	case q.qtype >= 128 && q.qtype <= 254:
+		return h.errorResponse(limit, dns.RcodeNotImplemented)
+	}
+	return h.answer(limit)
+}
+
+// udpLimit is the response size allowed over UDP: the client's EDNS buffer
+// size capped by ours, and never below 512 (RFC 6891 6.2.5).
+func (h *handler) udpLimit() int {
+	if !h.q.edns {
+		return minUDPSize
+	}
+	return max(minUDPSize, min(int(h.q.udpSize), int(h.s.cfg.MaxUDPSize)))
+}
+
+// answer resolves a standard IN query from the served zones.
+func (h *handler) answer(limit int) []byte {
+	q := &h.q
+	e := h.s.zones.Load().find(q)
+	if e == nil {
+		return h.errorResponse(limit, dns.RcodeRefused)
+	}
+	if e.expired.Load() {
+		return h.errorResponse(limit, dns.RcodeServerFailure)
+	}
+	r := &h.r
+	r.reset(q, e.z)
+	r.resolve(q.name(), q.loffs[:q.nlabels], 0)
+	h.w.reset(q, limit-h.optSize())
+	tc := r.emit(&h.w)
+	flags := h.responseFlags(r.aa, tc)
+	h.writeOPT(0)
+	return h.w.finish(q.id, flags, r.rcode)
+}
+
+// responseFlags: QR, the request's opcode, RD and CD copied (RFC 1035,
+// RFC 4035 3.1.6), AA and TC as decided.
+func (h *handler) responseFlags(aa, tc bool) uint16 {
+	f := uint16(flagQR) | h.q.flags&(0xF<<11|flagRD|flagCD)
+	if aa {
+		f |= flagAA
+	}
+	if tc {
+		f |= flagTC
+	}
+	return f
+}
+
+// errorResponse answers with the question and an rcode alone (extended
+// rcodes go in the OPT record).
+func (h *handler) errorResponse(limit int, rcode int) []byte {
+	h.w.reset(&h.q, limit)
+	h.writeOPT(rcode >> 4)
+	return h.w.finish(h.q.id, h.responseFlags(false, false), rcode&0xF)
+}
+
+// parseError answers requests that could not be parsed: FORMERR when the
+// header is sound and the message is a request, silence otherwise.
+func (h *handler) parseError(msg []byte, err error) []byte {
+	if errors.Is(err, errDrop) || errors.Is(err, errNotRequest) {
+		return nil
+	}
+	q := &h.q
+	qd := uint16(1)
+	if errors.Is(err, errQuestion) || q.qEnd == 0 {
+		q.qEnd, qd = 12, 0 // echo the header only
+	}
+	q.nlabels = 0
+	h.w.reset(q, maxTCPSize)
+	b := h.w.finish(q.id, h.responseFlags(false, false), dns.RcodeFormatError)
+	binary.BigEndian.PutUint16(b[4:], qd)
+	return b
+}
+
+// optSize is the room the response's OPT record will take.
+func (h *handler) optSize() int {
+	if !h.q.edns {
+		return 0
+	}
+	n := 11
+	if h.q.nsid && h.s.cfg.NSID != "" {
+		n += 4 + len(h.s.cfg.NSID)
+	}
+	return n
+}
+
+// writeOPT appends our OPT record when the request had one: our buffer size,
+// the DO bit echoed (RFC 3225), NSID when asked (RFC 5001).
+func (h *handler) writeOPT(extRcode int) {
+	q, w := &h.q, &h.w
+	if !q.edns {
+		return
+	}
+	w.buf = append(w.buf, 0)
+	w.buf = binary.BigEndian.AppendUint16(w.buf, dns.TypeOPT)
+	w.buf = binary.BigEndian.AppendUint16(w.buf, h.s.cfg.MaxUDPSize)
+	var do byte
+	if q.do {
+		do = 0x80
+	}
+	w.buf = append(w.buf, byte(extRcode), 0, do, 0)
+	at := len(w.buf)
+	w.buf = append(w.buf, 0, 0)
+	if q.nsid && h.s.cfg.NSID != "" && extRcode == 0 {
+		w.buf = binary.BigEndian.AppendUint16(w.buf, dns.EDNS0NSID)
+		w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(len(h.s.cfg.NSID)))
+		w.buf = append(w.buf, h.s.cfg.NSID...)
+	}
+	w.closeRdata(at)
+	w.ar++
+}

@@ -1,0 +1,114 @@
+package authserver
+
+import (
+	"anycloud/internal/zone"
+)
+
+// item is one RRSet queued for a section. Resolution first decides what an
+// answer holds, in any order; writing then lays the sections out in order and
+// truncates on RRSet boundaries.
+type item struct {
+	owner    []byte // lower-case wire name
+	rs       zone.RRSet
+	ttl      uint32 // used instead of rs.TTL when ttlSet
+	ttlSet   bool
+	synth    []byte // rdata of a synthesised CNAME (rs is then zero)
+	required bool   // additional data whose absence must set TC (glue)
+}
+
+const (
+	maxAnswer     = 32
+	maxAuthority  = 16
+	maxAdditional = 32
+	maxChain      = 8 // CNAME/DNAME hops followed inside a zone
+)
+
+// response holds the state of answering one query; a worker reuses it.
+type response struct {
+	q      *query
+	z      *zone.Zone
+	dnssec bool
+	aa     bool
+	rcode  int
+
+	answer     [maxAnswer]item
+	nanswer    int
+	authority  [maxAuthority]item
+	nauthority int
+	additional [maxAdditional]item
+	nadditonal int
+
+	proofs  [8]zone.NodeID // NSEC/NSEC3 nodes already queued
+	nproofs int
+	visited [maxChain + 1]zone.NodeID // CNAME owners seen, against loops
+	nvisit  int
+
+	synth [maxChain + 1][255]byte // names made by DNAME substitution
+	wild  [257]byte               // "*." + closest encloser
+	offs  [maxChain + 1][128]uint8
+}
+
+func (r *response) reset(q *query, z *zone.Zone) {
+	r.q, r.z = q, z
+	r.dnssec = q.do && z.Signed()
+	r.aa = true
+	r.rcode = 0
+	r.nanswer, r.nauthority, r.nadditonal = 0, 0, 0
+	r.nproofs, r.nvisit = 0, 0
+}
+
+func (r *response) addAnswer(it item) {
+	if r.nanswer < maxAnswer {
+		r.answer[r.nanswer] = it
+		r.nanswer++
+	}
+}
+
+func (r *response) addAuthority(it item) {
+	if r.nauthority < maxAuthority {
+		r.authority[r.nauthority] = it
+		r.nauthority++
+	}
+}
+
+func (r *response) addAdditional(it item) {
+	for i := 0; i < r.nadditonal; i++ {
+		if r.additional[i].rs == it.rs && string(r.additional[i].owner) == string(it.owner) {
+			return // the same glue named by two NS records
+		}
+	}
+	if r.nadditonal < maxAdditional {
+		r.additional[r.nadditonal] = it
+		r.nadditonal++
+	}
+}
+
+// addSet queues rs at owner and, when DNSSEC is wanted, its signatures.
+func (r *response) addSet(sec func(*response, item), owner []byte, rs zone.RRSet) {
+	sec(r, item{owner: owner, rs: rs})
+	if r.dnssec {
+		if sig, ok := r.z.Sigs(rs); ok {
+			sec(r, item{owner: owner, rs: sig})
+		}
+	}
+}
+
+// addProof queues an NSEC or NSEC3 node's record and signature in the
+// authority section, once.
+func (r *response) addProof(id zone.NodeID, rtype uint16) {
+	if id == zone.NoNode {
+		return
+	}
+	for i := 0; i < r.nproofs; i++ {
+		if r.proofs[i] == id {
+			return
+		}
+	}
+	if r.nproofs < len(r.proofs) {
+		r.proofs[r.nproofs] = id
+		r.nproofs++
+	}
+	if rs, ok := r.z.RRSet(id, rtype); ok {
+		r.addSet((*response).addAuthority, r.z.Name(id), rs)
+	}
+}

@@ -1,0 +1,75 @@
+package authserver
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// TCP (RFC 7766): 2-byte length framing, several requests per connection
+// answered in order, an idle timeout, and a cap on open connections.
+
+var handlerPool sync.Pool
+
+func (s *Server) serveTCP(ctx context.Context, ln *net.TCPListener, slots chan struct{}) {
+	for {
+		conn, err := ln.AcceptTCP()
+		if err != nil {
+			if isClosed(err) || ctx.Err() != nil {
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // e.g. EMFILE: do not spin
+			continue
+		}
+		select {
+		case slots <- struct{}{}:
+			go func() {
+				defer func() { <-slots }()
+				s.serveConn(ctx, conn)
+			}()
+		default:
+			conn.Close() // over the connection limit
+		}
+	}
+}
+
+func (s *Server) serveConn(ctx context.Context, conn *net.TCPConn) {
+	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	h, _ := handlerPool.Get().(*handler)
+	if h == nil || h.s != s {
+		h = newHandler(s)
+	}
+	defer handlerPool.Put(h)
+	src := conn.RemoteAddr().(*net.TCPAddr).AddrPort()
+	r := bufio.NewReaderSize(conn, 4096)
+	msg := make([]byte, 65535)
+	out := make([]byte, 0, 65535+2)
+	for {
+		conn.SetReadDeadline(time.Now().Add(s.cfg.TCPIdleTimeout))
+		var lenBuf [2]byte
+		if _, err := io.ReadFull(r, lenBuf[:]); err != nil {
+			return
+		}
+		n := int(binary.BigEndian.Uint16(lenBuf[:]))
+		if _, err := io.ReadFull(r, msg[:n]); err != nil {
+			return
+		}
+		h.w.buf = h.w.buf[:0]
+		resp := h.handle(msg[:n], src, false)
+		if resp == nil {
+			continue
+		}
+		out = binary.BigEndian.AppendUint16(out[:0], uint16(len(resp)))
+		out = append(out, resp...)
+		conn.SetWriteDeadline(time.Now().Add(s.cfg.TCPIdleTimeout))
+		if _, err := conn.Write(out); err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,113 @@
+package zone
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/miekg/dns"
+)
+
+// Load reads an RFC 1035 master file ($ORIGIN, $TTL, $INCLUDE, $GENERATE)
+// and builds a snapshot. Syntax errors name the file and line.
+func Load(origin, path string) (*Zone, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	hint := int(st.Size() / 40) // about one name per 40 bytes of zone file
+	if st.Size() < 4*chunkSize {
+		return parse(f, origin, path, hint)
+	}
+	text := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, text); err != nil {
+		return nil, err
+	}
+	chunks := splitZone(text)
+	if chunks == nil {
+		return parse(bytes.NewReader(text), origin, path, hint)
+	}
+	b, err := newBuilder(origin, hint)
+	if err != nil {
+		return nil, err
+	}
+	b.reserve(len(text))
+	if err := parseChunks(b, chunks, origin, path); err != nil {
+		// Parse again in one piece for miekg's exact file:line position.
+		if _, serr := parse(bytes.NewReader(text), origin, path, 1024); serr != nil {
+			return nil, serr
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	text = nil
+	return b.result(path)
+}
+
+// Parse builds a snapshot from master-file text; filename is used in errors.
+func Parse(r io.Reader, origin, filename string) (*Zone, error) {
+	return parse(r, origin, filename, 1024)
+}
+
+func parse(r io.Reader, origin, filename string, hint int) (*Zone, error) {
+	b, err := newBuilder(origin, hint)
+	if err != nil {
+		return nil, err
+	}
+	zp := dns.NewZoneParser(r, dns.Fqdn(origin), filename)
+	zp.SetIncludeAllowed(true)
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		if err := b.add(rr); err != nil {
+			return nil, fmt.Errorf("%s: %w", filename, err)
+		}
+	}
+	if err := zp.Err(); err != nil {
+		return nil, err // miekg's ParseError already reads "file: reason at line: N:C"
+	}
+	return b.result(filename)
+}
+
+// result finishes the build of a file's zone.
+func (b *builder) result(filename string) (*Zone, error) {
+	z, err := b.finish()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", filename, err)
+	}
+	releaseBuildMemory(z)
+	return z, nil
+}
+
+// Build makes a snapshot from records received by transfer; it applies the
+// same checks as Load.
+func Build(origin string, rrs []dns.RR) (*Zone, error) {
+	b, err := newBuilder(origin, len(rrs))
+	if err != nil {
+		return nil, err
+	}
+	for _, rr := range rrs {
+		if err := b.add(rr); err != nil {
+			return nil, err
+		}
+	}
+	z, err := b.finish()
+	if err != nil {
+		return nil, err
+	}
+	releaseBuildMemory(z)
+	return z, nil
+}
+
+// releaseBuildMemory hands the parser's garbage back to the operating system
+// after a large build, so resident memory reflects the snapshot, not the
+// parse. Small zones are not worth a forced collection.
+func releaseBuildMemory(z *Zone) {
+	if z.count > 100000 {
+		debug.FreeOSMemory()
+	}
+}
