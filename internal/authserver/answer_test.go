@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"log/slog"
 	"net/netip"
 	"sort"
 	"strings"
@@ -28,7 +29,7 @@ type answerCase struct {
 
 func testServer(t testing.TB) *Server {
 	t.Helper()
-	s := New(Config{NSID: "test-node", Version: "anycloud test"})
+	s := New(Config{NSID: "test-node", Version: "anycloud test", Logger: slog.New(slog.DiscardHandler)})
 	for origin, file := range map[string]string{"sv.": "testdata/sv.zone", "com.sv.": "testdata/com.sv.zone"} {
 		z, err := zone.Load(origin, file)
 		if err != nil {
@@ -54,7 +55,7 @@ var answerCases = []answerCase{
 	{qname: "c.sv.", qtype: dns.TypeA, aa: true, ns: []string{soaNeg}},   // empty non-terminal
 	{qname: "b.c.sv.", qtype: dns.TypeA, aa: true, ns: []string{soaNeg}}, // empty non-terminal
 	{qname: "x.y.gob.sv.", qtype: dns.TypeA,
-		ns: []string{"gob.sv. 86400 IN NS ns1.gob.sv.", "gob.sv. 86400 IN NS ns2.gob.sv.", "gob.sv. 86400 IN NS ns.elsewhere.example."},
+		ns:    []string{"gob.sv. 86400 IN NS ns1.gob.sv.", "gob.sv. 86400 IN NS ns2.gob.sv.", "gob.sv. 86400 IN NS ns.elsewhere.example."},
 		extra: []string{"ns1.gob.sv. 86400 IN A 192.0.2.10", "ns2.gob.sv. 86400 IN AAAA 2001:db8::10"}},
 	{qname: "gob.sv.", qtype: dns.TypeDS, aa: true,
 		answer: []string{"gob.sv. 86400 IN DS 12345 13 2 0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"}},

@@ -16,7 +16,9 @@ import (
 func (s *Server) Serve(ctx context.Context, listen []string, ready func()) error {
 	var closers []func()
 	var wg sync.WaitGroup
+	udpCtx, stopUDP := context.WithCancel(ctx)
 	closeAll := func() {
+		stopUDP()
 		for _, c := range closers {
 			c()
 		}
@@ -30,9 +32,12 @@ func (s *Server) Serve(ctx context.Context, listen []string, ready func()) error
 			return fmt.Errorf("listen udp %s: %w", addr, err)
 		}
 		for _, c := range conns {
-			closers = append(closers, func() { c.Close() })
 			wg.Add(1)
-			go func() { defer wg.Done(); s.serveUDP(c) }()
+			go func() {
+				defer wg.Done()
+				s.serveUDP(udpCtx, c)
+				c.Close() // only once its loop no longer uses the descriptor
+			}()
 		}
 		ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
 		if err != nil {

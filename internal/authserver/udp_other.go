@@ -17,7 +17,7 @@ func listenUDP(ctx context.Context, addr string, _ int) ([]*net.UDPConn, error) 
 	return []*net.UDPConn{pc.(*net.UDPConn)}, nil
 }
 
-func (s *Server) serveUDP(c *net.UDPConn) {
+func (s *Server) serveUDP(_ context.Context, c *net.UDPConn) {
 	h := newHandler(s)
 	buf := make([]byte, 65536)
 	for {
