@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -46,7 +45,7 @@ func parseServeArgs(args []string) (*serveArgs, error) {
 	fs.StringVar(&a.nsid, "nsid", "", "NSID to send when asked (RFC 5001), also the id.server answer")
 	fs.StringVar(&a.identity, "identity", "", "id.server / hostname.bind answer (default: the NSID)")
 	fs.StringVar(&a.version, "version", a.version, "version.bind answer; empty hides it")
-	fs.StringVar(&a.rrl, "rrl", "off", "response rate limiting: off or on")
+	fs.StringVar(&a.rrl, "rrl", "off", "response rate limiting: off or on (20 responses/s per /24 or /56, slip 2)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
@@ -54,11 +53,7 @@ func parseServeArgs(args []string) (*serveArgs, error) {
 		fs.Usage()
 		return nil, errUsage
 	}
-	switch a.rrl {
-	case "off":
-	case "on":
-		return nil, errors.New("--rrl on: response rate limiting is not implemented yet")
-	default:
+	if a.rrl != "off" && a.rrl != "on" {
 		return nil, fmt.Errorf("--rrl takes off or on, not %q", a.rrl)
 	}
 	return a, nil
@@ -70,9 +65,13 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	srv := authserver.New(authserver.Config{
+	cfg := authserver.Config{
 		NSID: a.nsid, Identity: a.identity, Version: a.version, HideVersion: a.version == "", Logger: log,
-	})
+	}
+	if a.rrl == "on" {
+		cfg.RRL = &authserver.RRLConfig{} // BIND's and Knot's defaults: 20/s per /24 or /56, slip 2
+	}
+	srv := authserver.New(cfg)
 	files := zonefiles.New(a.zones, srv, log)
 	if err := files.LoadAll(); err != nil {
 		return err

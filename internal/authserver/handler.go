@@ -22,6 +22,17 @@ type handler struct {
 	q query
 	r response
 	w writer
+
+	rrlClass int    // response class for rate limiting, 0: not limited
+	rrlName  []byte // the name the limit is counted against
+}
+
+// slipResponse is what rate limiting sends instead of a limited response:
+// truncated and empty, so a real client retries over TCP (RFC 7766).
+func (h *handler) slipResponse(limit int) []byte {
+	h.w.reset(&h.q, limit)
+	h.writeOPT(0)
+	return h.w.finish(h.q.id, h.responseFlags(false, true), 0)
 }
 
 func newHandler(s *Server) *handler {
@@ -41,8 +52,26 @@ func (h *handler) handle(msg []byte, src netip.AddrPort, udp bool) []byte {
 	if udp {
 		limit = h.udpLimit()
 	}
+	out := h.respond(msg, src, limit)
+	if udp && h.s.rrl != nil && out != nil && h.rrlClass != 0 {
+		switch h.s.rrl.check(src.Addr(), h.rrlClass, h.rrlName) {
+		case rrlDrop:
+			return nil
+		case rrlSlip:
+			return h.slipResponse(limit)
+		}
+	}
+	return out
+}
+
+// respond builds the response to a parsed request and notes its rate
+// limiting class and name.
+func (h *handler) respond(msg []byte, src netip.AddrPort, limit int) []byte {
+	q := &h.q
+	h.rrlClass, h.rrlName = rrlError, q.name()
 	switch {
 	case q.opcode == opcodeNotify || q.tsig:
+		h.rrlClass = 0 // transfers' control traffic is not rate limited
 		return h.slowPath(msg, src)
 	case q.opcode != opcodeQuery:
 		return h.errorResponse(limit, dns.RcodeNotImplemented)
@@ -91,6 +120,7 @@ func (h *handler) answer(limit int) []byte {
 	r.resolve(q.name(), q.loffs[:q.nlabels], 0)
 	h.w.reset(q, limit-h.optSize())
 	tc := r.emit(&h.w)
+	h.rrlClass, h.rrlName = r.rrlClassify(h.w.an)
 	flags := h.responseFlags(r.aa, tc)
 	h.writeOPT(0)
 	return h.w.finish(q.id, flags, r.rcode)

@@ -127,6 +127,7 @@ func (r *response) nodata(name []byte, id zone.NodeID) {
 // nxdomain answers a name that does not exist below closest encloser ce.
 func (r *response) nxdomain(name []byte, offs []uint8, ce zone.NodeID, ceAt int) {
 	r.rcode = rcodeNXDomain
+	r.rrlClass, r.rrlName = rrlNXDomain, r.z.Apex()
 	r.addNegativeSOA()
 	if !r.dnssec {
 		return
@@ -227,6 +228,7 @@ func (r *response) referral(cut zone.NodeID) {
 		r.aa = false
 	}
 	owner := z.Name(cut)
+	r.rrlClass, r.rrlName = rrlReferral, owner
 	ns, _ := z.RRSet(cut, dns.TypeNS)
 	r.addAuthority(item{owner: owner, rs: ns})
 	if r.dnssec {

@@ -43,6 +43,9 @@ type response struct {
 	visited [maxChain + 1]zone.NodeID // CNAME owners seen, against loops
 	nvisit  int
 
+	rrlClass int    // set by referral and nxdomain; else derived from the answer
+	rrlName  []byte // the cut or apex those count against
+
 	synth [maxChain + 1][255]byte // names made by DNAME substitution
 	wild  [257]byte               // "*." + closest encloser
 	offs  [maxChain + 1][128]uint8
@@ -55,6 +58,21 @@ func (r *response) reset(q *query, z *zone.Zone) {
 	r.rcode = 0
 	r.nanswer, r.nauthority, r.nadditonal = 0, 0, 0
 	r.nproofs, r.nvisit = 0, 0
+	r.rrlClass, r.rrlName = 0, nil
+}
+
+// rrlClassify names the rate-limiting class of the response and the name it
+// counts against: referrals per delegation, NXDOMAIN per zone (random
+// subdomains must not dodge the limit), answers and NODATA per query name.
+func (r *response) rrlClassify(answers uint16) (int, []byte) {
+	switch {
+	case r.rrlClass != 0 && answers == 0:
+		return r.rrlClass, r.rrlName
+	case answers > 0:
+		return rrlAnswer, r.q.name()
+	default:
+		return rrlNoData, r.q.name()
+	}
 }
 
 func (r *response) addAnswer(it item) {

@@ -22,6 +22,7 @@ type Config struct {
 	MaxUDPSize     uint16 // our EDNS buffer size; default 1232
 	TCPIdleTimeout time.Duration
 	TCPMaxConns    int
+	RRL            *RRLConfig // response rate limiting; nil: off
 	Logger         *slog.Logger
 	// Notify handles NOTIFY requests (the node's secondary logic); nil
 	// answers them REFUSED.
@@ -55,6 +56,7 @@ func (c *Config) identity() string {
 type Server struct {
 	cfg   Config
 	log   *slog.Logger
+	rrl   *rrl // nil when rate limiting is off
 	mu    sync.Mutex // serialises writers of zones
 	zones atomic.Pointer[zoneSet]
 }
@@ -73,6 +75,9 @@ type entry struct {
 func New(cfg Config) *Server {
 	cfg.setDefaults()
 	s := &Server{cfg: cfg, log: cfg.Logger}
+	if cfg.RRL != nil {
+		s.rrl = newRRL(*cfg.RRL)
+	}
 	s.zones.Store(&zoneSet{byApex: map[string]*entry{}})
 	return s
 }
@@ -152,4 +157,12 @@ func (zs *zoneSet) find(q *query) *entry {
 		return zs.byApex[string(q.name())]
 	}
 	return nil
+}
+
+// RRLStats reports what rate limiting did; zero when it is off.
+func (s *Server) RRLStats() RRLStats {
+	if s.rrl == nil {
+		return RRLStats{}
+	}
+	return s.rrl.stats()
 }
