@@ -56,7 +56,7 @@ func (c *Config) identity() string {
 type Server struct {
 	cfg   Config
 	log   *slog.Logger
-	rrl   *rrl // nil when rate limiting is off
+	rrl   *rrl       // nil when rate limiting is off
 	mu    sync.Mutex // serialises writers of zones
 	zones atomic.Pointer[zoneSet]
 }
