@@ -25,6 +25,10 @@ type handler struct {
 
 	rrlClass int    // response class for rate limiting, 0: not limited
 	rrlName  []byte // the name the limit is counted against
+
+	stats    *handlerStats
+	zoneIdx  int // statistics number of the zone answered from, 0: none
+	extRcode int // upper bits of the response's rcode (EDNS)
 }
 
 // slipResponse is what rate limiting sends instead of a limited response:
@@ -35,8 +39,17 @@ func (h *handler) slipResponse(limit int) []byte {
 	return h.w.finish(h.q.id, h.responseFlags(false, true), 0)
 }
 
+// newHandler makes a handler with counters of its own.
 func newHandler(s *Server) *handler {
-	h := &handler{s: s}
+	hs := new(handlerStats)
+	s.stats.register(hs)
+	return newHandlerSharing(s, hs)
+}
+
+// newHandlerSharing makes a handler that counts into hs, shared with other
+// handlers (TCP connections come and go; their counters must not).
+func newHandlerSharing(s *Server, hs *handlerStats) *handler {
+	h := &handler{s: s, stats: hs}
 	h.w.buf = make([]byte, 0, maxTCPSize+512)
 	return h
 }
@@ -52,14 +65,18 @@ func (h *handler) handle(msg []byte, src netip.AddrPort, udp bool) []byte {
 	if udp {
 		limit = h.udpLimit()
 	}
+	h.zoneIdx, h.extRcode = 0, 0
 	out := h.respond(msg, src, limit)
 	if udp && h.s.rrl != nil && out != nil && h.rrlClass != 0 {
 		switch h.s.rrl.check(src.Addr(), h.rrlClass, h.rrlName) {
 		case rrlDrop:
 			return nil
 		case rrlSlip:
-			return h.slipResponse(limit)
+			out = h.slipResponse(limit)
 		}
+	}
+	if out != nil && !h.s.cfg.NoStats {
+		h.count(out, udp, src.Addr().Is6() && !src.Addr().Is4In6())
 	}
 	return out
 }
@@ -112,6 +129,7 @@ func (h *handler) answer(limit int) []byte {
 	if e == nil {
 		return h.errorResponse(limit, dns.RcodeRefused)
 	}
+	h.zoneIdx = e.statIdx
 	if e.expired.Load() {
 		return h.errorResponse(limit, dns.RcodeServerFailure)
 	}
@@ -142,6 +160,7 @@ func (h *handler) responseFlags(aa, tc bool) uint16 {
 // errorResponse answers with the question and an rcode alone (extended
 // rcodes go in the OPT record).
 func (h *handler) errorResponse(limit int, rcode int) []byte {
+	h.extRcode = rcode >> 4
 	h.w.reset(&h.q, limit)
 	h.writeOPT(rcode >> 4)
 	return h.w.finish(h.q.id, h.responseFlags(false, false), rcode&0xF)

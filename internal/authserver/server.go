@@ -23,6 +23,7 @@ type Config struct {
 	TCPIdleTimeout time.Duration
 	TCPMaxConns    int
 	RRL            *RRLConfig // response rate limiting; nil: off
+	NoStats        bool       // do not count per-zone statistics
 	Logger         *slog.Logger
 	// Notify handles NOTIFY requests (the node's secondary logic); nil
 	// answers them REFUSED.
@@ -59,6 +60,7 @@ type Server struct {
 	rrl   *rrl       // nil when rate limiting is off
 	mu    sync.Mutex // serialises writers of zones
 	zones atomic.Pointer[zoneSet]
+	stats statsRegistry
 }
 
 // zoneSet maps each apex (lower-case wire name) to its entry.
@@ -68,6 +70,7 @@ type zoneSet struct {
 
 type entry struct {
 	z       *zone.Zone
+	statIdx int // the zone's statistics number, kept across versions
 	expired atomic.Bool
 }
 
@@ -85,7 +88,8 @@ func New(cfg Config) *Server {
 // Publish adds a zone or replaces the version being served, atomically:
 // a query sees the old snapshot or the new one, never a mix.
 func (s *Server) Publish(z *zone.Zone) {
-	s.update(func(m map[string]*entry) { m[string(z.Apex())] = &entry{z: z} })
+	idx := s.stats.zoneIndex(string(z.Apex()), z.Origin())
+	s.update(func(m map[string]*entry) { m[string(z.Apex())] = &entry{z: z, statIdx: idx} })
 }
 
 // Withdraw stops serving a zone; its queries are then refused.

@@ -43,7 +43,7 @@ func (s *Server) serveConn(ctx context.Context, conn *net.TCPConn) {
 	defer stop()
 	h, _ := handlerPool.Get().(*handler)
 	if h == nil || h.s != s {
-		h = newHandler(s)
+		h = newHandlerSharing(s, s.tcpStats())
 	}
 	defer handlerPool.Put(h)
 	src := conn.RemoteAddr().(*net.TCPAddr).AddrPort()
