@@ -24,6 +24,7 @@ type serveArgs struct {
 	identity string
 	version  string
 	rrl      string
+	stats    string
 }
 
 func parseServeArgs(args []string) (*serveArgs, error) {
@@ -45,6 +46,7 @@ func parseServeArgs(args []string) (*serveArgs, error) {
 	fs.StringVar(&a.nsid, "nsid", "", "NSID to send when asked (RFC 5001), also the id.server answer")
 	fs.StringVar(&a.identity, "identity", "", "id.server / hostname.bind answer (default: the NSID)")
 	fs.StringVar(&a.version, "version", a.version, "version.bind answer; empty hides it")
+	fs.StringVar(&a.stats, "stats", "on", "per-zone query statistics: on or off (for measuring their cost)")
 	fs.StringVar(&a.rrl, "rrl", "off", "response rate limiting: off or on (20 responses/s per /24 or /56, slip 2)")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
@@ -53,8 +55,10 @@ func parseServeArgs(args []string) (*serveArgs, error) {
 		fs.Usage()
 		return nil, errUsage
 	}
-	if a.rrl != "off" && a.rrl != "on" {
-		return nil, fmt.Errorf("--rrl takes off or on, not %q", a.rrl)
+	for flag, v := range map[string]string{"rrl": a.rrl, "stats": a.stats} {
+		if v != "off" && v != "on" {
+			return nil, fmt.Errorf("--%s takes off or on, not %q", flag, v)
+		}
 	}
 	return a, nil
 }
@@ -67,6 +71,7 @@ func runServe(ctx context.Context, args []string) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg := authserver.Config{
 		NSID: a.nsid, Identity: a.identity, Version: a.version, HideVersion: a.version == "", Logger: log,
+		NoStats: a.stats == "off",
 	}
 	if a.rrl == "on" {
 		cfg.RRL = &authserver.RRLConfig{} // BIND's and Knot's defaults: 20/s per /24 or /56, slip 2
