@@ -1,0 +1,138 @@
+package announce
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// birdSpeaker drives an operator's own BIRD 2. anycloud writes one include
+// file holding two static protocols, <Protocol>4 and <Protocol>6, with the
+// service prefixes as routes while announced and no routes while withdrawn,
+// then asks BIRD to reload with `birdc configure`. The protocols always
+// exist, so filters naming them stay valid in both states. The operator's
+// bird.conf needs only:
+//
+//	include "/var/lib/anycloud/bird-anycloud.conf";   # BIRDConfig.IncludeFile
+//	protocol kernel { ipv4 { export where proto !~ "anycloud*"; }; }
+//	protocol bgp upstream4 {
+//		local as 64500; neighbor 192.0.2.1 as 64501;
+//		hold time 3; keepalive time 1; connect retry time 1;
+//		ipv4 { import none; export where proto ~ "anycloud*"; };
+//	}
+//
+// The include must exist before BIRD first starts (anycloud writes it,
+// withdrawn, when it starts). Origin, prepends and communities are set per
+// route in the include; BIRD sets the next hop to itself on eBGP export.
+type birdSpeaker struct {
+	cfg Config
+	log *slog.Logger
+}
+
+func newBIRDSpeaker(cfg Config, log *slog.Logger) *birdSpeaker {
+	return &birdSpeaker{cfg: cfg, log: log.With("speaker", "bird")}
+}
+
+func (b *birdSpeaker) start(ctx context.Context) error {
+	// Start withdrawn: the include must exist before BIRD (re)reads its
+	// configuration, and must not announce before health says so.
+	return b.apply(ctx, nil)
+}
+
+func (b *birdSpeaker) announce(ctx context.Context, prefixes []Prefix) error {
+	return b.apply(ctx, prefixes)
+}
+
+func (b *birdSpeaker) withdraw(ctx context.Context, _ []Prefix) error {
+	return b.apply(ctx, nil)
+}
+
+func (b *birdSpeaker) stop(ctx context.Context) error {
+	return b.apply(ctx, nil)
+}
+
+func (b *birdSpeaker) apply(ctx context.Context, prefixes []Prefix) error {
+	text := BIRDInclude(b.cfg.BIRD.Protocol, b.cfg.LocalAS, prefixes)
+	if err := writeFileAtomic(b.cfg.BIRD.IncludeFile, []byte(text)); err != nil {
+		return err
+	}
+	out, err := b.birdc(ctx, "configure")
+	if err != nil {
+		return err
+	}
+	return configureResult(out)
+}
+
+// configureResult interprets birdc's reply to "configure".
+func configureResult(out string) error {
+	for _, ok := range []string{"Reconfigured", "Reconfiguration in progress", "Reconfiguration already in progress"} {
+		if strings.Contains(out, ok) {
+			return nil
+		}
+	}
+	return fmt.Errorf("birdc configure: %s", strings.TrimSpace(out))
+}
+
+func (b *birdSpeaker) birdc(ctx context.Context, args ...string) (string, error) {
+	full := append([]string{"-s", b.cfg.BIRD.Socket}, args...)
+	cmd := exec.CommandContext(ctx, b.cfg.BIRD.Birdc, full...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("birdc %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(out.String()))
+	}
+	return out.String(), nil
+}
+
+// peers lists BIRD's BGP protocols from `birdc show protocols`.
+func (b *birdSpeaker) peers(ctx context.Context) []PeerStatus {
+	out, err := b.birdc(ctx, "show", "protocols")
+	if err != nil {
+		b.log.Warn("listing bird protocols", "err", err)
+		return nil
+	}
+	return parseBIRDProtocols(out)
+}
+
+// parseBIRDProtocols reads lines like
+// "peer4      BGP        ---        up     12:00:00.000  Established".
+func parseBIRDProtocols(out string) []PeerStatus {
+	var list []PeerStatus
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 || f[1] != "BGP" {
+			continue
+		}
+		st := PeerStatus{Address: f[0], Session: strings.ToLower(f[3])}
+		if len(f) >= 6 {
+			st.Info = strings.Join(f[5:], " ")
+			st.Session = strings.ToLower(f[5])
+		}
+		list = append(list, st)
+	}
+	return list
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".anycloud-bird-*")
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,238 @@
+package announce
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// Timer defaults. GoBGP's own defaults (hold 90 s, keepalive 30 s, connect
+// retry 120 s) would keep a dead node announced for a minute and a half and
+// leave a restarted node silent for two minutes; anycast failover needs
+// seconds. A hold time of 3 s is the smallest RFC 4271 allows.
+const (
+	DefaultHoldTime     = 3 * time.Second
+	DefaultKeepalive    = 1 * time.Second
+	DefaultConnectRetry = 1 * time.Second
+)
+
+// Health defaults: checks every 250 ms, 2 good results to announce, 3 bad to
+// withdraw, and at most 4 withdrawals per minute before the node holds itself
+// withdrawn (flap damping).
+const (
+	DefaultInterval   = 250 * time.Millisecond
+	DefaultRise       = 2
+	DefaultFall       = 3
+	DefaultMaxFlaps   = 4
+	DefaultFlapWindow = time.Minute
+	DefaultDrainWait  = 3 * time.Second
+)
+
+// Mode selects who speaks BGP.
+type Mode string
+
+const (
+	// ModeGoBGP embeds a GoBGP speaker in the process.
+	ModeGoBGP Mode = "gobgp"
+	// ModeBIRD drives an operator's local BIRD 2 through an include file.
+	ModeBIRD Mode = "bird"
+)
+
+// Config is everything the announcer needs; zero values take the defaults
+// above (see WithDefaults).
+type Config struct {
+	Mode     Mode
+	LocalAS  uint32
+	RouterID netip.Addr
+	// ListenPort is the TCP port GoBGP accepts sessions on. 0 means do not
+	// listen at all (the node dials out to its peers).
+	ListenPort int32
+	Peers      []Peer
+	Prefixes   []Prefix
+	Health     HealthConfig
+	// DrainWait is how long Drain keeps serving after withdrawing, so that
+	// traffic has moved to other nodes before the process stops.
+	DrainWait time.Duration
+	BIRD      BIRDConfig
+	// LoopbackAddresses are put on "lo" at start when ManageLoopback is set.
+	LoopbackAddresses []netip.Addr
+	ManageLoopback    bool
+}
+
+// Peer is one BGP neighbor.
+type Peer struct {
+	Address      netip.Addr
+	AS           uint32
+	LocalAddress netip.Addr // optional source address
+	Passive      bool       // wait for the neighbor to connect
+	HoldTime     time.Duration
+	Keepalive    time.Duration
+	ConnectRetry time.Duration
+	// Families limits the session to IPv4 or IPv6 unicast. Empty means the
+	// family of Address, so that next hops are always of the prefix family.
+	Families []Family
+}
+
+// Family is an address family announced over a session.
+type Family string
+
+const (
+	IPv4 Family = "ipv4"
+	IPv6 Family = "ipv6"
+)
+
+// Prefix is one service prefix to announce.
+type Prefix struct {
+	Prefix netip.Prefix
+	// Communities are "ASN:VALUE" or well-known names (no-export,
+	// no-advertise, blackhole, graceful-shutdown).
+	Communities []string
+	// Prepend adds this many extra copies of the local AS, so that a node
+	// carries less traffic.
+	Prepend int
+	// NextHop overrides the next hop; unset means the session's local address.
+	NextHop netip.Addr
+}
+
+// HealthConfig tunes the health monitor.
+type HealthConfig struct {
+	Interval   time.Duration
+	Rise       int
+	Fall       int
+	MaxFlaps   int
+	FlapWindow time.Duration
+}
+
+// BIRDConfig configures ModeBIRD.
+type BIRDConfig struct {
+	IncludeFile string // file the operator's bird.conf includes
+	Socket      string // bird control socket
+	Birdc       string // birdc binary, default "birdc"
+	Protocol    string // static protocol name prefix, default "anycloud"
+}
+
+// WithDefaults returns c with unset fields filled in.
+func (c Config) WithDefaults() Config {
+	if c.Mode == "" {
+		c.Mode = ModeGoBGP
+	}
+	if c.DrainWait == 0 {
+		c.DrainWait = DefaultDrainWait
+	}
+	c.Health = c.Health.withDefaults()
+	c.BIRD = c.BIRD.withDefaults()
+	peers := make([]Peer, len(c.Peers))
+	for i, p := range c.Peers {
+		peers[i] = p.withDefaults()
+	}
+	c.Peers = peers
+	return c
+}
+
+func (h HealthConfig) withDefaults() HealthConfig {
+	h.Interval = orDuration(h.Interval, DefaultInterval)
+	h.FlapWindow = orDuration(h.FlapWindow, DefaultFlapWindow)
+	h.Rise = orInt(h.Rise, DefaultRise)
+	h.Fall = orInt(h.Fall, DefaultFall)
+	h.MaxFlaps = orInt(h.MaxFlaps, DefaultMaxFlaps)
+	return h
+}
+
+func (b BIRDConfig) withDefaults() BIRDConfig {
+	if b.Birdc == "" {
+		b.Birdc = "birdc"
+	}
+	if b.Protocol == "" {
+		b.Protocol = "anycloud"
+	}
+	return b
+}
+
+func (p Peer) withDefaults() Peer {
+	p.HoldTime = orDuration(p.HoldTime, DefaultHoldTime)
+	p.Keepalive = orDuration(p.Keepalive, DefaultKeepalive)
+	p.ConnectRetry = orDuration(p.ConnectRetry, DefaultConnectRetry)
+	if len(p.Families) == 0 {
+		p.Families = []Family{familyOf(p.Address)}
+	}
+	return p
+}
+
+// Validate reports the first thing that makes c unusable.
+func (c Config) Validate() error {
+	if len(c.Prefixes) == 0 {
+		return errors.New("announce: no service prefixes configured")
+	}
+	for _, p := range c.Prefixes {
+		if err := p.validate(); err != nil {
+			return err
+		}
+	}
+	if c.Mode == ModeBIRD {
+		return c.BIRD.validate()
+	}
+	if c.Mode != ModeGoBGP && c.Mode != "" {
+		return fmt.Errorf("announce: unknown mode %q", c.Mode)
+	}
+	return c.validateGoBGP()
+}
+
+func (c Config) validateGoBGP() error {
+	if c.LocalAS == 0 || !c.RouterID.Is4() {
+		return errors.New("announce: local AS and an IPv4 router id are required")
+	}
+	if len(c.Peers) == 0 {
+		return errors.New("announce: no BGP peers configured")
+	}
+	for _, p := range c.Peers {
+		if !p.Address.IsValid() || p.AS == 0 {
+			return fmt.Errorf("announce: peer %v: address and AS are required", p.Address)
+		}
+		if p.HoldTime != 0 && p.HoldTime < 3*time.Second {
+			return fmt.Errorf("announce: peer %v: hold time %v below the 3 s minimum", p.Address, p.HoldTime)
+		}
+	}
+	return nil
+}
+
+func (p Prefix) validate() error {
+	if !p.Prefix.IsValid() {
+		return errors.New("announce: invalid prefix")
+	}
+	if p.Prepend < 0 || p.Prepend > 10 {
+		return fmt.Errorf("announce: %v: prepend %d out of 0..10", p.Prefix, p.Prepend)
+	}
+	_, err := parseCommunities(p.Communities)
+	return err
+}
+
+func (b BIRDConfig) validate() error {
+	if b.IncludeFile == "" || b.Socket == "" {
+		return errors.New("announce: bird mode needs an include file and a control socket")
+	}
+	return nil
+}
+
+func familyOf(a netip.Addr) Family {
+	if a.Is4() || a.Is4In6() {
+		return IPv4
+	}
+	return IPv6
+}
+
+func prefixFamily(p netip.Prefix) Family { return familyOf(p.Addr()) }
+
+func orDuration(v, def time.Duration) time.Duration {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func orInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,70 @@
+package announce
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+)
+
+func TestParseCommunity(t *testing.T) {
+	tests := []struct {
+		in   string
+		want uint32
+		ok   bool
+	}{
+		{"no-export", 0xFFFFFF01, true},
+		{"NO-ADVERTISE", 0xFFFFFF02, true},
+		{"64500:53", 64500<<16 | 53, true},
+		{"70000:1", 0, false},
+		{"64500", 0, false},
+	}
+	for _, tc := range tests {
+		got, err := parseCommunity(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseCommunity(%q) = %#x, %v", tc.in, got, err)
+		}
+	}
+}
+
+func TestConfigDefaultsAndValidate(t *testing.T) {
+	base := Config{
+		LocalAS:  64500,
+		RouterID: netip.MustParseAddr("192.0.2.1"),
+		Peers:    []Peer{{Address: netip.MustParseAddr("2001:db8::1"), AS: 64501}},
+		Prefixes: []Prefix{{Prefix: netip.MustParsePrefix("198.51.100.0/24")}},
+	}
+	c := base.WithDefaults()
+	p := c.Peers[0]
+	if p.HoldTime != 3*time.Second || p.Keepalive != time.Second || p.ConnectRetry != time.Second {
+		t.Errorf("timer defaults: %+v", p)
+	}
+	if len(p.Families) != 1 || p.Families[0] != IPv6 {
+		t.Errorf("families default to the neighbor's: %v", p.Families)
+	}
+	if c.Health.Rise != 2 || c.Health.Fall != 3 || c.Health.Interval != 250*time.Millisecond {
+		t.Errorf("health defaults: %+v", c.Health)
+	}
+	tests := []struct {
+		name   string
+		modify func(*Config)
+		ok     bool
+	}{
+		{"valid", func(*Config) {}, true},
+		{"no prefixes", func(c *Config) { c.Prefixes = nil }, false},
+		{"no peers", func(c *Config) { c.Peers = nil }, false},
+		{"hold below 3s", func(c *Config) { c.Peers[0].HoldTime = time.Second }, false},
+		{"bad community", func(c *Config) { c.Prefixes[0].Communities = []string{"x"} }, false},
+		{"bird without socket", func(c *Config) { c.Mode = ModeBIRD }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := base
+			c.Peers = append([]Peer(nil), base.Peers...)
+			c.Prefixes = append([]Prefix(nil), base.Prefixes...)
+			tc.modify(&c)
+			if err := c.Validate(); (err == nil) != tc.ok {
+				t.Errorf("Validate() = %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}

@@ -1,0 +1,16 @@
+// Package announce owns the node's anycast announcement: it decides from
+// local health whether the service prefixes should be announced, and makes a
+// BGP speaker say so — either an embedded GoBGP speaker or a local BIRD 2
+// driven through a generated include file and birdc.
+//
+// Health means "this node answers correctly from its local copies" (a real
+// SOA query over the service address per served zone, no served zone expired,
+// the default route present). It must never mean "the hub is reachable":
+// losing the hub must not withdraw every node at once, so no check here may
+// depend on the hub.
+//
+// All speaker changes go through one reconcile goroutine, so announce and
+// withdraw never race. The package never listens on TCP 179 unless the
+// configuration asks for it, and never changes routes or addresses other than
+// the configured service addresses on the loopback interface.
+package announce

@@ -1,0 +1,177 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+// CLI implements `anycloud lab ...`. The zero value writes to stdout and
+// stderr; HostCommand is how `anycloud` starts its node, hub and primaries
+// in the lab (see Options.HostCommand).
+type CLI struct {
+	Stdout, Stderr io.Writer
+	Stdin          io.Reader
+	Log            *slog.Logger
+	HostCommand    func(plan *Plan, h Host, dir string) (*Command, error)
+}
+
+// ErrNotYet marks subcommands that need the node and hub.
+var ErrNotYet = errors.New("not yet implemented: needs `anycloud node` and `anycloud hub` in the lab")
+
+const usage = `usage:
+  anycloud lab up [--topology FILE] [--prefix P]   build the lab and wait until routing converged
+  anycloud lab status [--json] [--prefix P]        cities, nodes, who answers whom
+  anycloud lab exec NAME -- CMD...                 run CMD in a lab host (city slug, node-<city>,
+                                                   router-<city>, hub, primary-<zone>)
+  anycloud lab fail NODE stop-dns|kill|silent|drain
+  anycloud lab heal NODE
+  anycloud lab bump ZONE
+  anycloud lab down [--prefix P]                   stop everything, remove every namespace
+State lives in $ANYCLOUD_LAB_DIR (default /run/anycloud/lab)/<prefix>.`
+
+// Main runs `anycloud lab` with args (the words after "lab").
+func Main(ctx context.Context, args []string) error {
+	return (&CLI{}).Run(ctx, args)
+}
+
+// Run dispatches one subcommand.
+func (c *CLI) Run(ctx context.Context, args []string) error {
+	c.defaults()
+	if len(args) == 0 {
+		fmt.Fprintln(c.Stderr, usage)
+		return errors.New("lab: missing subcommand")
+	}
+	cmds := map[string]func(context.Context, []string) error{
+		"up": c.up, "status": c.status, "exec": c.exec, "down": c.down, "relay": c.relay,
+		"fail": c.notYet("fail"), "heal": c.notYet("heal"), "bump": c.notYet("bump"),
+	}
+	run, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintln(c.Stderr, usage)
+		return fmt.Errorf("lab: unknown subcommand %q", args[0])
+	}
+	return run(ctx, args[1:])
+}
+
+func (c *CLI) defaults() {
+	if c.Stdout == nil {
+		c.Stdout = os.Stdout
+	}
+	if c.Stderr == nil {
+		c.Stderr = os.Stderr
+	}
+	if c.Stdin == nil {
+		c.Stdin = os.Stdin
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.NewTextHandler(c.Stderr, nil))
+	}
+}
+
+func (c *CLI) flags(name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("lab "+name, flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	prefix := fs.String("prefix", Default().Prefix, "namespace name prefix of the lab")
+	return fs, prefix
+}
+
+func (c *CLI) up(ctx context.Context, args []string) error {
+	fs, prefix := c.flags("up")
+	topoFile := fs.String("topology", "", "YAML topology file (default: the built-in one)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	topo := Default()
+	if *topoFile != "" {
+		var err error
+		if topo, err = LoadTopology(*topoFile); err != nil {
+			return err
+		}
+	}
+	if isSet(fs, "prefix") || topo.Prefix == "" {
+		topo.Prefix = *prefix
+	}
+	st, err := Up(ctx, topo, Options{Log: c.Log, HostCommand: c.HostCommand, WaitServed: c.HostCommand != nil})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "lab up: %d namespaces, %d processes; state in %s\n", len(st.Namespaces), len(st.Processes), st.Dir)
+	return nil
+}
+
+func (c *CLI) status(ctx context.Context, args []string) error {
+	fs, prefix := c.flags("status")
+	asJSON := fs.Bool("json", false, "machine-readable output")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := GetStatus(ctx, StateDir(*prefix), time.Second)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(c.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	return s.WriteText(c.Stdout)
+}
+
+// exec: lab exec [--prefix P] NAME [--] CMD...
+func (c *CLI) exec(ctx context.Context, args []string) error {
+	fs, prefix := c.flags("exec")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	rest := fs.Args()
+	if len(rest) < 2 {
+		return errors.New("usage: anycloud lab exec NAME -- CMD...")
+	}
+	name, argv := rest[0], rest[1:]
+	if argv[0] == "--" {
+		argv = argv[1:]
+	}
+	return Exec(ctx, StateDir(*prefix), name, argv, c.Stdin, c.Stdout, c.Stderr)
+}
+
+func (c *CLI) down(ctx context.Context, args []string) error {
+	fs, prefix := c.flags("down")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return Down(ctx, StateDir(*prefix), c.Log)
+}
+
+// relay is the hidden subcommand Up starts inside the relay namespace.
+func (c *CLI) relay(ctx context.Context, args []string) error {
+	var pairs []RelayPair
+	for _, a := range args {
+		p, err := ParseRelayPair(a)
+		if err != nil {
+			return err
+		}
+		pairs = append(pairs, p)
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	return RunRelay(ctx, pairs, c.Log)
+}
+
+func (c *CLI) notYet(name string) func(context.Context, []string) error {
+	return func(context.Context, []string) error { return fmt.Errorf("lab %s: %w", name, ErrNotYet) }
+}
+
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}

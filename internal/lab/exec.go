@@ -1,0 +1,28 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os/exec"
+)
+
+// Exec runs argv inside lab host name (a city slug for its client,
+// node-<city>, router-<city>, hub, primary-<zone>) with the given stdio,
+// and returns its error (an *exec.ExitError carries the exit code).
+func Exec(ctx context.Context, stateDir, name string, argv []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(argv) == 0 {
+		return fmt.Errorf("lab exec %s: no command", name)
+	}
+	st, err := LoadState(stateDir)
+	if err != nil {
+		return err
+	}
+	ns, err := st.namespaceOf(name)
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ns}, argv...)...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	return cmd.Run()
+}
