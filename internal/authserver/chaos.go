@@ -25,11 +25,11 @@ func (h *handler) chaos(limit int) []byte {
 			text = h.s.cfg.Version
 		}
 	}
-	if text == "" {
+	if text == "" || (q.qtype != dns.TypeTXT && q.qtype != dns.TypeANY) {
 		return h.errorResponse(limit, dns.RcodeRefused)
 	}
 	h.w.reset(q, limit-h.optSize())
-	if q.qtype == dns.TypeTXT || q.qtype == dns.TypeANY {
+	{
 		w := &h.w
 		w.buf = append(w.buf, 0xC0, 12) // the question name
 		at := w.header(dns.TypeTXT, dns.ClassCHAOS, 0)
@@ -42,5 +42,5 @@ func (h *handler) chaos(limit int) []byte {
 		w.an = 1
 	}
 	h.writeOPT(0)
-	return h.w.finish(q.id, h.responseFlags(true, false), 0)
+	return h.w.finish(q.id, h.responseFlags(false, false), 0) // not AA, as Knot and NSD
 }

@@ -29,7 +29,14 @@ type handler struct {
 	stats    *handlerStats
 	zoneIdx  int // statistics number of the zone answered from, 0: none
 	extRcode int // upper bits of the response's rcode (EDNS)
+	ede      int // Extended DNS Error to send (RFC 8914), -1: none
 }
+
+// Extended DNS Error codes sent (RFC 8914 4).
+const (
+	edeNone             = -1
+	edeNotAuthoritative = 20
+)
 
 // slipResponse is what rate limiting sends instead of a limited response:
 // truncated and empty, so a real client retries over TCP (RFC 7766).
@@ -65,7 +72,7 @@ func (h *handler) handle(msg []byte, src netip.AddrPort, udp bool) []byte {
 	if udp {
 		limit = h.udpLimit()
 	}
-	h.zoneIdx, h.extRcode = 0, 0
+	h.zoneIdx, h.extRcode, h.ede = 0, 0, edeNone
 	out := h.respond(msg, src, limit)
 	if udp && h.s.rrl != nil && out != nil && h.rrlClass != 0 {
 		switch h.s.rrl.check(src.Addr(), h.rrlClass, h.rrlName) {
@@ -87,28 +94,25 @@ func (h *handler) respond(msg []byte, src netip.AddrPort, limit int) []byte {
 	q := &h.q
 	h.rrlClass, h.rrlName = rrlError, q.name()
 	switch {
+	case q.opcode == opcodeNotify && h.s.cfg.Notify == nil:
+		return h.bareResponse(dns.RcodeRefused)
 	case q.opcode == opcodeNotify || q.tsig:
 		h.rrlClass = 0 // transfers' control traffic is not rate limited
 		return h.slowPath(msg, src)
 	case q.opcode != opcodeQuery:
-		return h.errorResponse(limit, dns.RcodeNotImplemented)
+		return h.bareResponse(dns.RcodeNotImplemented)
 	case q.edns && q.ednsVer != 0:
 		return h.errorResponse(limit, dns.RcodeBadVers)
 	}
 	switch q.qclass {
-	case dns.ClassINET:
+	case dns.ClassINET, dns.ClassANY: // class ANY is answered from IN data, as Knot does
 	case dns.ClassCHAOS:
 		return h.chaos(limit)
 	default:
 		return h.errorResponse(limit, dns.RcodeRefused)
 	}
-	switch {
-	case q.qtype == dns.TypeAXFR || q.qtype == dns.TypeIXFR:
+	if q.qtype == dns.TypeAXFR || q.qtype == dns.TypeIXFR {
 		return h.errorResponse(limit, dns.RcodeRefused) // transfers belong to the hub
-	case q.qtype == dns.TypeOPT || q.qtype == dns.TypeTSIG || q.qtype == dns.TypeTKEY:
-		return h.errorResponse(limit, dns.RcodeFormatError)
-	case q.qtype >= 128 && q.qtype <= 254:
-		return h.errorResponse(limit, dns.RcodeNotImplemented)
 	}
 	return h.answer(limit)
 }
@@ -127,6 +131,7 @@ func (h *handler) answer(limit int) []byte {
 	q := &h.q
 	e := h.s.zones.Load().find(q)
 	if e == nil {
+		h.ede = edeNotAuthoritative
 		return h.errorResponse(limit, dns.RcodeRefused)
 	}
 	h.zoneIdx = e.statIdx
@@ -144,10 +149,22 @@ func (h *handler) answer(limit int) []byte {
 	return h.w.finish(q.id, flags, r.rcode)
 }
 
-// responseFlags: QR, the request's opcode, RD and CD copied (RFC 1035,
-// RFC 4035 3.1.6), AA and TC as decided.
+// bareResponse answers with a header alone, no question and no OPT, as NSD
+// does for what it does not implement.
+func (h *handler) bareResponse(rcode int) []byte {
+	q := &h.q
+	h.w.buf = append(h.w.buf[:0], q.raw[:12]...)
+	h.w.an, h.w.ns, h.w.ar = 0, 0, 0
+	b := h.w.finish(q.id, h.responseFlags(false, false), rcode)
+	binary.BigEndian.PutUint16(b[4:], 0)
+	return b
+}
+
+// responseFlags: QR, the request's opcode and RD copied (RFC 1035), AA and
+// TC as decided. CD is not copied: Knot DNS and NSD clear it, and it means
+// nothing to an authoritative server.
 func (h *handler) responseFlags(aa, tc bool) uint16 {
-	f := uint16(flagQR) | h.q.flags&(0xF<<11|flagRD|flagCD)
+	f := uint16(flagQR) | h.q.flags&(0xF<<11|flagRD)
 	if aa {
 		f |= flagAA
 	}
@@ -193,6 +210,9 @@ func (h *handler) optSize() int {
 	if h.q.nsid && h.s.cfg.NSID != "" {
 		n += 4 + len(h.s.cfg.NSID)
 	}
+	if h.ede != edeNone {
+		n += 6
+	}
 	return n
 }
 
@@ -217,6 +237,11 @@ func (h *handler) writeOPT(extRcode int) {
 		w.buf = binary.BigEndian.AppendUint16(w.buf, dns.EDNS0NSID)
 		w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(len(h.s.cfg.NSID)))
 		w.buf = append(w.buf, h.s.cfg.NSID...)
+	}
+	if h.ede != edeNone {
+		w.buf = binary.BigEndian.AppendUint16(w.buf, dns.EDNS0EDE)
+		w.buf = binary.BigEndian.AppendUint16(w.buf, 2)
+		w.buf = binary.BigEndian.AppendUint16(w.buf, uint16(h.ede))
 	}
 	w.closeRdata(at)
 	w.ar++

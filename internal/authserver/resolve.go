@@ -52,7 +52,7 @@ func (r *response) resolve(name []byte, offs []uint8, hop int) {
 // exact answers at a name that exists.
 func (r *response) exact(name []byte, id zone.NodeID, hop int) {
 	z, qt := r.z, r.q.qtype
-	if z.Flags(id)&zone.CNAMEOwner != 0 && qt != dns.TypeCNAME {
+	if z.Flags(id)&zone.CNAMEOwner != 0 && qt != dns.TypeCNAME && qt != dns.TypeANY {
 		if r.seen(id) {
 			return // a loop: the chain so far is the answer
 		}
@@ -84,6 +84,7 @@ func (r *response) any(name []byte, id zone.NodeID) {
 	for _, rs := range r.z.RRSets(id) {
 		if rs.Type != dns.TypeRRSIG && rs.Type != dns.TypeNSEC && rs.Type != dns.TypeNSEC3 {
 			r.addSet((*response).addAnswer, name, rs)
+			r.addExtra(rs, false)
 			return
 		}
 	}
@@ -153,7 +154,7 @@ func (r *response) wildcard(name []byte, offs []uint8, ce zone.NodeID, ceAt, hop
 	if r.dnssec {
 		defer r.wildcardProof(name, nextCloser)
 	}
-	if z.Flags(wc)&zone.CNAMEOwner != 0 && qt != dns.TypeCNAME {
+	if z.Flags(wc)&zone.CNAMEOwner != 0 && qt != dns.TypeCNAME && qt != dns.TypeANY {
 		cname, _ := z.RRSet(wc, dns.TypeCNAME)
 		r.addSet((*response).addAnswer, name, cname)
 		r.follow(wc, rdataName(z.Rdata(cname), 0), hop)

@@ -42,7 +42,7 @@ func (b *builder) finish() (*Zone, error) {
 }
 
 // layoutNode writes one node's records as RRSets, dropping duplicates
-// (RFC 2181 5: an RRSet holds each record once) and using the first TTL seen.
+// (RFC 2181 5: an RRSet holds each record once).
 func (b *builder) layoutNode(z *Zone, id int32, order []int32) []int32 {
 	bn := &b.nodes[id]
 	n := &z.nodes[id]
@@ -74,6 +74,7 @@ func (b *builder) layoutNode(z *Zone, id int32, order []int32) []int32 {
 			z.rdata = append(z.rdata, byte(r.len>>8), byte(r.len))
 			z.rdata = append(z.rdata, rd...)
 			rs.Count++
+			rs.TTL = r.ttl // RFC 2181 5.2 forbids mixed TTLs; like Knot, the last one wins
 		}
 		rs.size = uint32(len(z.rdata)) - rs.off
 		z.rrsets = append(z.rrsets, rs)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime/debug"
 
 	"github.com/miekg/dns"
@@ -68,7 +69,7 @@ func parse(r io.Reader, origin, filename string, hint int) (*Zone, error) {
 		}
 	}
 	if err := zp.Err(); err != nil {
-		return nil, err // miekg's ParseError already reads "file: reason at line: N:C"
+		return nil, fileLineError(err)
 	}
 	return b.result(filename)
 }
@@ -110,4 +111,17 @@ func releaseBuildMemory(z *Zone) {
 	if z.count > 100000 {
 		debug.FreeOSMemory()
 	}
+}
+
+// parseErrorPosition matches miekg's "FILE: dns: REASON at line: L:C".
+var parseErrorPosition = regexp.MustCompile(`^(.*?): (dns: .*) at line: (\d+):(\d+)$`)
+
+// fileLineError rewrites a parse error into the FILE:LINE:COL: REASON form
+// compilers and editors understand.
+func fileLineError(err error) error {
+	m := parseErrorPosition.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	return fmt.Errorf("%s:%s:%s: %s", m[1], m[3], m[4], m[2])
 }

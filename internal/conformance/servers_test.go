@@ -1,0 +1,52 @@
+package conformance
+
+import (
+	"testing"
+
+	"anycloud/internal/testpeer"
+)
+
+// zones are served by every server under test, from the same files.
+var zones = []testpeer.Zone{
+	{Origin: "sv.", File: "testdata/zones/sv.zone"},
+	{Origin: "com.sv.", File: "testdata/zones/com.sv.zone"},
+	{Origin: "gt.", File: "testdata/zones/gt.signed.zone"},
+	{Origin: "hn.", File: "testdata/zones/hn.signed.zone"},
+}
+
+// identity is configured identically on every server, so that CHAOS TXT
+// and NSID answers are comparable.
+var identity = testpeer.Identity{
+	Identity: "conformance-identity",
+	Version:  "conformance-version",
+	NSID:     "conformance-nsid",
+}
+
+const queriesFile = "testdata/queries.txt"
+
+func startKnot(t *testing.T) *testpeer.Peer {
+	return testpeer.StartKnot(t, testpeer.KnotOptions{Zones: zones, Identity: identity})
+}
+
+func startNSD(t *testing.T) *testpeer.Peer {
+	return testpeer.StartNSD(t, testpeer.NSDOptions{Zones: zones, Identity: identity, MinimalResponses: true})
+}
+
+func mustLoadQueries(t *testing.T) []querySpec {
+	t.Helper()
+	specs, err := loadQueries(queriesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return specs
+}
+
+// askAll sends one query, built once, to every address in turn.
+func askAll(q querySpec, addrs ...string) []response {
+	m := buildQuery(q)
+	out := make([]response, len(addrs))
+	for i, addr := range addrs {
+		out[i] = exchange(addr, q.TCP, m.Copy())
+	}
+	return out
+}

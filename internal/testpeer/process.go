@@ -1,0 +1,162 @@
+package testpeer
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// ReadyTimeout bounds how long a Start function waits for a daemon to
+// answer an authoritative SOA for each of its zones.
+const ReadyTimeout = 20 * time.Second
+
+// Peer is one running daemon.
+type Peer struct {
+	Name   string // "knot" or "nsd"
+	Addr   string // "127.0.0.1:PORT", for UDP and TCP
+	Port   int
+	Dir    string // the peer's private directory: config, pid, db, rundir
+	Config string // path of the generated configuration file
+
+	cmd    *exec.Cmd
+	output *syncBuffer
+	exited chan struct{}
+}
+
+// Log returns what the daemon printed on stdout and stderr so far.
+func (p *Peer) Log() string { return p.output.String() }
+
+// daemon describes how to run one kind of peer.
+type daemon struct {
+	name   string
+	binary string
+	// config renders the configuration for a peer listening on port with
+	// its state under dir.
+	config func(dir string, port int) string
+	args   func(configPath string) []string
+	// ready lists the zones that must answer an authoritative SOA before
+	// the peer counts as started.
+	ready []string
+	port  int // fixed port, or 0 to pick a free one per attempt
+}
+
+// start runs d, retrying with a fresh port when the daemon dies before it
+// is ready (another process may have taken the port in between).
+func start(t testing.TB, d daemon) *Peer {
+	t.Helper()
+	binary, err := exec.LookPath(d.binary)
+	if err != nil {
+		t.Skipf("testpeer: %s not installed (%v); install it to run this test", d.binary, err)
+	}
+	var lastErr error
+	for attempt := 1; attempt <= 3; attempt++ {
+		p, err := spawn(t, d, binary)
+		if err == nil {
+			err = p.waitReady(d.ready)
+		}
+		if err == nil {
+			return p
+		}
+		lastErr = err
+		if p == nil || !p.hasExited() || d.port != 0 {
+			break // not a port race, or no other port to try
+		}
+		t.Logf("testpeer: %s attempt %d failed: %v\n%s", d.name, attempt, err, p.Log())
+	}
+	t.Fatalf("testpeer: %s did not start: %v", d.name, lastErr)
+	return nil
+}
+
+func spawn(t testing.TB, d daemon, binary string) (*Peer, error) {
+	dir := t.TempDir()
+	port := d.port
+	if port == 0 {
+		port = FreeLoopbackPort(t)
+	}
+	configPath := filepath.Join(dir, d.name+".conf")
+	if err := os.WriteFile(configPath, []byte(d.config(dir, port)), 0o600); err != nil {
+		return nil, fmt.Errorf("write %s config: %w", d.name, err)
+	}
+	p := &Peer{
+		Name: d.name, Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port,
+		Dir: dir, Config: configPath, output: &syncBuffer{}, exited: make(chan struct{}),
+	}
+	p.cmd = exec.Command(binary, d.args(configPath)...)
+	p.cmd.Dir = dir
+	p.cmd.Stdout, p.cmd.Stderr = p.output, p.output
+	// Own process group, so that stopping the peer by its PID also reaches
+	// the children NSD forks (xfrd, server processes).
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", binary, err)
+	}
+	go func() { _ = p.cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() { p.stop(t) })
+	return p, nil
+}
+
+func (p *Peer) waitReady(zones []string) error {
+	deadline := time.Now().Add(ReadyTimeout)
+	for _, zone := range zones {
+		if err := waitSOA(p.Addr, zone, deadline, p.exited); err != nil {
+			return fmt.Errorf("%s: %w", p.Name, err)
+		}
+	}
+	return nil
+}
+
+func (p *Peer) hasExited() bool {
+	select {
+	case <-p.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// stop ends the daemon's process group by its PID: SIGTERM, then SIGKILL
+// if it has not exited within five seconds.
+func (p *Peer) stop(t testing.TB) {
+	if p.hasExited() {
+		return
+	}
+	pgid := -p.cmd.Process.Pid
+	if err := syscall.Kill(pgid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+		t.Logf("testpeer: SIGTERM %s (pid %d): %v", p.Name, p.cmd.Process.Pid, err)
+	}
+	select {
+	case <-p.exited:
+	case <-time.After(5 * time.Second):
+		_ = syscall.Kill(pgid, syscall.SIGKILL)
+		<-p.exited
+	}
+	if t.Failed() {
+		t.Logf("testpeer: %s log:\n%s", p.Name, p.Log())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the daemon's two output pipes and
+// the test reading it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
