@@ -117,12 +117,13 @@ func (r *response) nodata(name []byte, id zone.NodeID) {
 		}
 		return
 	}
-	if n3, match := r.z.NSEC3Find(name); match {
+	n3, match := r.z.NSEC3Find(name)
+	if match {
 		r.addProof(n3, dns.TypeNSEC3)
 		return
 	}
 	// No NSEC3 for the name: an opt-out span (RFC 5155 7.2.4).
-	r.closestProvableEncloser(name)
+	r.closestProvableEncloser(name, n3)
 }
 
 // nxdomain answers a name that does not exist below closest encloser ce.
@@ -205,19 +206,20 @@ func (r *response) closestEncloserProof(ce, nextCloser []byte) {
 	r.addProof(n3, dns.TypeNSEC3)
 }
 
-// closestProvableEncloser walks up from name to the first ancestor with a
-// matching NSEC3 and proves it with the next closer name's cover.
-func (r *response) closestProvableEncloser(name []byte) {
+// closestProvableEncloser walks up from name (whose NSEC3 cover the caller
+// already found) to the first ancestor with a matching NSEC3, and proves it
+// with the cover of the next closer name. Each name is hashed once.
+func (r *response) closestProvableEncloser(name []byte, nameCover zone.NodeID) {
 	apexLen := len(r.z.Apex())
-	next := name
+	nextCover := nameCover
 	for p := parentName(name); len(p) >= apexLen; p = parentName(p) {
-		if n3, match := r.z.NSEC3Find(p); match {
+		n3, match := r.z.NSEC3Find(p)
+		if match {
 			r.addProof(n3, dns.TypeNSEC3)
-			cover, _ := r.z.NSEC3Find(next)
-			r.addProof(cover, dns.TypeNSEC3)
+			r.addProof(nextCover, dns.TypeNSEC3)
 			return
 		}
-		next = p
+		nextCover = n3
 	}
 }
 
@@ -240,7 +242,7 @@ func (r *response) referral(cut zone.NodeID) {
 		} else if n3, match := z.NSEC3Find(owner); match {
 			r.addProof(n3, dns.TypeNSEC3)
 		} else {
-			r.closestProvableEncloser(owner)
+			r.closestProvableEncloser(owner, n3)
 		}
 	}
 	r.addExtra(ns, true)

@@ -21,6 +21,8 @@ type nsec3Chain struct {
 	salt       []byte
 	hashes     [][sha1.Size]byte
 	ids        []NodeID
+	apexID     NodeID // the apex's NSEC3, asked for by nearly every proof
+	apexMatch  bool
 }
 
 var base32Hex = base32.HexEncoding.WithPadding(base32.NoPadding)
@@ -75,6 +77,7 @@ func (z *Zone) buildNSEC3() error {
 		return fmt.Errorf("zone %s: NSEC3PARAM present but no NSEC3 records", z.origin)
 	}
 	z.nsec3 = c
+	c.apexID, c.apexMatch = z.nsec3Search(z.NSEC3Hash(z.apex))
 	return nil
 }
 
@@ -125,8 +128,14 @@ func (z *Zone) NSEC3Hash(name []byte) [sha1.Size]byte {
 // NSEC3Find returns the NSEC3 node whose hash matches name's hash exactly
 // (match=true), or else the one that covers it.
 func (z *Zone) NSEC3Find(name []byte) (id NodeID, match bool) {
+	if len(name) == len(z.apex) {
+		return z.nsec3.apexID, z.nsec3.apexMatch // the only name in the zone this long
+	}
+	return z.nsec3Search(z.NSEC3Hash(name))
+}
+
+func (z *Zone) nsec3Search(h [sha1.Size]byte) (NodeID, bool) {
 	c := z.nsec3
-	h := z.NSEC3Hash(name)
 	i := sort.Search(len(c.hashes), func(i int) bool { return bytes.Compare(c.hashes[i][:], h[:]) > 0 })
 	if i > 0 && c.hashes[i-1] == h {
 		return c.ids[i-1], true
