@@ -6,12 +6,12 @@ LDFLAGS   := -X main.version=$(VERSION)
 FUZZTIME  ?= 30s
 DEMO_ADDR ?= 127.0.0.1:5300
 
-.PHONY: all build test vet fmt-check demo bench fuzz clean
+.PHONY: all build test vet fmt-check demo bench fuzz deb clean
 
 all: build
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/anycloud
+	$(GO) build -buildvcs=auto -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/anycloud
 
 # Everything CI runs: formatting, vet, and every test (the interop tests
 # start real Knot DNS and NSD; the lab tests need root).
@@ -37,7 +37,11 @@ demo: build
 
 # Benchmark against NSD and Knot DNS (dnsperf, one run, ratios); see docs/bench.md.
 bench: build
-	$(GO) run ./bench $(BENCHFLAGS)
+	$(GO) run ./bench $(BENCH_ARGS)
+
+# Debian packages (amd64, arm64) into dist/; see docs/install.md.
+deb:
+	VERSION=$(VERSION) sh packaging/build.sh
 
 # Run every native fuzz target for FUZZTIME each.
 fuzz:
@@ -48,4 +52,4 @@ fuzz:
 	done
 
 clean:
-	rm -rf bin
+	rm -rf bin dist

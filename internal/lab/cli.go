@@ -27,7 +27,7 @@ type CLI struct {
 // ErrNotYet marks subcommands that need the node and hub.
 var ErrNotYet = errors.New("not yet implemented: needs `anycloud node` and `anycloud hub` in the lab")
 
-const usage = `usage:
+const usage = `usage: anycloud lab SUBCOMMAND [flags]
   anycloud lab up [--topology FILE] [--prefix P]   build the lab and wait until routing converged
   anycloud lab status [--json] [--prefix P]        cities, nodes, who answers whom
   anycloud lab exec NAME -- CMD...                 run CMD in a lab host (city slug, node-<city>,
@@ -36,7 +36,10 @@ const usage = `usage:
   anycloud lab heal NODE
   anycloud lab bump ZONE
   anycloud lab down [--prefix P]                   stop everything, remove every namespace
-State lives in $ANYCLOUD_LAB_DIR (default /run/anycloud/lab)/<prefix>.`
+State lives in $ANYCLOUD_LAB_DIR (default /run/anycloud/lab)/<prefix>.
+
+example:
+  anycloud lab up && anycloud lab status && anycloud lab exec santiago -- dig @198.51.100.53 sv. SOA +nsid`
 
 // Main runs `anycloud lab` with args (the words after "lab").
 func Main(ctx context.Context, args []string) error {
@@ -49,6 +52,10 @@ func (c *CLI) Run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
 		fmt.Fprintln(c.Stderr, usage)
 		return errors.New("lab: missing subcommand")
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprintln(c.Stderr, usage)
+		return flag.ErrHelp
 	}
 	cmds := map[string]func(context.Context, []string) error{
 		"up": c.up, "status": c.status, "exec": c.exec, "down": c.down, "relay": c.relay,

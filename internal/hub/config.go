@@ -1,0 +1,110 @@
+package hub
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"anycloud/internal/xfr"
+	"anycloud/internal/yamlconf"
+)
+
+// File is the hub configuration as written in YAML. Unknown keys are errors.
+type File struct {
+	Listen   []string     `yaml:"listen"`
+	Control  string       `yaml:"control"`
+	Storage  string       `yaml:"storage"`
+	Catalog  string       `yaml:"catalog"`
+	Gate     GateFile     `yaml:"gate"`
+	Timeouts TimeoutsFile `yaml:"timeouts"`
+	Clients  []ClientFile `yaml:"clients"`
+	Nodes    []NodeFile   `yaml:"nodes"`
+}
+
+// GateFile tunes the acceptance gate.
+type GateFile struct {
+	// MaxShrink is the largest fraction of records a new version may lose.
+	MaxShrink *float64 `yaml:"max-shrink"`
+	// EngineCheck builds each version with the serving engine before
+	// accepting it (default true); it costs about one node build.
+	EngineCheck *bool `yaml:"engine-check"`
+}
+
+// TimeoutsFile bounds network operations and SOA timers.
+type TimeoutsFile struct {
+	Transfer   string `yaml:"transfer"`    // per network operation, e.g. "10s"
+	MinRefresh string `yaml:"min-refresh"` // lower bound on SOA refresh/retry
+	MaxRefresh string `yaml:"max-refresh"` // upper bound on SOA refresh/retry
+}
+
+// ClientFile is one client organisation: its zones, its primaries and the
+// key the hub transfers with.
+type ClientFile struct {
+	Name      string      `yaml:"name"`
+	Zones     []string    `yaml:"zones"`
+	Primaries []string    `yaml:"primaries"`
+	TSIG      xfr.KeySpec `yaml:"tsig"`
+}
+
+// NodeFile is one node: where NOTIFY goes and the key it transfers with.
+type NodeFile struct {
+	Name    string      `yaml:"name"`
+	Address string      `yaml:"address"`
+	TSIG    xfr.KeySpec `yaml:"tsig"`
+}
+
+// Config is a validated configuration, keys loaded.
+type Config struct {
+	Path        string
+	Listen      []string
+	Control     string
+	Storage     string
+	Catalog     string
+	MaxShrink   float64
+	EngineCheck bool
+	Timeout     time.Duration
+	MinRefresh  time.Duration
+	MaxRefresh  time.Duration
+	Clients     []Client
+	Nodes       []Node
+}
+
+// Client is a validated client.
+type Client struct {
+	Name      string
+	Zones     []string // canonical FQDNs
+	Primaries []string // host:port
+	Key       *xfr.Key
+}
+
+// Node is a validated node.
+type Node struct {
+	Name    string
+	Address string // host:port
+	Key     *xfr.Key
+}
+
+// LoadConfig reads and validates the configuration at path.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ParseConfig(data, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	cfg.Path = path
+	return cfg, nil
+}
+
+// ParseConfig decodes data strictly and validates it; secret files are
+// resolved against baseDir.
+func ParseConfig(data []byte, baseDir string) (*Config, error) {
+	var f File
+	if err := yamlconf.Decode(data, &f); err != nil {
+		return nil, err
+	}
+	return f.validate(baseDir)
+}

@@ -1,0 +1,41 @@
+package hub
+
+import (
+	"slices"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// handleNotify accepts a NOTIFY for a client zone from one of the client's
+// primaries, or signed with the client's key, and checks the zone at once
+// (RFC 1996 section 3.11: the NOTIFY is only a hint).
+func (h *Hub) handleNotify(w dns.ResponseWriter, req *dns.Msg) {
+	origin := dns.CanonicalName(req.Question[0].Name)
+	z := h.lookup(origin)
+	if z == nil || z.sec == nil {
+		h.refuse(w, req, dns.RcodeRefused, "NOTIFY for a zone the hub does not pull")
+		return
+	}
+	if !h.notifyAllowed(w, req, h.clientOf(z)) {
+		h.refuse(w, req, dns.RcodeRefused, "NOTIFY neither from a primary of the zone nor signed with its client's key")
+		return
+	}
+	h.log.Info("NOTIFY received", "zone", origin, "from", w.RemoteAddr().String())
+	z.sec.Notify()
+	m := new(dns.Msg)
+	m.SetReply(req)
+	m.Authoritative = true
+	if t := req.IsTsig(); t != nil {
+		m.SetTsig(t.Hdr.Name, t.Algorithm, t.Fudge, time.Now().Unix())
+	}
+	w.WriteMsg(m)
+}
+
+func (h *Hub) notifyAllowed(w dns.ResponseWriter, req *dns.Msg, c Client) bool {
+	if t := req.IsTsig(); t != nil {
+		return w.TsigStatus() == nil && c.Key != nil && dns.CanonicalName(t.Hdr.Name) == c.Key.Name
+	}
+	from := addrOf(w.RemoteAddr())
+	return slices.ContainsFunc(c.Primaries, func(p string) bool { return hostOf(p) == from })
+}

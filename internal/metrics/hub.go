@@ -1,0 +1,31 @@
+package metrics
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Hub holds the counters the hub increments as events happen (transfers
+// are rare, so counting them inline costs nothing that matters).
+type Hub struct {
+	TransferAttempts *prometheus.CounterVec // zone, kind (axfr, ixfr)
+	TransferFailures *prometheus.CounterVec // zone, reason (timeout, refused, tsig, ...)
+	GateRejections   *prometheus.CounterVec // zone, reason (the gate check that failed)
+}
+
+// NewHub makes the hub's counters and registers them on reg.
+func NewHub(reg prometheus.Registerer) *Hub {
+	h := &Hub{
+		TransferAttempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "anycloud_transfer_attempts_total",
+			Help: "Zone transfers attempted from a client's primary, by zone and kind (axfr, ixfr).",
+		}, []string{"zone", "kind"}),
+		TransferFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "anycloud_transfer_failures_total",
+			Help: "Zone transfers from a client's primary that failed, by zone and reason.",
+		}, []string{"zone", "reason"}),
+		GateRejections: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "anycloud_gate_rejections_total",
+			Help: "Zone versions the hub's acceptance checks rejected, by zone and reason.",
+		}, []string{"zone", "reason"}),
+	}
+	reg.MustRegister(h.TransferAttempts, h.TransferFailures, h.GateRejections)
+	return h
+}

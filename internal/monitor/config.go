@@ -1,0 +1,208 @@
+package monitor
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/yamlconf"
+)
+
+// Config is the monitor's configuration; zero durations get defaults.
+type Config struct {
+	Listen        string        `yaml:"listen"`         // standalone HTTP address, default 127.0.0.1:8053
+	Interval      time.Duration `yaml:"interval"`       // SOA polling period, default 5s
+	Timeout       time.Duration `yaml:"timeout"`        // per query, default 2s
+	StaleAfter    time.Duration `yaml:"stale-after"`    // behind longer than this is stale, default 5m
+	ExpireWarning float64       `yaml:"expire-warning"` // alert when behind this fraction of SOA EXPIRE, default 0.5
+	StatsInterval time.Duration `yaml:"stats-interval"` // node /metrics scraping period, default 60s
+	StateFile     string        `yaml:"state-file"`     // traffic history kept here (JSON); empty: memory only
+	Zones         []ZoneConfig  `yaml:"zones"`
+	Hub           *Server       `yaml:"hub"`
+	Nodes         []NodeConfig  `yaml:"nodes"`
+	Vantages      []Vantage     `yaml:"vantages"`
+	Alerts        AlertConfig   `yaml:"alerts"`
+}
+
+// ZoneConfig is one client zone and its primaries ("ADDR" or "ADDR:PORT").
+type ZoneConfig struct {
+	Zone      string   `yaml:"zone"`
+	Primaries []string `yaml:"primaries"`
+}
+
+// Server is a name server the monitor queries.
+type Server struct {
+	Name      string   `yaml:"name"`
+	Addresses []string `yaml:"addresses"` // unicast, "ADDR" or "ADDR:PORT"
+}
+
+// NodeConfig is one node of the cloud.
+type NodeConfig struct {
+	Name       string   `yaml:"name"`
+	City       string   `yaml:"city"`
+	Lat        float64  `yaml:"lat"`
+	Lon        float64  `yaml:"lon"`
+	Unicast    []string `yaml:"unicast"`
+	MetricsURL string   `yaml:"metrics-url"` // the node's /metrics, for traffic history
+	StatusURL  string   `yaml:"status-url"`  // JSON with "state" (announced, withdrawn, drained) and "reason"
+}
+
+// Vantage is a place probes run from (a lab city or a probe host).
+type Vantage struct {
+	Name string  `yaml:"name"`
+	City string  `yaml:"city"`
+	Lat  float64 `yaml:"lat"`
+	Lon  float64 `yaml:"lon"`
+}
+
+// AlertConfig sets the hysteresis and the sinks.
+type AlertConfig struct {
+	RaiseAfter int           `yaml:"raise-after"` // consecutive bad rounds before firing, default 2
+	ClearAfter int           `yaml:"clear-after"` // consecutive good rounds before resolving, default 3
+	HoldEvent  time.Duration `yaml:"hold-event"`  // how long a one-off event (catchment change) stays active, default 10m
+	History    int           `yaml:"history"`     // alerts kept for the dashboard, default 200
+	Webhook    *Webhook      `yaml:"webhook"`
+}
+
+// Webhook receives every alert change as a JSON POST.
+type Webhook struct {
+	URL     string        `yaml:"url"`
+	Retries int           `yaml:"retries"` // after the first attempt, default 3
+	Backoff time.Duration `yaml:"backoff"` // before the first retry, doubling, default 1s
+	Timeout time.Duration `yaml:"timeout"` // per attempt, default 5s
+}
+
+// LoadConfig reads and checks a YAML configuration file; unknown keys are errors.
+func LoadConfig(path string) (Config, error) {
+	var c Config
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("reading monitor config: %w", err)
+	}
+	if err := yamlconf.Decode(data, &c); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	c.setDefaults()
+	if len(c.Zones) == 0 {
+		return c, fmt.Errorf("%s: no zones to monitor", path)
+	}
+	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+func (c *Config) setDefaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	if c.Listen == "" {
+		c.Listen = "127.0.0.1:8053"
+	}
+	def(&c.Interval, 5*time.Second)
+	def(&c.Timeout, 2*time.Second)
+	def(&c.StaleAfter, 5*time.Minute)
+	def(&c.StatsInterval, time.Minute)
+	def(&c.Alerts.HoldEvent, 10*time.Minute)
+	if c.ExpireWarning == 0 {
+		c.ExpireWarning = 0.5
+	}
+	if c.Alerts.RaiseAfter == 0 {
+		c.Alerts.RaiseAfter = 2
+	}
+	if c.Alerts.ClearAfter == 0 {
+		c.Alerts.ClearAfter = 3
+	}
+	if c.Alerts.History == 0 {
+		c.Alerts.History = 200
+	}
+	if w := c.Alerts.Webhook; w != nil {
+		if w.Retries == 0 {
+			w.Retries = 3
+		}
+		def(&w.Backoff, time.Second)
+		def(&w.Timeout, 5*time.Second)
+	}
+	for i := range c.Zones {
+		c.Zones[i].Zone = dns.Fqdn(c.Zones[i].Zone)
+	}
+}
+
+// Validate reports the first mistake in the configuration. No zones is
+// valid here (a hub with no client yet); a standalone monitor's file must
+// list some.
+func (c *Config) Validate() error {
+	seen := map[string]bool{}
+	for _, z := range c.Zones {
+		if _, ok := dns.IsDomainName(z.Zone); !ok || seen[z.Zone] {
+			return fmt.Errorf("zone %q: invalid or listed twice", z.Zone)
+		}
+		seen[z.Zone] = true
+		if err := checkAddrs("zone "+z.Zone+" primaries", z.Primaries); err != nil {
+			return err
+		}
+	}
+	if c.Hub != nil {
+		if err := checkAddrs("hub", c.Hub.Addresses); err != nil {
+			return err
+		}
+	}
+	return c.validateNodes()
+}
+
+func (c *Config) validateNodes() error {
+	names := map[string]bool{"primary": true, "hub": true}
+	for _, n := range c.Nodes {
+		if n.Name == "" || names[n.Name] {
+			return fmt.Errorf("node %q: empty, reserved or listed twice", n.Name)
+		}
+		names[n.Name] = true
+		if err := checkAddrs("node "+n.Name+" unicast", n.Unicast); err != nil {
+			return err
+		}
+		for _, u := range []string{n.MetricsURL, n.StatusURL} {
+			if _, err := url.ParseRequestURI(u); u != "" && err != nil {
+				return fmt.Errorf("node %s: %w", n.Name, err)
+			}
+		}
+	}
+	if c.ExpireWarning < 0 || c.ExpireWarning > 1 {
+		return fmt.Errorf("expire-warning %v: want a fraction between 0 and 1", c.ExpireWarning)
+	}
+	if w := c.Alerts.Webhook; w != nil {
+		if _, err := url.ParseRequestURI(w.URL); err != nil {
+			return fmt.Errorf("alerts webhook: %w", err)
+		}
+	}
+	return nil
+}
+
+func checkAddrs(what string, addrs []string) error {
+	if len(addrs) == 0 {
+		return fmt.Errorf("%s: no addresses", what)
+	}
+	for _, a := range addrs {
+		if hostPort(a) == "" {
+			return fmt.Errorf("%s: %q is not ADDR or ADDR:PORT", what, a)
+		}
+	}
+	return nil
+}
+
+// hostPort adds port 53 to a bare address; "" if a is not an address.
+func hostPort(a string) string {
+	if ip := net.ParseIP(a); ip != nil {
+		return net.JoinHostPort(a, "53")
+	}
+	host, port, err := net.SplitHostPort(a)
+	if err != nil || net.ParseIP(host) == nil || port == "" {
+		return ""
+	}
+	return a
+}

@@ -1,0 +1,100 @@
+package monitor
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/metrics"
+	"anycloud/internal/web"
+)
+
+// Handler serves the dashboard at /, the JSON API under /api/v1/ and the
+// Prometheus metrics at /metrics.
+func (m *Monitor) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /", web.Handler())
+	mux.HandleFunc("GET /api/v1/status", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, m.Snapshot()) })
+	mux.HandleFunc("GET /api/v1/traffic", m.serveTrafficSummary)
+	mux.HandleFunc("GET /api/v1/traffic/{zone}", m.serveZoneTraffic)
+	mux.HandleFunc("POST /api/v1/probes", m.serveProbeReport)
+	mux.Handle("GET /metrics", metrics.Handler(m.registry))
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (m *Monitor) serveTrafficSummary(w http.ResponseWriter, r *http.Request) {
+	cfg := m.config()
+	zones := make([]string, len(cfg.Zones))
+	for i, z := range cfg.Zones {
+		zones[i] = z.Zone
+	}
+	writeJSON(w, map[string]any{"zones": m.traffic.summary(zones, m.now())})
+}
+
+// serveZoneTraffic is one client's history: ?period=hour|day, ?format=json|csv.
+func (m *Monitor) serveZoneTraffic(w http.ResponseWriter, r *http.Request) {
+	zone := dns.Fqdn(r.PathValue("zone"))
+	if !m.monitors(zone) {
+		http.Error(w, "unknown zone "+zone, http.StatusNotFound)
+		return
+	}
+	period := r.URL.Query().Get("period")
+	if period == "" {
+		period = "hour"
+	}
+	if period != "hour" && period != "day" {
+		http.Error(w, "period is hour or day", http.StatusBadRequest)
+		return
+	}
+	rows := m.traffic.rows(zone, period)
+	if r.URL.Query().Get("format") == "csv" {
+		writeTrafficCSV(w, zone, period, rows)
+		return
+	}
+	writeJSON(w, map[string]any{"zone": zone, "period": period, "rows": rows})
+}
+
+func writeTrafficCSV(w http.ResponseWriter, zone, period string, rows []TrafficRow) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+zone+period+`.csv"`)
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"zone", "period_start_utc", "node", "queries"})
+	for _, row := range rows {
+		cw.Write([]string{zone, row.Start.Format("2006-01-02T15:04:05Z"), row.Node, strconv.FormatUint(row.Queries, 10)})
+	}
+	cw.Flush()
+}
+
+func (m *Monitor) monitors(zone string) bool {
+	for _, z := range m.config().Zones {
+		if z.Zone == zone {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Monitor) serveProbeReport(w http.ResponseWriter, r *http.Request) {
+	var rep ProbeReport
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&rep); err != nil {
+		http.Error(w, "bad probe report: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if err := m.RecordProbe(rep); err != nil {
+		http.Error(w, err.Error(), http.StatusNotFound)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

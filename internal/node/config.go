@@ -1,0 +1,150 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/xfr"
+	"anycloud/internal/yamlconf"
+)
+
+// File is the node configuration as written in YAML. Unknown keys are
+// errors.
+type File struct {
+	Listen   []string     `yaml:"listen"`
+	NSID     string       `yaml:"nsid"`
+	Identity string       `yaml:"identity"`
+	Storage  string       `yaml:"storage"`
+	Catalog  string       `yaml:"catalog"`
+	Hub      HubFile      `yaml:"hub"`
+	Timeouts TimeoutsFile `yaml:"timeouts"`
+}
+
+// HubFile says where the hub is and how to sign requests to it.
+type HubFile struct {
+	Addresses []string    `yaml:"addresses"`
+	TSIG      xfr.KeySpec `yaml:"tsig"`
+}
+
+// TimeoutsFile bounds network operations and SOA timers.
+type TimeoutsFile struct {
+	Transfer   string `yaml:"transfer"`
+	MinRefresh string `yaml:"min-refresh"`
+	MaxRefresh string `yaml:"max-refresh"`
+}
+
+// Config is a validated node configuration.
+type Config struct {
+	Path       string
+	Listen     []string
+	Version    string // version.bind answer; set by the command, not the file
+	NSID       string
+	Identity   string
+	Storage    string
+	Catalog    string
+	Hubs       []string
+	Key        *xfr.Key
+	Timeout    time.Duration
+	MinRefresh time.Duration
+	MaxRefresh time.Duration
+}
+
+// LoadConfig reads and validates the configuration at path.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := ParseConfig(data, filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	cfg.Path = path
+	return cfg, nil
+}
+
+// ParseConfig decodes data strictly and validates it.
+func ParseConfig(data []byte, baseDir string) (*Config, error) {
+	var f File
+	if err := yamlconf.Decode(data, &f); err != nil {
+		return nil, err
+	}
+	return f.validate(baseDir)
+}
+
+func (f *File) validate(baseDir string) (*Config, error) {
+	var problems []string
+	add := func(field, format string, args ...any) {
+		problems = append(problems, field+": "+fmt.Sprintf(format, args...))
+	}
+	cfg := &Config{Listen: f.Listen, NSID: f.NSID, Identity: f.Identity, Storage: f.Storage}
+	if len(f.Listen) == 0 {
+		add("listen", "at least one address:port is required")
+	}
+	for i, a := range f.Listen {
+		if _, err := netip.ParseAddrPort(a); err != nil {
+			add(fmt.Sprintf("listen[%d]", i), "%q is not an IP:port (IPv6 as [::1]:53)", a)
+		}
+	}
+	if f.Storage == "" {
+		add("storage", "required: the directory where zone copies are kept")
+	}
+	if f.Catalog == "" {
+		add("catalog", "required: the name of the hub's catalog zone")
+	} else if _, ok := dns.IsDomainName(f.Catalog); !ok {
+		add("catalog", "%q is not a domain name", f.Catalog)
+	}
+	cfg.Catalog = dns.CanonicalName(f.Catalog)
+	if len(f.Hub.Addresses) == 0 {
+		add("hub.addresses", "at least one hub address is required")
+	}
+	for i, a := range f.Hub.Addresses {
+		ap, err := hostPort(a)
+		if err != nil {
+			add(fmt.Sprintf("hub.addresses[%d]", i), "%q is not an IP address or IP:port", a)
+		}
+		cfg.Hubs = append(cfg.Hubs, ap)
+	}
+	key, err := f.Hub.TSIG.Load(baseDir)
+	if err != nil {
+		add("hub.tsig", "%v", err)
+	}
+	cfg.Key = key
+	cfg.Timeout = duration(add, "timeouts.transfer", f.Timeouts.Transfer, 10*time.Second)
+	cfg.MinRefresh = duration(add, "timeouts.min-refresh", f.Timeouts.MinRefresh, 5*time.Second)
+	cfg.MaxRefresh = duration(add, "timeouts.max-refresh", f.Timeouts.MaxRefresh, 24*time.Hour)
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "\n"))
+	}
+	return cfg, nil
+}
+
+func hostPort(s string) (string, error) {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.String(), nil
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return "", err
+	}
+	return netip.AddrPortFrom(a, 53).String(), nil
+}
+
+func duration(add func(string, string, ...any), field, s string, def time.Duration) time.Duration {
+	if s == "" {
+		return def
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		add(field, "%q is not a positive duration such as 10s or 5m", s)
+		return def
+	}
+	return d
+}

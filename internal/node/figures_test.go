@@ -1,0 +1,176 @@
+package node
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
+)
+
+// TestPropagationFigures measures the issue's figures on loopback, with
+// every server a process of its own: Knot primary -> anycloud hub -> three
+// anycloud nodes and one Knot node (consuming the hub's catalog). It
+// reports the initial transfer time and peak RSS of each, and the median
+// time from a small change being served by the primary to every node
+// serving it. It only runs when ANYCLOUD_BENCH_DELEGATIONS=N is set: it is
+// a measurement, not a check.
+func TestPropagationFigures(t *testing.T) {
+	n, _ := strconv.Atoi(os.Getenv("ANYCLOUD_BENCH_DELEGATIONS"))
+	if n <= 0 {
+		t.Skip("set ANYCLOUD_BENCH_DELEGATIONS=N to measure with an N-delegation zone")
+	}
+	dir := t.TempDir()
+	bin := buildAnycloud(t, dir)
+	hubAddr := fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
+	primary := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 1, 3600, 600, 86400, n),
+		KeyName: "client-key.", Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: hubAddr})
+	knot := testpeer.StartKnot(t, testpeer.KnotOptions{
+		Zones: []testpeer.Zone{{Origin: "catalog.anycloud.", Primary: hubAddr, PrimaryKey: "knot-key.", Catalog: true}},
+		Keys:  []testpeer.TSIGKey{{Name: "knot-key.", Algorithm: "hmac-sha256", Secret: nodeSecret}},
+		ACLs:  []testpeer.ACL{{Address: "127.0.0.0/8", Key: "knot-key.", Notify: true}},
+	})
+	writeFile(t, filepath.Join(dir, "client.key"), clientSecret)
+	writeFile(t, filepath.Join(dir, "node.key"), nodeSecret)
+	var nodes []string
+	var nodeYAML strings.Builder
+	for i := 1; i <= 3; i++ {
+		addr := fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
+		nodes = append(nodes, addr)
+		fmt.Fprintf(&nodeYAML, "  - {name: node%d, address: %q, tsig: {name: node%d-key., algorithm: hmac-sha256, secret-file: node.key}}\n", i, addr, i)
+	}
+	fmt.Fprintf(&nodeYAML, "  - {name: knot, address: %q, tsig: {name: knot-key., algorithm: hmac-sha256, secret-file: node.key}}\n", knot.Addr)
+	writeFile(t, filepath.Join(dir, "hub.yaml"), fmt.Sprintf(`listen: [%q]
+storage: %s
+catalog: catalog.anycloud.
+timeouts: {transfer: 60s, min-refresh: 1s}
+clients:
+  - {name: example, zones: [example.], primaries: [%q], tsig: {name: client-key., algorithm: hmac-sha256, secret-file: client.key}}
+nodes:
+%s`, hubAddr, filepath.Join(dir, "hub"), primary.Addr, nodeYAML.String()))
+	start := time.Now()
+	hubPID := startProcess(t, bin, "hub", "--config", filepath.Join(dir, "hub.yaml"))
+	var nodePIDs []int
+	for i, addr := range nodes {
+		conf := filepath.Join(dir, fmt.Sprintf("node%d.yaml", i+1))
+		writeFile(t, conf, fmt.Sprintf("listen: [%q]\nstorage: %s\ncatalog: catalog.anycloud.\nhub: {addresses: [%q], tsig: {name: node%d-key., algorithm: hmac-sha256, secret-file: node.key}}\ntimeouts: {transfer: 60s, min-refresh: 1s}\n",
+			addr, filepath.Join(dir, fmt.Sprintf("node%d", i+1)), hubAddr, i+1))
+		nodePIDs = append(nodePIDs, startProcess(t, bin, "node", "--config", conf))
+	}
+	for i, d := range waitEach(t, append(nodes, knot.Addr), 1, start, 20*time.Minute) {
+		t.Logf("initial: %s serves serial 1 after %v", nodeName(i), d.Round(time.Millisecond))
+	}
+	knotPID := pidFromFile(t, filepath.Join(knot.Dir, "knot.pid"))
+	t.Logf("peak RSS: hub %d MiB, anycloud nodes %v MiB, Knot node %d MiB, Knot primary %d MiB",
+		peakRSS(hubPID), mapRSS(nodePIDs), peakRSS(knotPID), peakRSS(pidFromFile(t, filepath.Join(primary.Dir(), "knot.pid"))))
+
+	var ours, theirs []time.Duration
+	for serial := uint32(2); serial <= 6; serial++ {
+		primary.WriteZone(knotprimary.ZoneText("example.", serial, 3600, 600, 86400, n+int(serial)))
+		primary.Reload()
+		primary.WaitSerial(serial)
+		each := waitEach(t, append(nodes, knot.Addr), serial, time.Now(), 5*time.Minute)
+		ours = append(ours, max(each[0], each[1], each[2]))
+		theirs = append(theirs, each[3])
+		t.Logf("serial %d: all 3 anycloud nodes after %v, Knot node after %v", serial, ours[len(ours)-1].Round(time.Millisecond), theirs[len(theirs)-1].Round(time.Millisecond))
+	}
+	t.Logf("median propagation, primary serving -> every anycloud node: %v; -> the Knot node: %v", median(ours), median(theirs))
+}
+
+func nodeName(i int) string {
+	if i == 3 {
+		return "Knot node"
+	}
+	return fmt.Sprintf("anycloud node%d", i+1)
+}
+
+func buildAnycloud(t *testing.T, dir string) string {
+	bin := filepath.Join(dir, "anycloud")
+	out, err := exec.Command("go", "build", "-o", bin, "anycloud/cmd/anycloud").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// startProcess runs bin with args and stops it (by its PID) at cleanup.
+func startProcess(t *testing.T, bin string, args ...string) int {
+	cmd := exec.Command(bin, args...)
+	log := &lockedLog{}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("%v:\n%s", args, log.String())
+		}
+	})
+	return cmd.Process.Pid
+}
+
+// waitEach waits for every address in parallel to serve serial and
+// returns, per address, the time from since until it did.
+func waitEach(t *testing.T, addrs []string, serial uint32, since time.Time, timeout time.Duration) []time.Duration {
+	t.Helper()
+	out := make([]time.Duration, len(addrs))
+	errs := make(chan error, len(addrs))
+	for i, addr := range addrs {
+		go func() {
+			err := knotprimary.WaitSOA(addr, "example.", serial, timeout)
+			out[i] = time.Since(since)
+			errs <- err
+		}()
+	}
+	for range addrs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func pidFromFile(t *testing.T, path string) int {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+	return pid
+}
+
+// peakRSS is VmHWM of pid in MiB.
+func peakRSS(pid int) int {
+	data, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.Atoi(f[1])
+			return kb / 1024
+		}
+	}
+	return -1
+}
+
+func mapRSS(pids []int) []int {
+	var out []int
+	for _, p := range pids {
+		out = append(out, peakRSS(p))
+	}
+	return out
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2].Round(time.Millisecond)
+}

@@ -1,0 +1,66 @@
+package node
+
+import (
+	"fmt"
+
+	"anycloud/internal/xfr"
+	"anycloud/internal/zone"
+	"anycloud/internal/zonever"
+)
+
+// addMember creates the member zone, publishes its stored copy if any, and
+// starts its refresh loop when running is set (at start-up Run starts it).
+// Called with n.mu held or before Run.
+func (n *Node) addMember(origin string, running bool) error {
+	m := &member{origin: origin}
+	n.newSecondary(m, func(p *xfr.Pulled) error { return n.acceptMember(m, p) },
+		func(expired bool) { n.srv.SetExpired(origin, expired) })
+	v, j, err := n.store.Load(origin)
+	m.journal = j
+	if err != nil {
+		n.log.Warn("stored copy unreadable, will transfer", "zone", origin, "err", err)
+	} else if v != nil {
+		if err := n.publish(m, v); err != nil {
+			n.log.Warn("stored copy does not build, will transfer", "zone", origin, "err", err)
+		}
+	}
+	n.members[origin] = m
+	if running {
+		n.start(m)
+	}
+	return nil
+}
+
+// Node journals stay short: they only spare rewriting the zone file.
+const nodeJournalDeltas = 50
+
+// acceptMember publishes a transferred version, then stores it (queries see
+// the new version without waiting for the disk).
+func (n *Node) acceptMember(m *member, p *xfr.Pulled) error {
+	v := p.Version
+	if err := n.publish(m, v); err != nil {
+		return err
+	}
+	if p.Deltas == nil {
+		m.journal = nil
+	}
+	for _, d := range p.Deltas {
+		m.journal = m.journal.Append(d, nodeJournalDeltas, max(10000, v.Len()/2))
+	}
+	if err := n.store.Save(v, m.journal); err != nil {
+		n.log.Error("version served but not stored: a restart would serve the previous one", "zone", m.origin, "err", err)
+	}
+	n.log.Info("zone version applied", "zone", m.origin, "serial", v.Serial(), "records", v.Len())
+	return nil
+}
+
+// publish builds the serving snapshot and swaps it in atomically.
+func (n *Node) publish(m *member, v *zonever.Version) error {
+	z, err := zone.Build(v.Origin, v.RRs)
+	if err != nil {
+		return fmt.Errorf("version %d does not build: %w", v.Serial(), err)
+	}
+	n.srv.Publish(z)
+	m.cur.Store(v)
+	return nil
+}

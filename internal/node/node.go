@@ -1,0 +1,103 @@
+package node
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"anycloud/internal/authserver"
+	"anycloud/internal/secondary"
+	"anycloud/internal/store"
+	"anycloud/internal/xfr"
+	"anycloud/internal/zonever"
+)
+
+// Node is a running node.
+type Node struct {
+	cfg   *Config
+	log   *slog.Logger
+	srv   *authserver.Server
+	store *store.Store
+
+	mu      sync.Mutex
+	ctx     context.Context
+	catalog *member
+	members map[string]*member
+}
+
+// member is one zone the node keeps from the hub (the catalog included).
+type member struct {
+	origin  string
+	cur     atomic.Pointer[zonever.Version]
+	journal *zonever.Journal // recent deltas, so a save rewrites little
+	sec     *secondary.Zone
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// meta is what survives a restart besides the zone: when the hub last
+// answered, so expiry is not reset by restarting.
+type meta struct {
+	LastContact time.Time     `json:"last_contact"`
+	ExpireAfter time.Duration `json:"expire_after_ns"`
+}
+
+// New builds the node and its server. Nothing is served until Run.
+func New(cfg *Config, log *slog.Logger) (*Node, error) {
+	st, err := store.Open(cfg.Storage)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: log, store: st, members: map[string]*member{}}
+	n.srv = authserver.New(authserver.Config{NSID: cfg.NSID, Identity: cfg.Identity, Version: cfg.Version, HideVersion: cfg.Version == "", Logger: log, Notify: n.handleNotify})
+	return n, nil
+}
+
+// Server returns the authoritative server (for tests and the serve path).
+func (n *Node) Server() *authserver.Server { return n.srv }
+
+func (n *Node) client() xfr.Client { return xfr.Client{Key: n.cfg.Key, Timeout: n.cfg.Timeout} }
+
+func (n *Node) newSecondary(m *member, accept func(*xfr.Pulled) error, expired func(bool)) {
+	m.sec = &secondary.Zone{
+		Origin:  m.origin,
+		Servers: func() []string { return n.cfg.Hubs },
+		Client:  n.client,
+		Current: m.cur.Load,
+		Accept: func(_ context.Context, p *xfr.Pulled, _ string, _ secondary.Request) error {
+			return accept(p)
+		},
+		Expired: expired,
+		Contacted: func(at time.Time, after time.Duration) {
+			if err := n.store.SaveMeta(m.origin, meta{LastContact: at, ExpireAfter: after}); err != nil {
+				n.log.Warn("could not persist the expire timer", "zone", m.origin, "err", err)
+			}
+		},
+		FollowAnySerial: true,
+		MinInterval:     n.cfg.MinRefresh,
+		MaxInterval:     n.cfg.MaxRefresh,
+		Log:             n.log,
+	}
+	var md meta
+	if err := n.store.LoadMeta(m.origin, &md); err == nil && !md.LastContact.IsZero() {
+		m.sec.SetContact(md.LastContact, md.ExpireAfter)
+	}
+}
+
+func (n *Node) start(m *member) {
+	ctx, cancel := context.WithCancel(n.ctx)
+	m.cancel, m.done = cancel, make(chan struct{})
+	go func() {
+		defer close(m.done)
+		m.sec.Run(ctx)
+	}()
+}
+
+func (m *member) stop() {
+	if m.cancel != nil {
+		m.cancel()
+		<-m.done
+	}
+}

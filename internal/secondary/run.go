@@ -1,0 +1,207 @@
+package secondary
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"anycloud/internal/xfr"
+	"anycloud/internal/zonever"
+)
+
+// Run checks the zone at once, then at each refresh, retry, NOTIFY or
+// operator request, until ctx ends.
+func (z *Zone) Run(ctx context.Context) {
+	z.init()
+	req := Request{}
+	for {
+		err := z.check(ctx, req)
+		if ctx.Err() != nil {
+			return
+		}
+		refresh, retry := z.intervals()
+		wait := refresh
+		if err != nil {
+			wait = retry
+			z.Log.Warn("zone refresh failed", "zone", z.Origin, "err", err, "retry_in", retry)
+		}
+		z.setNext(time.Now().Add(wait))
+		req = z.sleep(ctx, wait)
+	}
+}
+
+// sleep waits for the next check, waking at expiry to report it.
+func (z *Zone) sleep(ctx context.Context, wait time.Duration) Request {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		expiry := time.NewTimer(z.untilExpiry())
+		select {
+		case <-ctx.Done():
+			expiry.Stop()
+			return Request{}
+		case r := <-z.wake:
+			expiry.Stop()
+			return r
+		case <-deadline.C:
+			expiry.Stop()
+			return Request{}
+		case <-expiry.C:
+			z.checkExpired()
+		}
+	}
+}
+
+func (z *Zone) untilExpiry() time.Duration {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.st.Expired || z.st.ExpiresAt.IsZero() {
+		return 24 * time.Hour
+	}
+	return max(time.Until(z.st.ExpiresAt), time.Millisecond)
+}
+
+func (z *Zone) checkExpired() {
+	z.mu.Lock()
+	expired := !z.st.ExpiresAt.IsZero() && !time.Now().Before(z.st.ExpiresAt)
+	changed := expired && !z.st.Expired
+	z.st.Expired = z.st.Expired || expired
+	z.mu.Unlock()
+	if changed {
+		z.Log.Error("zone expired: no server reached within the expire time, answering SERVFAIL", "zone", z.Origin)
+		z.Expired(true)
+	}
+}
+
+// check tries each server in turn until one answers.
+func (z *Zone) check(ctx context.Context, req Request) error {
+	z.checkExpired()
+	var errs []error
+	for _, server := range z.Servers() {
+		err := z.checkServer(ctx, server, req)
+		if err == nil {
+			z.recordError(nil)
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if _, refused := err.(*Refused); refused {
+			z.recordError(err)
+			return err // a reachable server with a bad version: not another's fault
+		}
+		errs = append(errs, err)
+	}
+	err := joinErrors(errs)
+	z.recordError(err)
+	return err
+}
+
+// Refused wraps an Accept error: the transfer worked, the version did not.
+type Refused struct{ Err error }
+
+func (r *Refused) Error() string { return r.Err.Error() }
+func (r *Refused) Unwrap() error { return r.Err }
+
+// OlderSerial is a server whose serial went backwards: the version in
+// service is kept until an operator forces the older one in.
+type OlderSerial struct {
+	Server, Origin  string
+	Serial, Current uint32
+}
+
+func (e *OlderSerial) Error() string {
+	return fmt.Sprintf("%s has serial %d, older than %d in service (RFC 1982); keeping %d. If intended: anycloud hub retransfer %s --accept-older",
+		e.Server, e.Serial, e.Current, e.Current, e.Origin)
+}
+
+func (z *Zone) checkServer(ctx context.Context, server string, req Request) error {
+	client := z.Client()
+	ans, err := client.QuerySOA(ctx, server, z.Origin)
+	if err != nil {
+		return fmt.Errorf("SOA check: %w", err)
+	}
+	z.contact(server, ans)
+	cur := z.Current()
+	if !req.Forced && cur != nil && !zonever.SerialNewer(ans.SOA.Serial, cur.Serial()) {
+		switch {
+		case ans.SOA.Serial == cur.Serial():
+			return nil // up to date
+		case !z.FollowAnySerial:
+			return &OlderSerial{Server: server, Serial: ans.SOA.Serial, Current: cur.Serial(), Origin: z.Origin}
+		}
+		req.Forced = true // the serial went back at a trusted server: take all
+	}
+	var have *zonever.Version
+	if !req.Forced {
+		have = cur
+	}
+	pulled, err := client.Pull(ctx, server, z.Origin, have, req.Forced)
+	if err != nil {
+		return fmt.Errorf("transfer: %w", err)
+	}
+	if pulled.Version == nil {
+		return nil
+	}
+	z.recordTransfer(server, pulled)
+	if err := z.Accept(ctx, pulled, server, req); err != nil {
+		return &Refused{Err: err}
+	}
+	return nil
+}
+
+// contact records that server answered, which restarts the expire timer.
+func (z *Zone) contact(server string, ans *xfr.SOAAnswer) {
+	z.mu.Lock()
+	now := time.Now()
+	z.st.LastContact, z.st.LastServer = now, server
+	expireAfter := expireOf(ans.SOA, ans.Expire)
+	z.st.ExpiresAt = now.Add(expireAfter)
+	wasExpired := z.st.Expired
+	z.st.Expired = false
+	z.mu.Unlock()
+	if z.Contacted != nil {
+		z.Contacted(now, expireAfter)
+	}
+	if wasExpired {
+		z.Log.Info("zone no longer expired: a server answered", "zone", z.Origin, "server", server)
+		z.Expired(false)
+	}
+}
+
+func (z *Zone) recordTransfer(server string, p *xfr.Pulled) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.st.LastKind, z.st.LastServer = string(p.Kind), server
+	z.st.LastTransfer = time.Now()
+}
+
+func (z *Zone) recordError(err error) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	z.st.LastCheck = time.Now()
+	z.st.LastError = ""
+	if err != nil {
+		z.st.LastError = err.Error()
+	}
+}
+
+func (z *Zone) setNext(t time.Time) {
+	z.mu.Lock()
+	z.st.NextCheck = t
+	z.mu.Unlock()
+}
+
+func joinErrors(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return fmt.Errorf("no server configured")
+	case 1:
+		return errs[0]
+	}
+	msg := errs[0].Error()
+	for _, e := range errs[1:] {
+		msg += "; " + e.Error()
+	}
+	return fmt.Errorf("every server failed: %s", msg)
+}

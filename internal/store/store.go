@@ -1,0 +1,205 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/zonever"
+)
+
+// Store is a directory of zone versions.
+type Store struct {
+	dir string
+
+	mu   sync.Mutex
+	base map[string]uint32 // serial of each zone file on disk
+}
+
+const (
+	zoneSuffix    = ".zone"
+	journalSuffix = ".journal"
+	metaSuffix    = ".meta.json"
+	rejectedDir   = "rejected"
+)
+
+// Open creates dir if needed and returns the store in it.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Join(dir, rejectedDir), 0o750); err != nil {
+		return nil, fmt.Errorf("storage directory: %w", err)
+	}
+	return &Store{dir: dir, base: map[string]uint32{}}, nil
+}
+
+func (s *Store) path(origin, suffix string) string {
+	return filepath.Join(s.dir, fileBase(origin)+suffix)
+}
+
+// Save makes v durable. When the journal j leads from the zone file on disk
+// to v, only the journal is rewritten (small); otherwise the zone file is
+// written, then the journal. A crash between the two leaves a journal that
+// does not lead to the zone file's serial, which Load discards.
+func (s *Store) Save(v *zonever.Version, j *zonever.Journal) error {
+	if s.journalReaches(v, j) {
+		if err := s.saveJournal(v.Origin, j); err != nil {
+			return err
+		}
+		return nil
+	}
+	err := writeAtomic(s.path(v.Origin, zoneSuffix), func(w io.Writer) error {
+		fmt.Fprintf(w, "; anycloud zone %s serial %d, %d records\n", v.Origin, v.Serial(), v.Len())
+		return writeRRs(w, v.RRs)
+	})
+	if err != nil {
+		return fmt.Errorf("save %s: %w", v.Origin, err)
+	}
+	s.setBase(v.Origin, v.Serial())
+	return s.saveJournal(v.Origin, j)
+}
+
+func (s *Store) saveJournal(origin string, j *zonever.Journal) error {
+	err := writeAtomic(s.path(origin, journalSuffix), func(w io.Writer) error {
+		return writeRRs(w, zonever.Flatten(j.Deltas()))
+	})
+	if err != nil {
+		return fmt.Errorf("save journal of %s: %w", origin, err)
+	}
+	return nil
+}
+
+// journalReaches reports whether j leads from the zone file on disk to v.
+func (s *Store) journalReaches(v *zonever.Version, j *zonever.Journal) bool {
+	s.mu.Lock()
+	base, ok := s.base[v.Origin]
+	s.mu.Unlock()
+	if !ok || base == v.Serial() {
+		return false
+	}
+	deltas, ok := j.Since(base)
+	return ok && deltas[len(deltas)-1].To.Serial == v.Serial()
+}
+
+func (s *Store) setBase(origin string, serial uint32) {
+	s.mu.Lock()
+	s.base[dns.CanonicalName(origin)] = serial
+	s.mu.Unlock()
+}
+
+// Load returns the stored version of origin and its journal, or nil, nil,
+// nil when nothing is stored.
+func (s *Store) Load(origin string) (*zonever.Version, *zonever.Journal, error) {
+	rrs, err := readRRs(s.path(origin, zoneSuffix), origin)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := zonever.New(origin, rrs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("stored %s: %w", origin, err)
+	}
+	s.setBase(origin, v.Serial())
+	j := s.loadJournal(v)
+	if deltas, ok := j.Since(v.Serial()); ok {
+		if newer, err := zonever.Apply(v, deltas); err == nil {
+			return newer, j, nil
+		}
+		return v, nil, nil // a journal that does not apply is dropped
+	}
+	if end := j.Deltas(); len(end) > 0 && end[len(end)-1].To.Serial == v.Serial() {
+		return v, j, nil
+	}
+	return v, nil, nil
+}
+
+// loadJournal reads the journal; a missing or damaged one is empty (nodes
+// then get a full transfer instead of an IXFR).
+func (s *Store) loadJournal(v *zonever.Version) *zonever.Journal {
+	rrs, err := readRRs(s.path(v.Origin, journalSuffix), v.Origin)
+	if err != nil {
+		return nil
+	}
+	deltas, err := zonever.ParseDeltas(rrs)
+	if err != nil || len(deltas) == 0 {
+		return nil
+	}
+	return zonever.NewJournal(deltas)
+}
+
+// Remove deletes everything stored for origin except rejected versions.
+func (s *Store) Remove(origin string) error {
+	s.mu.Lock()
+	delete(s.base, dns.CanonicalName(origin))
+	s.mu.Unlock()
+	for _, suffix := range []string{zoneSuffix, journalSuffix, metaSuffix} {
+		if err := os.Remove(s.path(origin, suffix)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	return syncDir(s.dir)
+}
+
+// SaveMeta stores small per-zone state (timers) as JSON.
+func (s *Store) SaveMeta(origin string, meta any) error {
+	return writeAtomic(s.path(origin, metaSuffix), func(w io.Writer) error {
+		return json.NewEncoder(w).Encode(meta)
+	})
+}
+
+// LoadMeta reads what SaveMeta stored into meta; a missing file is not an
+// error and leaves meta untouched.
+func (s *Store) LoadMeta(origin string, meta any) error {
+	data, err := os.ReadFile(s.path(origin, metaSuffix))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, meta)
+}
+
+// SaveRejected keeps a refused version for inspection, with the reason as
+// its first line, and returns the file's path.
+func (s *Store) SaveRejected(v *zonever.Version, reason string) (string, error) {
+	path := filepath.Join(s.dir, rejectedDir, fmt.Sprintf("%s.%d%s", fileBase(v.Origin), v.Serial(), zoneSuffix))
+	err := writeAtomic(path, func(w io.Writer) error {
+		fmt.Fprintf(w, "; rejected: %s\n", strings.ReplaceAll(reason, "\n", " "))
+		return writeRRs(w, v.RRs)
+	})
+	return path, err
+}
+
+func writeRRs(w io.Writer, rrs []dns.RR) error {
+	for _, rr := range rrs {
+		if _, err := io.WriteString(w, rr.String()+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readRRs(path, origin string) ([]dns.RR, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	zp := dns.NewZoneParser(f, dns.CanonicalName(origin), path)
+	var rrs []dns.RR
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		rrs = append(rrs, rr)
+	}
+	if err := zp.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return rrs, nil
+}

@@ -1,0 +1,160 @@
+package xfr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/zonever"
+)
+
+// Kind says how a transfer was answered.
+type Kind string
+
+const (
+	KindUpToDate  Kind = "up to date"
+	KindAXFR      Kind = "AXFR"
+	KindIXFR      Kind = "IXFR"
+	KindIXFRFull  Kind = "AXFR-style IXFR"
+	KindNoChanges Kind = "IXFR without changes"
+)
+
+// Result is what a transfer brought: either a full version or the deltas
+// that lead from the version the request was based on.
+type Result struct {
+	Kind    Kind
+	SOA     *dns.SOA
+	Version *zonever.Version // full transfers
+	Deltas  []zonever.Delta  // incremental transfers
+	Records int              // records received
+}
+
+// AXFR pulls the whole zone from server over TCP.
+func (c Client) AXFR(ctx context.Context, server, origin string) (*Result, error) {
+	q := new(dns.Msg)
+	q.SetAxfr(dns.CanonicalName(origin))
+	return c.transfer(ctx, server, q, 0)
+}
+
+// IXFR asks server for the changes since have (RFC 1995) over TCP. The
+// answer may be incremental, a full zone (AXFR-style), or just the SOA.
+func (c Client) IXFR(ctx context.Context, server string, have *dns.SOA) (*Result, error) {
+	q := new(dns.Msg)
+	q.SetIxfr(dns.CanonicalName(have.Hdr.Name), have.Serial, have.Ns, have.Mbox)
+	return c.transfer(ctx, server, q, have.Serial)
+}
+
+func (c Client) transfer(ctx context.Context, server string, q *dns.Msg, have uint32) (*Result, error) {
+	conn, err := dial(ctx, "tcp", server, c.Key, c.timeout())
+	if err != nil {
+		return nil, err
+	}
+	defer conn.close()
+	if err := conn.write(q); err != nil {
+		return nil, err
+	}
+	s := &stream{origin: q.Question[0].Name, qtype: q.Question[0].Qtype, have: have}
+	for !s.done {
+		m, err := conn.read(ctx)
+		if err != nil {
+			return nil, s.cut(server, err)
+		}
+		if m.Id != q.Id {
+			return nil, fmt.Errorf("%s answered with a different message ID", server)
+		}
+		if err := s.add(m.Answer); err != nil {
+			return nil, fmt.Errorf("%s: %w", server, err)
+		}
+	}
+	return s.result()
+}
+
+// stream accumulates the records of a transfer answer and knows when the
+// answer is complete.
+type stream struct {
+	origin     string
+	qtype      uint16
+	have       uint32
+	rrs        []dns.RR
+	closingSOA int // SOA records with the new serial after the first
+	done       bool
+}
+
+func (s *stream) cut(server string, err error) error {
+	if len(s.rrs) == 0 || !isNetErr(err) {
+		return err
+	}
+	return &CutError{Server: server, Records: len(s.rrs), Err: err}
+}
+
+func isNetErr(err error) bool {
+	var re *RcodeError
+	var te *TSIGError
+	return !errors.As(err, &re) && !errors.As(err, &te) && !errors.Is(err, context.Canceled)
+}
+
+func (s *stream) add(answer []dns.RR) error {
+	for _, rr := range answer {
+		if len(s.rrs) == 0 {
+			soa, ok := rr.(*dns.SOA)
+			if !ok || dns.CanonicalName(soa.Hdr.Name) != s.origin {
+				return errors.New("answer does not start with the zone's SOA")
+			}
+		} else if soa, ok := rr.(*dns.SOA); ok && soa.Serial == s.first().Serial {
+			s.closingSOA++
+		}
+		s.rrs = append(s.rrs, rr)
+	}
+	s.done = s.complete()
+	return nil
+}
+
+func (s *stream) first() *dns.SOA { return s.rrs[0].(*dns.SOA) }
+
+// complete decides whether the closing SOA has arrived. An incremental IXFR
+// carries the new SOA twice after the first (end of the last delta, then the
+// closing one); an AXFR or AXFR-style IXFR once.
+func (s *stream) complete() bool {
+	switch {
+	case len(s.rrs) == 0:
+		return false
+	case len(s.rrs) == 1:
+		return s.qtype == dns.TypeIXFR // a lone SOA: nothing newer
+	case s.incremental():
+		// [SOA(N) SOA(N)] is an empty incremental answer.
+		return s.closingSOA == 2 || len(s.rrs) == 2 && s.closingSOA == 1
+	default:
+		return s.closingSOA == 1 && s.rrs[len(s.rrs)-1].Header().Rrtype == dns.TypeSOA
+	}
+}
+
+func (s *stream) incremental() bool {
+	return s.qtype == dns.TypeIXFR && len(s.rrs) > 1 && s.rrs[1].Header().Rrtype == dns.TypeSOA
+}
+
+func (s *stream) result() (*Result, error) {
+	soa := s.first()
+	r := &Result{SOA: soa, Records: len(s.rrs)}
+	switch {
+	case len(s.rrs) == 1:
+		r.Kind = KindUpToDate
+		return r, nil
+	case s.incremental():
+		r.Kind = KindIXFR
+		var err error
+		r.Deltas, err = zonever.ParseDeltas(s.rrs[1 : len(s.rrs)-1])
+		if len(r.Deltas) == 0 && err == nil {
+			r.Kind = KindNoChanges
+		}
+		return r, err
+	}
+	r.Kind = KindAXFR
+	if s.qtype == dns.TypeIXFR {
+		r.Kind = KindIXFRFull
+	}
+	v, err := zonever.New(s.origin, s.rrs[:len(s.rrs)-1])
+	r.Version = v
+	return r, err
+}

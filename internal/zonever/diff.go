@@ -1,0 +1,118 @@
+package zonever
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// Delta is the difference between two consecutive versions, in IXFR terms:
+// the records removed from From and added to reach To. Neither list holds a
+// SOA.
+type Delta struct {
+	From, To *dns.SOA
+	Deleted  []dns.RR
+	Added    []dns.RR
+}
+
+// identity names a record by owner, class, type and RDATA, ignoring TTL, as
+// IXFR deletions match (RFC 1995 section 4).
+func identity(rr dns.RR) string {
+	h := rr.Header()
+	rdata := strings.TrimPrefix(rr.String(), h.String())
+	return fmt.Sprintf("%s %d %d %s", strings.ToLower(h.Name), h.Class, h.Rrtype, rdata)
+}
+
+// exact names a record including its TTL, so a TTL change is a difference.
+func exact(rr dns.RR) string {
+	return fmt.Sprintf("%s\x00%d", identity(rr), rr.Header().Ttl)
+}
+
+// Diff computes the delta that turns old into new.
+func Diff(old, new *Version) Delta {
+	d := Delta{From: old.SOA(), To: new.SOA()}
+	inNew := make(map[string]struct{}, len(new.RRs))
+	for _, rr := range new.RRs[1:] {
+		inNew[exact(rr)] = struct{}{}
+	}
+	inOld := make(map[string]struct{}, len(old.RRs))
+	for _, rr := range old.RRs[1:] {
+		k := exact(rr)
+		inOld[k] = struct{}{}
+		if _, ok := inNew[k]; !ok {
+			d.Deleted = append(d.Deleted, rr)
+		}
+	}
+	for _, rr := range new.RRs[1:] {
+		if _, ok := inOld[exact(rr)]; !ok {
+			d.Added = append(d.Added, rr)
+		}
+	}
+	return d
+}
+
+// Apply returns the version obtained by applying deltas in order to base. A
+// delta whose From serial does not match, or that deletes a record that is
+// not there, is an error: the caller falls back to a full transfer. Only
+// the records at owner names the deltas touch are indexed, so a small change
+// to a large zone costs a scan of owner names, not of every record's text.
+func Apply(base *Version, deltas []Delta) (*Version, error) {
+	touched := touchedOwners(deltas)
+	index := map[string]int{}
+	rrs := append([]dns.RR(nil), base.RRs...)
+	for i, rr := range rrs[1:] {
+		if touched[strings.ToLower(rr.Header().Name)] {
+			index[identity(rr)] = i + 1
+		}
+	}
+	for _, d := range deltas {
+		soa := rrs[0].(*dns.SOA)
+		if d.From.Serial != soa.Serial {
+			return nil, fmt.Errorf("delta from serial %d does not apply to serial %d", d.From.Serial, soa.Serial)
+		}
+		for _, rr := range d.Deleted {
+			k := identity(rr)
+			i, ok := index[k]
+			if !ok {
+				return nil, fmt.Errorf("delta %d->%d deletes a missing record: %s", d.From.Serial, d.To.Serial, rr)
+			}
+			rrs[i] = nil
+			delete(index, k)
+		}
+		for _, rr := range d.Added {
+			k := identity(rr)
+			if i, ok := index[k]; ok {
+				rrs[i] = rr // same record again, possibly a new TTL
+				continue
+			}
+			index[k] = len(rrs)
+			rrs = append(rrs, rr)
+		}
+		rrs[0] = d.To
+	}
+	return New(base.Origin, compact(rrs))
+}
+
+func touchedOwners(deltas []Delta) map[string]bool {
+	owners := map[string]bool{}
+	for _, d := range deltas {
+		for _, list := range [][]dns.RR{d.Deleted, d.Added} {
+			for _, rr := range list {
+				owners[strings.ToLower(rr.Header().Name)] = true
+			}
+		}
+	}
+	return owners
+}
+
+// compact drops the holes left by deletions.
+func compact(rrs []dns.RR) []dns.RR {
+	out := rrs[:0]
+	for _, rr := range rrs {
+		if rr != nil {
+			out = append(out, rr)
+		}
+	}
+	return out
+}
