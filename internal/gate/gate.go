@@ -7,7 +7,6 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/zone"
 	"anycloud/internal/zonever"
 )
 
@@ -24,6 +23,9 @@ type Policy struct {
 	// much as a node's own build of the version (the operator's choice for
 	// very large zones where propagation time matters more).
 	SkipBuild bool
+	// Deltas, when the candidate came by IXFR, lead from the current
+	// version to it, so the build check patches the current snapshot.
+	Deltas []zonever.Delta
 	// Now is the time signatures are checked against; zero means time.Now.
 	Now time.Time
 }
@@ -95,11 +97,11 @@ func checkShrink(cur, cand *zonever.Version, p Policy) *Rejection {
 // the engine refuses (CNAME and other data, a record outside the zone, a
 // bad NSEC3 chain) is refused here, with its reason visible at the hub,
 // instead of leaving every node stuck on the old version.
-func checkBuilds(_, cand *zonever.Version, p Policy) *Rejection {
+func checkBuilds(cur, cand *zonever.Version, p Policy) *Rejection {
 	if p.SkipBuild {
 		return nil
 	}
-	if _, err := zone.Build(cand.Origin, cand.RRs); err != nil {
+	if _, err := cand.Snapshot(cur, p.Deltas); err != nil {
 		return reject("parse", "the serving engine refuses this version: %v", err)
 	}
 	return nil

@@ -24,7 +24,7 @@ func (h *Hub) accept(z *servedZone, p *xfr.Pulled, server string, req secondary.
 	// A forced retransfer may bring the same serial again (a repair); only
 	// --accept-older lets a serial that went backwards through.
 	cfg := h.config()
-	policy := gate.Policy{MaxShrink: cfg.MaxShrink, SkipBuild: !cfg.EngineCheck, AcceptSame: req.Forced, AcceptOlder: req.AcceptOlder}
+	policy := gate.Policy{MaxShrink: cfg.MaxShrink, SkipBuild: !cfg.EngineCheck, AcceptSame: req.Forced, AcceptOlder: req.AcceptOlder, Deltas: p.Deltas}
 	if rej := gate.Check(cur, p.Version, policy); rej != nil {
 		return h.reject(z, p.Version, server, rej)
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"anycloud/internal/xfr"
-	"anycloud/internal/zone"
 	"anycloud/internal/zonever"
 )
 
@@ -20,7 +19,7 @@ func (n *Node) addMember(origin string, running bool) error {
 	if err != nil {
 		n.log.Warn("stored copy unreadable, will transfer", "zone", origin, "err", err)
 	} else if v != nil {
-		if err := n.publish(m, v); err != nil {
+		if err := n.publish(m, v, nil); err != nil {
 			n.log.Warn("stored copy does not build, will transfer", "zone", origin, "err", err)
 		}
 	}
@@ -38,7 +37,7 @@ const nodeJournalDeltas = 50
 // the new version without waiting for the disk).
 func (n *Node) acceptMember(m *member, p *xfr.Pulled) error {
 	v := p.Version
-	if err := n.publish(m, v); err != nil {
+	if err := n.publish(m, v, p.Deltas); err != nil {
 		return err
 	}
 	if p.Deltas == nil {
@@ -54,9 +53,10 @@ func (n *Node) acceptMember(m *member, p *xfr.Pulled) error {
 	return nil
 }
 
-// publish builds the serving snapshot and swaps it in atomically.
-func (n *Node) publish(m *member, v *zonever.Version) error {
-	z, err := zone.Build(v.Origin, v.RRs)
+// publish builds the serving snapshot (patched from the current one when
+// deltas lead to v) and swaps it in atomically.
+func (n *Node) publish(m *member, v *zonever.Version, deltas []zonever.Delta) error {
+	z, err := v.Snapshot(m.cur.Load(), deltas)
 	if err != nil {
 		return fmt.Errorf("version %d does not build: %w", v.Serial(), err)
 	}

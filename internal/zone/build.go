@@ -84,30 +84,47 @@ func (b *builder) reserve(n int) {
 
 // add stores one record. The owner and rdata are copied.
 func (b *builder) add(rr dns.RR) error {
+	owner, rdata, err := b.wire(rr)
+	if err != nil {
+		return err
+	}
+	h := rr.Header()
+	b.addRecord(b.insert(owner), h.Rrtype, h.Ttl, rdata)
+	return nil
+}
+
+// wire packs rr into the builder's scratch space as the snapshot stores it:
+// lower-case owner, rdata with lower-cased names. Both slices are valid
+// until the next call.
+func (b *builder) wire(rr dns.RR) (owner, rdata []byte, err error) {
 	h := rr.Header()
 	if h.Class != dns.ClassINET {
-		return fmt.Errorf("%s: class %s not supported, only IN", h.Name, dns.ClassToString[h.Class])
+		return nil, nil, fmt.Errorf("%s: class %s not supported, only IN", h.Name, dns.ClassToString[h.Class])
 	}
 	switch h.Rrtype {
 	case dns.TypeOPT, dns.TypeTSIG, dns.TypeTKEY, dns.TypeAXFR, dns.TypeIXFR, dns.TypeANY:
-		return fmt.Errorf("%s: type %s cannot appear in a zone", h.Name, dns.TypeToString[h.Rrtype])
+		return nil, nil, fmt.Errorf("%s: type %s cannot appear in a zone", h.Name, dns.TypeToString[h.Rrtype])
 	}
 	n, err := dns.PackRR(rr, b.pack, 0, nil, false)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", h.Name, dns.TypeToString[h.Rrtype], err)
+		return nil, nil, fmt.Errorf("%s %s: %w", h.Name, dns.TypeToString[h.Rrtype], err)
 	}
 	ownerLen := nameLength(b.pack)
-	owner := b.pack[:ownerLen]
+	owner = b.pack[:ownerLen]
 	LowerWire(owner)
 	if !IsBelowOrEqual(owner, b.apex) {
-		return fmt.Errorf("%s %s: %w %s", h.Name, dns.TypeToString[h.Rrtype], ErrNotInZone, b.origin)
+		return nil, nil, fmt.Errorf("%s %s: %w %s", h.Name, dns.TypeToString[h.Rrtype], ErrNotInZone, b.origin)
 	}
-	rdata := b.pack[ownerLen+10 : n]
+	rdata = b.pack[ownerLen+10 : n]
 	lowerRdataNames(h.Rrtype, rdata)
-	id := b.insert(owner)
-	r := brec{next: -1, rtype: h.Rrtype, ttl: h.Ttl, off: uint32(len(b.data)), len: uint16(len(rdata))}
-	if sig, ok := rr.(*dns.RRSIG); ok {
-		r.covers = sig.TypeCovered
+	return owner, rdata, nil
+}
+
+// addRecord appends one record in stored form to node id.
+func (b *builder) addRecord(id int32, rtype uint16, ttl uint32, rdata []byte) {
+	r := brec{next: -1, rtype: rtype, ttl: ttl, off: uint32(len(b.data)), len: uint16(len(rdata))}
+	if rtype == dns.TypeRRSIG && len(rdata) >= 2 {
+		r.covers = u16(rdata) // the type covered opens RRSIG rdata
 	}
 	b.data = append(b.data, rdata...)
 	b.recs = append(b.recs, r)
@@ -120,7 +137,6 @@ func (b *builder) add(rr dns.RR) error {
 	}
 	bn.last = ri
 	b.count++
-	return nil
 }
 
 // nameLength is the length of the uncompressed wire name at the start of buf.
@@ -173,13 +189,17 @@ func (b *builder) rehash(size int) {
 // addEmptyNonTerminals creates every missing name between each owner and the
 // apex, so that "no node" always means "no name at or below".
 func (b *builder) addEmptyNonTerminals() {
+	var parent []byte                   // a copy: insert may move b.names
 	for i := 0; i < len(b.nodes); i++ { // b.nodes grows while we walk it
 		n := b.nodes[i]
 		name := b.names[n.name : n.name+uint32(n.nameLen)]
 		if len(name) <= len(b.apex) {
 			continue
 		}
-		parent := append([]byte(nil), parentOf(name)...)
+		if p := parentOf(name); len(p) == len(b.apex) {
+			continue // a child of the apex: most names of a TLD zone
+		}
+		parent = append(parent[:0], parentOf(name)...)
 		b.insert(parent)
 	}
 }

@@ -3,7 +3,6 @@ package zone
 import (
 	"bytes"
 	"fmt"
-	"sort"
 
 	"github.com/miekg/dns"
 )
@@ -52,14 +51,13 @@ func (b *builder) layoutNode(z *Zone, id int32, order []int32) []int32 {
 	for r := bn.first; r >= 0; r = b.recs[r].next {
 		order = append(order, r)
 	}
-	// Stable by (type, covered type) keeps zone-file order inside each set.
-	sort.SliceStable(order, func(i, j int) bool {
-		ri, rj := &b.recs[order[i]], &b.recs[order[j]]
-		if ri.rtype != rj.rtype {
-			return ri.rtype < rj.rtype
+	// Stable by (type, covered type) keeps zone-file order inside each set;
+	// an insertion sort, as a node holds a handful of records.
+	for i := 1; i < len(order); i++ {
+		for j := i; j > 0 && b.recLess(order[j], order[j-1]); j-- {
+			order[j], order[j-1] = order[j-1], order[j]
 		}
-		return ri.covers < rj.covers
-	})
+	}
 	for i := 0; i < len(order); {
 		first := &b.recs[order[i]]
 		rs := RRSet{Type: first.rtype, Covers: first.covers, TTL: first.ttl, off: uint32(len(z.rdata)), sig: -1}
@@ -82,6 +80,14 @@ func (b *builder) layoutNode(z *Zone, id int32, order []int32) []int32 {
 	}
 	n.rrsCount = uint16(uint32(len(z.rrsets)) - n.rrsFirst)
 	return order
+}
+
+func (b *builder) recLess(x, y int32) bool {
+	rx, ry := &b.recs[x], &b.recs[y]
+	if rx.rtype != ry.rtype {
+		return rx.rtype < ry.rtype
+	}
+	return rx.covers < ry.covers
 }
 
 // containsRdata reports whether packed holds rd already (sets are small, and

@@ -13,6 +13,7 @@ import (
 type Version struct {
 	Origin string
 	RRs    []dns.RR
+	snap   snapshotCache
 }
 
 // New checks that rrs starts with the apex SOA of origin and drops any later
