@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"syscall"
 )
@@ -28,8 +29,31 @@ func register(c command) { commands[c.name] = c }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:]))
+	stopProfile := startProfile()
+	code := run(ctx, os.Args[1:])
+	stopProfile()
+	stop()
+	os.Exit(code)
+}
+
+// startProfile writes a CPU profile of this process to
+// $ANYCLOUD_CPUPROFILE.<pid> when that variable is set: how developers see
+// where a hub or node spends its time inside a whole-system test.
+func startProfile() (stop func()) {
+	base := os.Getenv("ANYCLOUD_CPUPROFILE")
+	if base == "" {
+		return func() {}
+	}
+	f, err := os.Create(fmt.Sprintf("%s.%d", base, os.Getpid()))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "anycloud: cpu profile:", err)
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
 }
 
 func run(ctx context.Context, args []string) int {
