@@ -2,17 +2,26 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"anycloud/internal/node"
 )
 
 func init() {
-	register(command{name: "node", summary: "serve the zones of the hub's catalog as its secondary", run: runNode})
+	register(command{name: "node", summary: "serve the zones of the hub's catalog as its secondary and announce the service", run: runNode})
 }
 
 func runNode(ctx context.Context, args []string) error {
-	fs := newFlagSet("node", "--config FILE [--check]", "anycloud node --config /etc/anycloud/node.yaml")
+	if len(args) > 0 {
+		switch args[0] {
+		case "status", "drain", "undrain":
+			return runNodeControl(ctx, args[0], args[1:])
+		}
+	}
+	fs := newFlagSet("node", "--config FILE [--check] | status | drain | undrain",
+		"anycloud node --config /etc/anycloud/node.yaml")
 	config := fs.String("config", "", "node configuration file (YAML)")
 	check := fs.Bool("check", false, "validate the configuration (key included) and exit")
 	debug := fs.Bool("debug", false, "log at debug level")
@@ -28,7 +37,7 @@ func runNode(ctx context.Context, args []string) error {
 		return err
 	}
 	if *check {
-		fmt.Printf("%s: OK (hub %v, catalog %s)\n", *config, cfg.Hubs, cfg.Catalog)
+		fmt.Printf("%s: OK (hub %v, catalog %s, %s)\n", *config, cfg.Hubs, cfg.Catalog, announceSummary(cfg))
 		return nil
 	}
 	cfg.Version = releaseString()
@@ -40,5 +49,52 @@ func runNode(ctx context.Context, args []string) error {
 	go reloadOnHUP(ctx, log, func() error {
 		return fmt.Errorf("the node reads %s at start only (zones come from the catalog); restart it to apply changes", *config)
 	})
-	return n.Run(ctx, func() { log.Info("node serving", "listen", cfg.Listen, "hub", cfg.Hubs) })
+	// SIGTERM/SIGINT end ctx: Run withdraws, waits drain-wait while still
+	// answering, then stops.
+	return n.Run(ctx, func() {
+		log.Info("node serving", "listen", cfg.Listen, "hub", cfg.Hubs, "announce", announceSummary(cfg))
+	})
+}
+
+func announceSummary(cfg *node.Config) string {
+	a := cfg.Announce
+	if a == nil {
+		return "no announce: section, announces nothing"
+	}
+	mode := a.Config.Mode
+	if mode == "" {
+		mode = "gobgp"
+	}
+	return fmt.Sprintf("announces %d prefixes to %d peers (%s)", len(a.Config.Prefixes), len(a.Config.Peers), mode)
+}
+
+// runNodeControl talks to a running node through its loopback control
+// endpoint, found in the configuration file or given with --control.
+func runNodeControl(ctx context.Context, what string, args []string) error {
+	fs := newFlagSet("node "+what, "[--config FILE | --control ADDR]",
+		"anycloud node "+what+" --config /etc/anycloud/node.yaml")
+	config := fs.String("config", "/etc/anycloud/node.yaml", "node configuration file, to find the control address")
+	control := fs.String("control", "", "control endpoint address (overrides the configuration file)")
+	timeout := fs.Duration("timeout", time.Minute, "give up after this long (drain waits drain-wait)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	addr := *control
+	if addr == "" {
+		cfg, err := node.LoadConfig(*config)
+		if err != nil {
+			return err
+		}
+		if addr = cfg.Control; addr == "" {
+			return errors.New("the configuration has no 'control:' address")
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	out, err := node.ControlRequest(ctx, addr, what)
+	if err != nil {
+		return err
+	}
+	fmt.Print(out)
+	return nil
 }

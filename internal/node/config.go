@@ -25,6 +25,12 @@ type File struct {
 	Catalog  string       `yaml:"catalog"`
 	Hub      HubFile      `yaml:"hub"`
 	Timeouts TimeoutsFile `yaml:"timeouts"`
+	// Control is the loopback HTTP endpoint for `anycloud node
+	// status|drain|undrain` (no authentication, so loopback only).
+	Control string `yaml:"control"`
+	// Metrics serves /metrics and the read-only /status (for the monitor).
+	Metrics  string        `yaml:"metrics"`
+	Announce *AnnounceFile `yaml:"announce"`
 }
 
 // HubFile says where the hub is and how to sign requests to it.
@@ -54,6 +60,9 @@ type Config struct {
 	Timeout    time.Duration
 	MinRefresh time.Duration
 	MaxRefresh time.Duration
+	Control    string
+	Metrics    string
+	Announce   *Announce // nil: the node announces nothing
 }
 
 // LoadConfig reads and validates the configuration at path.
@@ -120,6 +129,14 @@ func (f *File) validate(baseDir string) (*Config, error) {
 	cfg.Timeout = duration(add, "timeouts.transfer", f.Timeouts.Transfer, 10*time.Second)
 	cfg.MinRefresh = duration(add, "timeouts.min-refresh", f.Timeouts.MinRefresh, 5*time.Second)
 	cfg.MaxRefresh = duration(add, "timeouts.max-refresh", f.Timeouts.MaxRefresh, 24*time.Hour)
+	cfg.Control = controlAddr(add, f.Control)
+	cfg.Metrics = f.Metrics
+	if _, err := netip.ParseAddrPort(f.Metrics); f.Metrics != "" && err != nil {
+		add("metrics", "%q is not an IP:port", f.Metrics)
+	}
+	if f.Announce != nil {
+		cfg.Announce = f.Announce.validate(add, f.Listen)
+	}
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}
@@ -147,4 +164,19 @@ func duration(add func(string, string, ...any), field, s string, def time.Durati
 		return def
 	}
 	return d
+}
+
+// controlAddr accepts only loopback addresses: the control endpoint can
+// withdraw the node and has no authentication.
+func controlAddr(add func(string, string, ...any), s string) string {
+	if s == "" {
+		return ""
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		add("control", "%q is not an IP:port", s)
+	} else if !ap.Addr().IsLoopback() {
+		add("control", "%s is not a loopback address: the control endpoint has no authentication", s)
+	}
+	return s
 }

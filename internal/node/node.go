@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"anycloud/internal/announce"
 	"anycloud/internal/authserver"
 	"anycloud/internal/secondary"
 	"anycloud/internal/store"
@@ -20,6 +21,7 @@ type Node struct {
 	log   *slog.Logger
 	srv   *authserver.Server
 	store *store.Store
+	ann   *announce.Announcer // nil without an announce: section
 
 	mu      sync.Mutex
 	ctx     context.Context
@@ -52,6 +54,11 @@ func New(cfg *Config, log *slog.Logger) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, log: log, store: st, members: map[string]*member{}}
 	n.srv = authserver.New(authserver.Config{NSID: cfg.NSID, Identity: cfg.Identity, Version: cfg.Version, HideVersion: cfg.Version == "", Logger: log, Notify: n.handleNotify})
+	if cfg.Announce != nil {
+		if n.ann, err = n.newAnnouncer(); err != nil {
+			return nil, err
+		}
+	}
 	return n, nil
 }
 

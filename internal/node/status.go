@@ -1,8 +1,10 @@
 package node
 
 import (
+	"context"
 	"sort"
 
+	"anycloud/internal/announce"
 	"anycloud/internal/secondary"
 )
 
@@ -32,4 +34,24 @@ func (n *Node) Status() []ZoneStatus {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Zone < out[j].Zone })
 	return out
+}
+
+// StatusDoc is what GET /status returns: the announcement state at the top
+// (the monitor reads "state" and "reason") and every zone's refresh state.
+type StatusDoc struct {
+	NSID     string           `json:"nsid,omitempty"`
+	State    string           `json:"state,omitempty"` // announced, withdrawn, drained; empty without announce:
+	Reason   string           `json:"reason,omitempty"`
+	Announce *announce.Status `json:"announce,omitempty"`
+	Zones    []ZoneStatus     `json:"zones"`
+}
+
+// StatusDoc gathers the node's status.
+func (n *Node) StatusDoc(ctx context.Context) StatusDoc {
+	d := StatusDoc{NSID: n.cfg.NSID, Zones: n.Status()}
+	if n.ann != nil {
+		st := n.ann.Status(ctx)
+		d.State, d.Reason, d.Announce = st.State, st.Reason, &st
+	}
+	return d
 }

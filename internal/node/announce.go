@@ -1,0 +1,78 @@
+package node
+
+import (
+	"context"
+	"time"
+
+	"anycloud/internal/announce"
+)
+
+// newAnnouncer builds the announcer with the node's health checks: a real
+// SOA query over each service address for every served zone, no served zone
+// expired, a default route per family. Nothing here looks at the hub: a
+// node that lost the hub keeps serving its copies and stays announced until
+// they expire.
+func (n *Node) newAnnouncer() (*announce.Announcer, error) {
+	a := n.cfg.Announce
+	checks := announce.NodeChecks(a.Service, a.CheckPort, n.servedZones, n.expiredZones)
+	return announce.New(a.Config, checks, n.log.With("part", "announce"))
+}
+
+// servedZones lists the member zones that have a version in service.
+func (n *Node) servedZones() []string {
+	var out []string
+	for _, m := range n.memberList() {
+		if m.cur.Load() != nil {
+			out = append(out, m.origin)
+		}
+	}
+	return out
+}
+
+// expiredZones lists the member zones past their SOA EXPIRE.
+func (n *Node) expiredZones() []string {
+	var out []string
+	for _, m := range n.memberList() {
+		if m.sec != nil && m.sec.Status().Expired {
+			out = append(out, m.origin)
+		}
+	}
+	return out
+}
+
+func (n *Node) memberList() []*member {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]*member, 0, len(n.members))
+	for _, m := range n.members {
+		out = append(out, m)
+	}
+	return out
+}
+
+// runAnnouncer runs the announcer until ctx ends (it withdraws and closes
+// its sessions then); done receives its error.
+func (n *Node) runAnnouncer(ctx context.Context, done chan<- error) {
+	if n.ann == nil {
+		return
+	}
+	go func() { done <- n.ann.Run(ctx) }()
+}
+
+// drainBeforeStop withdraws and waits for traffic to move, so that a
+// planned stop loses no query. A node that is not announced has nothing
+// to drain and stops at once.
+func (n *Node) drainBeforeStop() {
+	if n.ann == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Announce.Config.DrainWait+10*time.Second)
+	defer cancel()
+	if n.ann.Status(ctx).State != announce.StateAnnounced {
+		return
+	}
+	n.log.Info("stopping: withdrawing first", "drain_wait", n.cfg.Announce.Config.DrainWait)
+	if err := n.ann.Drain(ctx); err != nil {
+		n.log.Warn("drain before stop incomplete", "err", err)
+	}
+}
