@@ -230,32 +230,41 @@ func (z *Zone) linkSigs() {
 // linkExtra records, for NS, MX and SRV sets, the in-zone targets that own
 // addresses: the glue and additional data the answers will carry.
 func (z *Zone) linkExtra() {
-	var tmp [256]byte
 	for i := range z.rrsets {
-		rs := &z.rrsets[i]
-		skip := 0
-		switch rs.Type {
-		case dns.TypeNS:
-		case dns.TypeMX:
-			skip = 2
-		case dns.TypeSRV:
-			skip = 6
-		default:
-			continue
-		}
-		rs.extra = uint32(len(z.extra))
-		for rd := z.Rdata(*rs); len(rd) >= 2; {
-			l := int(u16(rd))
-			target := tmp[:copy(tmp[:], rd[2+skip:2+l])]
-			LowerWire(target)
-			if IsBelowOrEqual(target, z.apex) {
-				if id := z.Find(target); id != NoNode && z.hasAddress(id) && !z.listed(*rs, id) {
-					z.extra = append(z.extra, id)
-					rs.nextra++
-				}
+		z.linkExtraOf(&z.rrsets[i])
+	}
+}
+
+// extraSkip is where the target name starts in the rdata of the types that
+// carry additional data, or -1 for the others.
+func extraSkip(rtype uint16) int {
+	switch rtype {
+	case dns.TypeNS:
+		return 0
+	case dns.TypeMX:
+		return 2
+	case dns.TypeSRV:
+		return 6
+	}
+	return -1
+}
+
+// linkExtraOf (re)computes one set's additional-section targets.
+func (z *Zone) linkExtraOf(rs *RRSet) {
+	skip := extraSkip(rs.Type)
+	if skip < 0 {
+		return
+	}
+	rs.extra, rs.nextra = uint32(len(z.extra)), 0
+	for rd := z.Rdata(*rs); len(rd) >= 2; {
+		l := int(u16(rd))
+		if target := rd[2+skip : 2+l]; IsBelowOrEqual(target, z.apex) { // stored lower-cased
+			if id := z.Find(target); id != NoNode && z.hasAddress(id) && !z.listed(*rs, id) {
+				z.extra = append(z.extra, id)
+				rs.nextra++
 			}
-			rd = rd[2+l:]
 		}
+		rd = rd[2+l:]
 	}
 }
 

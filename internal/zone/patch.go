@@ -9,11 +9,24 @@ import (
 // Patch builds the snapshot that follows old once the records in deleted
 // are removed and those in added are added, as an IXFR delta says (RFC 1995:
 // deletions match owner, type and rdata, not TTL). The new SOA must be among
-// added. Unchanged records are copied in their stored wire form, so a small
-// change to a large zone costs a pass over the snapshot's arrays instead of
-// a parse of every record; old is left untouched and keeps being served
-// until the caller publishes the result.
+// added. old is left untouched and keeps being served until the caller
+// publishes the result.
+//
+// A small change is applied in place to copies of old's arrays, so it costs
+// little more than copying them (patchInPlace); what that cannot handle (a
+// full hash table, a new NSEC3 chain, many names turned empty) is rebuilt
+// from old's records in their stored wire form (rebuildPatch).
 func Patch(old *Zone, deleted, added []dns.RR) (*Zone, error) {
+	z, err := patchInPlace(old, deleted, added)
+	if err == errRebuild {
+		return rebuildPatch(old, deleted, added)
+	}
+	return z, err
+}
+
+// rebuildPatch applies a delta by building a new snapshot from old's stored
+// records, without parsing them again.
+func rebuildPatch(old *Zone, deleted, added []dns.RR) (*Zone, error) {
 	b, err := newBuilder(old.origin, len(old.slots)/2)
 	if err != nil {
 		return nil, err

@@ -29,6 +29,13 @@ const (
 	Occluded
 )
 
+// Hash table slots hold a node index, emptySlot, or removedSlot where a
+// patch took a name out (lookups probe past it).
+const (
+	emptySlot   = -1
+	removedSlot = -2
+)
+
 // node is one owner name. Nodes hold no pointers so the garbage collector
 // never scans a snapshot, however large.
 type node struct {
@@ -103,14 +110,16 @@ func (z *Zone) Find(name []byte) NodeID {
 	i := uint32(maphash.Bytes(z.seed, name)) & mask
 	for {
 		id := z.slots[i]
-		if id < 0 {
+		if id == emptySlot {
 			return NoNode
 		}
-		n := &z.nodes[id]
-		if int(n.nameLen) == len(name) && string(z.names[n.name:n.name+uint32(n.nameLen)]) == string(name) {
-			return NodeID(id)
+		if id >= 0 {
+			n := &z.nodes[id]
+			if int(n.nameLen) == len(name) && string(z.names[n.name:n.name+uint32(n.nameLen)]) == string(name) {
+				return NodeID(id)
+			}
 		}
-		i = (i + 1) & mask
+		i = (i + 1) & mask // past a name's slot or a removed name's tombstone
 	}
 }
 
