@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	"anycloud/internal/lab"
+	"anycloud/internal/lab/cloud"
 )
 
 func init() {
@@ -11,7 +14,12 @@ func init() {
 }
 
 // runLab hands the words after "lab" to the lab package, which parses its
-// own subcommands (up, status, exec, fail, heal, bump, down).
+// own subcommands (up, status, exec, fail, heal, bump, down); this binary
+// runs the primaries' Knot, the hub, the nodes and the monitor in the lab.
 func runLab(ctx context.Context, args []string) error {
-	return lab.Main(ctx, args)
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding the anycloud executable: %w", err)
+	}
+	return (&lab.CLI{Cloud: cloud.New(exe)}).Run(ctx, args)
 }

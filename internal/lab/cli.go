@@ -10,25 +10,24 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 )
 
 // CLI implements `anycloud lab ...`. The zero value writes to stdout and
-// stderr; HostCommand is how `anycloud` starts its node, hub and primaries
-// in the lab (see Options.HostCommand).
+// stderr and runs routing only; Cloud is how `anycloud` runs its primaries,
+// hub, nodes and monitor in the lab.
 type CLI struct {
 	Stdout, Stderr io.Writer
 	Stdin          io.Reader
 	Log            *slog.Logger
-	HostCommand    func(plan *Plan, h Host, dir string) (*Command, error)
+	Cloud          Cloud
 }
 
-// ErrNotYet marks subcommands that need the node and hub.
-var ErrNotYet = errors.New("not yet implemented: needs `anycloud node` and `anycloud hub` in the lab")
-
 const usage = `usage: anycloud lab SUBCOMMAND [flags]
-  anycloud lab up [--topology FILE] [--prefix P]   build the lab and wait until routing converged
+  anycloud lab up [--topology FILE] [--prefix P] [--forward ADDR]
+                                                   build the lab and wait until every city is served
   anycloud lab status [--json] [--prefix P]        cities, nodes, who answers whom
   anycloud lab exec NAME -- CMD...                 run CMD in a lab host (city slug, node-<city>,
                                                    router-<city>, hub, primary-<zone>)
@@ -59,7 +58,7 @@ func (c *CLI) Run(ctx context.Context, args []string) error {
 	}
 	cmds := map[string]func(context.Context, []string) error{
 		"up": c.up, "status": c.status, "exec": c.exec, "down": c.down, "relay": c.relay,
-		"fail": c.notYet("fail"), "heal": c.notYet("heal"), "bump": c.notYet("bump"),
+		"fail": c.fail, "heal": c.heal, "bump": c.bump, "forward": c.forward,
 	}
 	run, ok := cmds[args[0]]
 	if !ok {
@@ -94,6 +93,7 @@ func (c *CLI) flags(name string) (*flag.FlagSet, *string) {
 func (c *CLI) up(ctx context.Context, args []string) error {
 	fs, prefix := c.flags("up")
 	topoFile := fs.String("topology", "", "YAML topology file (default: the built-in one)")
+	forward := fs.String("forward", "127.0.0.1:8053", "host loopback address forwarded to the dashboard (\"\" for none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -107,11 +107,18 @@ func (c *CLI) up(ctx context.Context, args []string) error {
 	if isSet(fs, "prefix") || topo.Prefix == "" {
 		topo.Prefix = *prefix
 	}
-	st, err := Up(ctx, topo, Options{Log: c.Log, HostCommand: c.HostCommand, WaitServed: c.HostCommand != nil})
+	opts := Options{Log: c.Log, Cloud: c.Cloud}
+	if c.Cloud != nil {
+		opts.Forward = *forward
+	}
+	st, err := Up(ctx, topo, opts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Stdout, "lab up: %d namespaces, %d processes; state in %s\n", len(st.Namespaces), len(st.Processes), st.Dir)
+	if opts.Forward != "" {
+		fmt.Fprintf(c.Stdout, "dashboard: http://%s/\n", opts.Forward)
+	}
 	return nil
 }
 
@@ -121,7 +128,7 @@ func (c *CLI) status(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	s, err := GetStatus(ctx, StateDir(*prefix), time.Second)
+	s, err := GetStatus(ctx, StateDir(*prefix), time.Second, c.Cloud)
 	if err != nil {
 		return err
 	}
@@ -173,8 +180,63 @@ func (c *CLI) relay(ctx context.Context, args []string) error {
 	return RunRelay(ctx, pairs, c.Log)
 }
 
-func (c *CLI) notYet(name string) func(context.Context, []string) error {
-	return func(context.Context, []string) error { return fmt.Errorf("lab %s: %w", name, ErrNotYet) }
+// fail: lab fail [--prefix P] NODE MODE
+func (c *CLI) fail(ctx context.Context, args []string) error {
+	fs, prefix := c.flags("fail")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 2 {
+		return fmt.Errorf("usage: anycloud lab fail NODE %s", strings.Join(FailModes, "|"))
+	}
+	if err := Fail(ctx, StateDir(*prefix), fs.Arg(0), fs.Arg(1), c.Cloud); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "%s: %s (undo with `anycloud lab heal %s`)\n", fs.Arg(0), fs.Arg(1), fs.Arg(0))
+	return nil
+}
+
+// heal: lab heal [--prefix P] NODE
+func (c *CLI) heal(ctx context.Context, args []string) error {
+	fs, prefix := c.flags("heal")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: anycloud lab heal NODE")
+	}
+	if err := Heal(ctx, StateDir(*prefix), fs.Arg(0), c.Cloud); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "%s: healed\n", fs.Arg(0))
+	return nil
+}
+
+// bump: lab bump [--prefix P] ZONE
+func (c *CLI) bump(ctx context.Context, args []string) error {
+	fs, prefix := c.flags("bump")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: anycloud lab bump ZONE")
+	}
+	if err := Bump(ctx, StateDir(*prefix), fs.Arg(0), c.Cloud); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "%s: new serial committed at its primary, NOTIFY sent\n", fs.Arg(0))
+	return nil
+}
+
+// forward is the hidden subcommand Up starts in the host namespace:
+// lab forward LISTEN NAMESPACE TARGET.
+func (c *CLI) forward(ctx context.Context, args []string) error {
+	if len(args) != 3 {
+		return errors.New("usage: anycloud lab forward LISTEN NAMESPACE TARGET")
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	return RunForwarder(ctx, args[0], args[1], args[2], c.Log)
 }
 
 func isSet(fs *flag.FlagSet, name string) bool {

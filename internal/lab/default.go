@@ -19,9 +19,10 @@ func Default() *Topology {
 		Prefix:  "ac-",
 		CloudAS: 64500,
 		Service: []netip.Addr{netip.MustParseAddr("198.51.100.53"), netip.MustParseAddr("2001:db8:53::53")},
+		// Every node announces exactly the two service addresses.
 		Announce: []netip.Prefix{
-			netip.MustParsePrefix("198.51.100.0/24"),
-			netip.MustParsePrefix("2001:db8:53::/48"),
+			netip.MustParsePrefix("198.51.100.53/32"),
+			netip.MustParsePrefix("2001:db8:53::53/128"),
 		},
 		Cities: []City{
 			{Slug: "santiago", Name: "Santiago", Country: "CL", Code: "scl", AS: 64501, Lat: -33.45, Lon: -70.67},

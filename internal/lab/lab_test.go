@@ -63,7 +63,7 @@ func testLab(t *testing.T, topo *Topology, failNode string) {
 	st, err := Up(ctx, topo, Options{
 		Log: log, WaitTimeout: 60 * time.Second,
 		RelayCommand: []string{exe}, RelayEnv: []string{roleEnv + "=relay"},
-		HostCommand: standInCommand,
+		Cloud: standIn{},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -127,8 +127,8 @@ func checkCLI(t *testing.T, topo *Topology, want map[string]string) {
 	if !strings.Contains(out.String(), "198.51.100.53/32") {
 		t.Errorf("lab exec: service address not on the node's lo:\n%s", out.String())
 	}
-	if err := cli.Run(ctx, []string{"fail", "node-" + topo.Nodes[0], "kill"}); !errors.Is(err, ErrNotYet) {
-		t.Errorf("lab fail = %v, want ErrNotYet", err)
+	if err := cli.Run(ctx, []string{"fail", "--prefix", topo.Prefix, "node-" + topo.Nodes[0], "melt"}); err == nil || !strings.Contains(err.Error(), "unknown failure") {
+		t.Errorf("lab fail with an unknown mode = %v", err)
 	}
 }
 

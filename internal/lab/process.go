@@ -21,8 +21,12 @@ func (s *State) startProcess(name, host, ns string, argv, env []string, logFile 
 		return fmt.Errorf("%s: log: %w", name, err)
 	}
 	defer out.Close()
-	// `ip netns exec` enters the namespace and execs argv in the same PID.
+	// `ip netns exec` enters the namespace and execs argv in the same PID;
+	// ns "" is the host namespace (the dashboard forwarder only).
 	cmd := exec.Command("ip", append([]string{"netns", "exec", ns}, argv...)...)
+	if ns == "" {
+		cmd = exec.Command(argv[0], argv[1:]...)
+	}
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
@@ -31,7 +35,7 @@ func (s *State) startProcess(name, host, ns string, argv, env []string, logFile 
 	}
 	go cmd.Wait() // reap it if it dies while this process lives
 	start, _ := procStartTime(cmd.Process.Pid)
-	return s.addProcess(Process{Name: name, Host: host, PID: cmd.Process.Pid, StartTime: start, Argv: argv, Log: logFile})
+	return s.addProcess(Process{Name: name, Host: host, Namespace: ns, PID: cmd.Process.Pid, StartTime: start, Argv: argv, Env: env, Log: logFile})
 }
 
 // procStartTime reads field 22 of /proc/PID/stat (start time in clock

@@ -57,11 +57,30 @@ func exitOn(err error) {
 	os.Exit(0)
 }
 
-// standInCommand is the Options.HostCommand of the test: nodes only.
-func standInCommand(plan *Plan, h Host, dir string) (*Command, error) {
+// standIn is the Options.Cloud of the test: nodes only.
+type standIn struct{}
+
+func (standIn) HostCommands(plan *Plan, h Host, dir string) ([]Command, error) {
 	if h.Role != RoleNode {
 		return nil, nil
 	}
+	c, err := standInCommand(plan, h, dir)
+	return []Command{c}, err
+}
+
+func (standIn) NodeCommand(*Plan, Host, string, string) (Command, error) {
+	return Command{}, errors.New("the stand-in node has no control endpoint")
+}
+
+func (standIn) NodeStatusURL(*Plan, Host) string { return "" }
+
+func (standIn) BumpCommands(*Plan, Host, string) ([]Command, error) {
+	return nil, errors.New("the stand-in lab has no primaries")
+}
+
+func (standIn) Dashboard(*Plan) (string, string) { return "", "" }
+
+func standInCommand(plan *Plan, h Host, dir string) (Command, error) {
 	acc, _ := plan.AccessFor(h.Name)
 	topo := plan.Topology
 	spec := standInSpec{Name: h.Name, FailFile: filepath.Join(dir, "fail"), Service: topo.Service}
@@ -79,14 +98,14 @@ func standInCommand(plan *Plan, h Host, dir string) (*Command, error) {
 	}
 	data, err := json.Marshal(spec)
 	if err != nil {
-		return nil, err
+		return Command{}, err
 	}
 	file := filepath.Join(dir, "standin.json")
 	if err := os.WriteFile(file, data, 0o644); err != nil {
-		return nil, err
+		return Command{}, err
 	}
 	exe, err := os.Executable()
-	return &Command{Argv: []string{exe}, Env: []string{roleEnv + "=node", specEnv + "=" + file}}, err
+	return Command{Name: "standin", Argv: []string{exe}, Env: []string{roleEnv + "=node", specEnv + "=" + file}}, err
 }
 
 func cityAS(t *Topology, slug string) uint32 {

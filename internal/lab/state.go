@@ -34,6 +34,8 @@ type State struct {
 	Plan       *Plan     `json:"plan"`
 	Namespaces []string  `json:"namespaces"` // created so far, in order
 	Processes  []Process `json:"processes"`
+	// Faults are the failures `lab fail` applied, by node, until healed.
+	Faults map[string]string `json:"faults,omitempty"`
 
 	mu sync.Mutex
 }
@@ -42,9 +44,11 @@ type State struct {
 type Process struct {
 	Name      string   `json:"name"` // e.g. "bird router-santiago", "relay", "node node-santiago"
 	Host      string   `json:"host"`
+	Namespace string   `json:"namespace,omitempty"` // "" for the host namespace
 	PID       int      `json:"pid"`
 	StartTime uint64   `json:"start_time"` // /proc/PID/stat field 22, guards against PID reuse
 	Argv      []string `json:"argv"`
+	Env       []string `json:"env,omitempty"`
 	Log       string   `json:"log"`
 }
 

@@ -41,6 +41,11 @@ type NodeStatus struct {
 	Announcing bool              `json:"announcing"` // the router holds a route from it for every announced prefix
 	Sessions   map[string]string `json:"sessions"`   // router's BGP protocol -> state
 	Prefixes   []string          `json:"prefixes,omitempty"`
+	// State and Reason are what the node's announcer reports (announced,
+	// withdrawn, drained, and why); Fault is what `lab fail` applied.
+	State  string `json:"state,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Fault  string `json:"fault,omitempty"`
 }
 
 // CityStatus says who answers a city's client.
@@ -61,8 +66,9 @@ type ProcessStatus struct {
 }
 
 // GetStatus gathers the status of the lab in stateDir. Probes run from
-// every city in parallel, each bounded by probeTimeout.
-func GetStatus(ctx context.Context, stateDir string, probeTimeout time.Duration) (*Status, error) {
+// every city in parallel, each bounded by probeTimeout; cloud (may be nil)
+// tells where nodes report their own state.
+func GetStatus(ctx context.Context, stateDir string, probeTimeout time.Duration, cloud Cloud) (*Status, error) {
 	st, err := LoadState(stateDir)
 	if err != nil {
 		return nil, err
@@ -75,6 +81,13 @@ func GetStatus(ctx context.Context, stateDir string, probeTimeout time.Duration)
 		s.Processes = append(s.Processes, ProcessStatus{Name: p.Name, PID: p.PID, Alive: p.alive()})
 	}
 	s.Nodes = nodeStatuses(ctx, st)
+	for i := range s.Nodes {
+		n := &s.Nodes[i]
+		n.Fault = st.Faults[n.Name]
+		if h, ok := st.Plan.Host(n.Name); ok && cloud != nil {
+			n.State, n.Reason = NodeState(h.Namespace, cloud.NodeStatusURL(st.Plan, h), probeTimeout)
+		}
+	}
 	s.Cities = cityStatuses(ctx, st, probeTimeout)
 	return s, nil
 }
@@ -156,9 +169,15 @@ func (s *Status) WriteText(w io.Writer) error {
 	for _, c := range s.Cities {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\n", c.Slug, c.AS, orDash(c.Answerer), firstRTT(c.Answers), orDash(c.Path), otherProbes(c.Answers))
 	}
-	fmt.Fprintln(tw, "\nNODE\tCITY\tANNOUNCING\tSESSIONS\tUNICAST")
+	fmt.Fprintln(tw, "\nNODE\tCITY\tROUTER HAS ROUTE\tNODE SAYS\tFAULT\tSESSIONS\tUNICAST")
 	for _, n := range s.Nodes {
-		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\n", n.Name, n.City, n.Announcing, sessions(n.Sessions), strings.Join(n.Unicast, " "))
+		fmt.Fprintf(tw, "%s\t%s\t%v\t%s\t%s\t%s\t%s\n", n.Name, n.City, n.Announcing, orDash(n.State), orDash(n.Fault),
+			sessions(n.Sessions), strings.Join(n.Unicast, " "))
+	}
+	for _, n := range s.Nodes {
+		if n.Reason != "" && n.State != "announced" {
+			fmt.Fprintf(tw, "  %s: %s\n", n.Name, n.Reason)
+		}
 	}
 	fmt.Fprintln(tw, "\nHOST\tROLE\tNAMESPACE\tADDRESSES")
 	for _, h := range s.Hosts {

@@ -12,6 +12,7 @@ import (
 
 // Command is a process to run inside a lab host.
 type Command struct {
+	Name string // short, unique in its host: "knotd", "hub", "monitor"
 	Argv []string
 	Env  []string
 }
@@ -25,13 +26,15 @@ type Options struct {
 	// cli.Main handles.
 	RelayCommand []string
 	RelayEnv     []string
-	// HostCommand, if set, returns what to start in a node, hub or primary
-	// host (nil for nothing); dir is that host's private state directory.
-	// The lab records and stops these processes like its own.
-	HostCommand func(plan *Plan, h Host, dir string) (*Command, error)
-	// WaitServed makes Up also wait until every city's client gets a DNS
-	// answer (with an identity) at the first service address.
-	WaitServed bool
+	// Cloud, if set, starts the DNS side in the node, hub, primary and
+	// client hosts, and Up then waits until every city is served.
+	Cloud Cloud
+	// Forward is the host-namespace address (e.g. 127.0.0.1:8053) the lab
+	// forwards to the Cloud's dashboard; "" for none.
+	Forward string
+	// ForwardCommand is the argv prefix that runs the forwarder (default:
+	// this executable with "lab forward").
+	ForwardCommand []string
 	// WaitTimeout bounds each wait: BGP sessions, announcements, answers
 	// (default 60 s).
 	WaitTimeout time.Duration
@@ -80,9 +83,12 @@ func (o Options) withDefaults(topo *Topology) Options {
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
+	exe, _ := os.Executable()
 	if len(o.RelayCommand) == 0 {
-		exe, _ := os.Executable()
 		o.RelayCommand = []string{exe, "lab", "relay"}
+	}
+	if len(o.ForwardCommand) == 0 {
+		o.ForwardCommand = []string{exe, "lab", "forward"}
 	}
 	return o
 }
@@ -109,6 +115,7 @@ func (b *builder) build(ctx context.Context) error {
 		{"hosts", b.startHosts},
 		{"announcements", b.waitAnnouncements},
 		{"answers", b.waitServed},
+		{"dashboard forwarder", b.startForwarder},
 	}
 	for _, s := range steps {
 		start := time.Now()
@@ -268,27 +275,27 @@ func (b *builder) startRelay(context.Context) error {
 }
 
 func (b *builder) startHosts(context.Context) error {
-	if b.opts.HostCommand == nil {
+	if b.opts.Cloud == nil {
 		return nil
 	}
 	for _, h := range b.plan.Hosts {
-		if h.Role == RoleRouter || h.Role == RoleRelay || h.Role == RoleClient {
+		if h.Role == RoleRouter || h.Role == RoleRelay {
 			continue
 		}
 		dir, err := b.hostDir(h.Name)
 		if err != nil {
 			return err
 		}
-		cmd, err := b.opts.HostCommand(b.plan, h, dir)
+		cmds, err := b.opts.Cloud.HostCommands(b.plan, h, dir)
 		if err != nil {
 			return fmt.Errorf("%s: %w", h.Name, err)
 		}
-		if cmd == nil {
-			continue
-		}
-		b.nodesStarted = b.nodesStarted || h.Role == RoleNode
-		if err := b.st.startProcess(h.Role+" "+h.Name, h.Name, h.Namespace, cmd.Argv, cmd.Env, filepath.Join(dir, "output.log")); err != nil {
-			return err
+		for _, cmd := range cmds {
+			b.nodesStarted = b.nodesStarted || h.Role == RoleNode
+			log := filepath.Join(dir, cmd.Name+".log")
+			if err := b.st.startProcess(cmd.Name+" "+h.Name, h.Name, h.Namespace, cmd.Argv, cmd.Env, log); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -66,18 +67,24 @@ func (b *builder) waitAnnouncements(ctx context.Context) error {
 	})
 }
 
-// waitServed waits until every city's client is answered (WaitServed).
+// waitServed waits until every city's client is answered at every service
+// address by a node it may reach: its nearest node by AS path (any of them
+// on a tie). Only when a Cloud runs DNS in the lab.
 func (b *builder) waitServed(ctx context.Context) error {
-	if !b.opts.WaitServed || len(b.plan.Topology.Service) == 0 {
+	if b.opts.Cloud == nil || !b.nodesStarted {
 		return nil
 	}
-	addr := b.plan.Topology.Service[0]
+	topo := b.plan.Topology
 	return pollUntil(ctx, b.opts.WaitTimeout, func(context.Context) string {
 		var missing []string
-		for _, c := range b.plan.Topology.Cities {
+		for _, c := range topo.Cities {
 			client, _ := b.plan.Host(c.Slug)
-			if p := ProbeFrom(client.Namespace, addr, "udp", 500*time.Millisecond); p.Node == "" {
-				missing = append(missing, c.Slug+": "+p.Error)
+			want := topo.NearestNodes(c.Slug, nil)
+			for _, addr := range topo.Service {
+				p := ProbeFrom(client.Namespace, addr, "udp", 500*time.Millisecond)
+				if !slices.Contains(want, p.Node) {
+					missing = append(missing, fmt.Sprintf("%s: %s answered by %q (%s), want %v", c.Slug, addr, p.Node, p.Error, want))
+				}
 			}
 		}
 		return strings.Join(missing, ", ")

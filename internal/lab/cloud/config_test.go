@@ -1,0 +1,97 @@
+package cloud
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/hub"
+	"anycloud/internal/lab"
+	"anycloud/internal/monitor"
+	"anycloud/internal/node"
+)
+
+// TestGeneratedConfigs writes every host's configuration for the default
+// topology and loads each with the reader of the program that will run it
+// (Knot checks its own with knotc conf-check), without starting anything.
+func TestGeneratedConfigs(t *testing.T) {
+	plan, err := lab.NewPlan(lab.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	state := t.TempDir()
+	c := New("/usr/bin/anycloud")
+	for _, h := range plan.Hosts {
+		dir := filepath.Join(state, h.Name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		cmds, err := c.HostCommands(plan, h, dir)
+		if err != nil {
+			t.Fatalf("%s: %v", h.Name, err)
+		}
+		t.Run(h.Name, func(t *testing.T) { checkHost(t, h, dir, cmds) })
+	}
+}
+
+func checkHost(t *testing.T, h lab.Host, dir string, cmds []lab.Command) {
+	switch h.Role {
+	case lab.RoleNode:
+		cfg, err := node.LoadConfig(filepath.Join(dir, "node.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.NSID != h.Name || cfg.Announce == nil || len(cfg.Announce.Config.Peers) != 2 || len(cfg.Announce.Service) != 2 {
+			t.Errorf("node config: %+v", cfg)
+		}
+	case lab.RoleHub:
+		cfg, err := hub.LoadConfig(filepath.Join(dir, "hub.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cfg.Clients) != 3 || len(cfg.Nodes) != 3 {
+			t.Errorf("hub config: %d clients, %d nodes", len(cfg.Clients), len(cfg.Nodes))
+		}
+		if _, err := monitor.LoadConfig(filepath.Join(dir, "monitor.yaml")); err != nil {
+			t.Fatal(err)
+		}
+		if len(cmds) != 2 {
+			t.Errorf("hub host runs %d processes, want hub and monitor", len(cmds))
+		}
+	case lab.RolePrimary:
+		if _, err := exec.LookPath("knotc"); err != nil {
+			t.Skip("knotc not installed: Knot's configuration not checked")
+		}
+		out, err := exec.Command("knotc", "-c", filepath.Join(dir, "knot.conf"), "conf-check").CombinedOutput()
+		if err != nil {
+			t.Fatalf("knotc conf-check: %v\n%s", err, out)
+		}
+	case lab.RoleClient:
+		if len(cmds) != 1 || cmds[0].Name != "probe" {
+			t.Errorf("client commands %+v", cmds)
+		}
+	}
+}
+
+// TestZoneTextParses: the generated zone is valid master-file syntax with
+// one SOA carrying the serial (Knot loads it in the root lab test).
+func TestZoneTextParses(t *testing.T) {
+	zp := dns.NewZoneParser(strings.NewReader(ZoneText("sv.", 7)), "sv.", "sv.zone")
+	soas, records := 0, 0
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		records++
+		if soa, isSOA := rr.(*dns.SOA); isSOA {
+			soas++
+			if soa.Serial != 7 {
+				t.Errorf("serial %d, want 7", soa.Serial)
+			}
+		}
+	}
+	if err := zp.Err(); err != nil || soas != 1 || records < 50 {
+		t.Fatalf("err %v, %d SOA, %d records", err, soas, records)
+	}
+}

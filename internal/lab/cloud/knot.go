@@ -1,0 +1,126 @@
+package cloud
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/template"
+	"time"
+
+	"anycloud/internal/lab"
+)
+
+// knotTemplate is a client's primary: one zone, transfers only from the
+// hub with the client's key, NOTIFY to the hub on every change, and a
+// journal so the hub gets IXFR.
+var knotTemplate = template.Must(template.New("knot").Parse(`# Knot DNS primary of {{.Zone}} in the anycloud lab. Generated.
+server:
+    rundir: "{{.Dir}}"
+    pidfile: "{{.Dir}}/knot.pid"
+    listen: [ {{.Listen4}}@53, {{.Listen6}}@53 ]
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+control:
+    listen: "{{.Dir}}/knot.sock"
+database:
+    storage: "{{.Dir}}"
+log:
+  - target: stderr
+    any: info
+key:
+  - id: {{.KeyName}}
+    algorithm: hmac-sha256
+    secret: {{.Secret}}
+remote:
+  - id: hub
+    address: {{.Hub4}}@53
+    key: {{.KeyName}}
+acl:
+  - id: hub
+    address: [ {{.Hub4}}, {{.Hub6}} ]
+    key: {{.KeyName}}
+    action: transfer
+template:
+  - id: default
+    storage: "{{.Dir}}"
+    zonefile-sync: -1
+    zonefile-load: difference
+    journal-content: changes
+    serial-policy: increment
+zone:
+  - domain: {{.Zone}}
+    file: "{{.Dir}}/zone.db"
+    acl: hub
+    notify: hub
+`))
+
+type knotConf struct {
+	Zone, Dir, Listen4, Listen6, Hub4, Hub6, KeyName, Secret string
+}
+
+func (c *Cloud) primary(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
+	hub, ok := plan.Host("hub")
+	if !ok {
+		return nil, fmt.Errorf("the topology has no hub for %s to notify", h.Name)
+	}
+	zone := zoneOf(h)
+	key, err := keyFile(dir, clientKeyName(zone))
+	if err != nil {
+		return nil, err
+	}
+	secret, err := readKey(key)
+	if err != nil {
+		return nil, err
+	}
+	kc := knotConf{Zone: zone, Dir: dir, Listen4: v4(h).String(), Listen6: v6(h).String(),
+		Hub4: v4(hub).String(), Hub6: v6(hub).String(), KeyName: clientKeyName(zone), Secret: secret}
+	var conf strings.Builder
+	if err := knotTemplate.Execute(&conf, kc); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "knot.conf"), []byte(conf.String()), 0o600); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "zone.db"), []byte(ZoneText(zone, 1)), 0o644); err != nil {
+		return nil, err
+	}
+	return []lab.Command{{Name: "knotd", Argv: []string{"knotd", "-c", filepath.Join(dir, "knot.conf")}}}, nil
+}
+
+// BumpCommands change the zone in one Knot transaction; Knot increments
+// the serial (serial-policy increment), journals the change and sends
+// NOTIFY to the hub.
+func (c *Cloud) BumpCommands(_ *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
+	zone := zoneOf(h)
+	knotc := func(args ...string) lab.Command {
+		return lab.Command{Name: "knotc", Argv: append([]string{"knotc", "-s", filepath.Join(dir, "knot.sock")}, args...)}
+	}
+	stamp := fmt.Sprintf("%q", "bumped "+time.Now().UTC().Format(time.RFC3339Nano))
+	return []lab.Command{
+		knotc("zone-begin", zone),
+		knotc("zone-set", zone, "bump."+zone, "60", "TXT", stamp),
+		knotc("zone-commit", zone),
+	}, nil
+}
+
+// ZoneText generates a sample ccTLD zone: apex with the cloud's name server,
+// a few hosts, and delegations with glue, all on documentation addresses.
+func ZoneText(zone string, serial uint32) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "$ORIGIN %s\n$TTL 3600\n", zone)
+	fmt.Fprintf(&b, "@ SOA ns1 hostmaster %d 300 60 604800 300\n", serial)
+	b.WriteString("@ NS ns1\n@ NS ns.anycloud.lab.\n")
+	b.WriteString("ns1 A 198.51.100.53\nns1 AAAA 2001:db8:53::53\n")
+	b.WriteString("@ MX 10 mail\nmail A 192.0.2.25\nwww A 192.0.2.80\nwww AAAA 2001:db8::80\n")
+	fmt.Fprintf(&b, "@ TXT \"anycloud lab sample zone %s\"\n", zone)
+	for i, label := range []string{"gob", "com", "edu", "org", "net", "mil", "red", "ong"} {
+		fmt.Fprintf(&b, "%s NS ns1.%s\n%s NS ns2.%s\n", label, label, label, label)
+		fmt.Fprintf(&b, "ns1.%s A 203.0.113.%d\nns2.%s AAAA 2001:db8:%x::53\n", label, 200+i, label, 0xd00+i)
+	}
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, "d%02d NS ns.d%02d\nns.d%02d A 192.0.2.%d\n", i, i, i, 100+i)
+	}
+	return b.String()
+}
