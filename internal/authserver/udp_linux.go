@@ -149,7 +149,13 @@ func (b *batch) read(fd int) int {
 		b.recv[i].hdr.Namelen = uint32(unsafe.Sizeof(b.addrs[i]))
 		b.recv[i].hdr.Flags = 0
 	}
-	r, _, errno := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&b.recv[0])), udpBatch, unix.MSG_WAITFORONE, 0, 0)
+	// Under load packets are already queued: take them without telling the
+	// scheduler (a raw system call that cannot block); only an empty queue
+	// pays for a blocking call, during which the runtime may run others.
+	r, _, errno := unix.RawSyscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&b.recv[0])), udpBatch, unix.MSG_DONTWAIT, 0, 0)
+	if errno == unix.EAGAIN {
+		r, _, errno = unix.Syscall6(unix.SYS_RECVMMSG, uintptr(fd), uintptr(unsafe.Pointer(&b.recv[0])), udpBatch, unix.MSG_WAITFORONE, 0, 0)
+	}
 	if errno != 0 {
 		return 0 // timeout, EINTR, or an ICMP error queued on the socket: go round again
 	}
@@ -169,10 +175,16 @@ func (b *batch) prepareSend(out, i int) {
 }
 
 // write sends the first n prepared responses, resuming after partial sends
-// and skipping a packet the kernel refuses.
+// and skipping a packet the kernel refuses. Like read, it tries a raw,
+// non-blocking call first and blocks (through the scheduler) only when the
+// socket's send buffer is full.
 func (b *batch) write(fd, n int) {
 	for sent := 0; sent < n; {
-		r, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&b.send[sent])), uintptr(n-sent), 0, 0, 0)
+		msgs, count := uintptr(unsafe.Pointer(&b.send[sent])), uintptr(n-sent)
+		r, _, errno := unix.RawSyscall6(unix.SYS_SENDMMSG, uintptr(fd), msgs, count, unix.MSG_DONTWAIT, 0, 0)
+		if errno == unix.EAGAIN {
+			r, _, errno = unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd), msgs, count, 0, 0, 0)
+		}
 		if errno != 0 {
 			sent++
 			continue
