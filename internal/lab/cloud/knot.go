@@ -107,10 +107,12 @@ func (c *Cloud) BumpCommands(_ *lab.Plan, h lab.Host, dir string) ([]lab.Command
 
 // ZoneText generates a sample ccTLD zone: apex with the cloud's name server,
 // a few hosts, and delegations with glue, all on documentation addresses.
+// SOA refresh is 5 s and retry 2 s so that, in the lab, nodes keep asking
+// the hub and a lost hub shows within seconds; expire is a week.
 func ZoneText(zone string, serial uint32) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "$ORIGIN %s\n$TTL 3600\n", zone)
-	fmt.Fprintf(&b, "@ SOA ns1 hostmaster %d 300 60 604800 300\n", serial)
+	fmt.Fprintf(&b, "@ SOA ns1 hostmaster %d 5 2 604800 300\n", serial)
 	b.WriteString("@ NS ns1\n@ NS ns.anycloud.lab.\n")
 	b.WriteString("ns1 A 198.51.100.53\nns1 AAAA 2001:db8:53::53\n")
 	b.WriteString("@ MX 10 mail\nmail A 192.0.2.25\nwww A 192.0.2.80\nwww AAAA 2001:db8::80\n")

@@ -42,7 +42,7 @@ func (c *Cloud) node(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, err
 		h.Name, strings.Join(listen, ", "), h.Name, h.Name, filepath.Join(dir, "storage"), catalogZone)
 	fmt.Fprintf(&b, "hub:\n  addresses: [%q]\n  tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}\n",
 		hostPort(v4(hub), dnsPort), nodeKeyName(h.Name), key)
-	fmt.Fprintf(&b, "timeouts: {transfer: 5s, min-refresh: 1s}\ncontrol: %s\nmetrics: %q\n", nodeControl, hostPort(v4(h), nodeMetrics))
+	fmt.Fprintf(&b, "timeouts: {transfer: 2s, min-refresh: 1s}\ncontrol: %s\nmetrics: %q\n", nodeControl, hostPort(v4(h), nodeMetrics))
 	fmt.Fprintf(&b, "announce:\n  local-as: %d\n  router-id: %s\n  prefixes:\n", plan.Topology.CloudAS, v4(h))
 	for _, p := range plan.Topology.Announce {
 		fmt.Fprintf(&b, "    - {prefix: %q}\n", p.String())
