@@ -173,3 +173,36 @@ func TestTCPConnectionLimit(t *testing.T) {
 		t.Errorf("open connection stopped working: %v", err)
 	}
 }
+
+// TestTCPPerSourceLimit: one address cannot hold more than its share of
+// connections, and a slowloris client that never finishes its request is
+// cut off by the idle timeout.
+func TestTCPPerSourceLimit(t *testing.T) {
+	s := testServer(t)
+	s.cfg.TCPMaxPerSource = 2
+	s.cfg.TCPIdleTimeout = 500 * time.Millisecond
+	addrs := startServing(t, s)
+	var conns []net.Conn
+	for i := 0; i < 3; i++ {
+		c, err := net.Dial("tcp", addrs[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	conns[2].SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := conns[2].Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("third connection from one source: want EOF, got %v", err)
+	}
+	// A slowloris request: the length and one byte, then nothing.
+	conns[0].Write([]byte{0, 40, 0})
+	conns[0].SetReadDeadline(time.Now().Add(3 * time.Second))
+	start := time.Now()
+	if _, err := conns[0].Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("slow request: want EOF, got %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("slow request cut after %v, want about 500ms", d)
+	}
+}

@@ -15,16 +15,17 @@ import (
 
 // Config is the server's ready-made configuration; zero values get defaults.
 type Config struct {
-	NSID           string // NSID option payload (RFC 5001); empty: none
-	Identity       string // id.server / hostname.bind; empty: the NSID
-	Version        string // version.bind
-	HideVersion    bool   // refuse version.bind
-	MaxUDPSize     uint16 // our EDNS buffer size; default 1232
-	TCPIdleTimeout time.Duration
-	TCPMaxConns    int
-	RRL            *RRLConfig // response rate limiting; nil: off
-	NoStats        bool       // do not count per-zone statistics
-	Logger         *slog.Logger
+	NSID            string // NSID option payload (RFC 5001); empty: none
+	Identity        string // id.server / hostname.bind; empty: the NSID
+	Version         string // version.bind
+	HideVersion     bool   // refuse version.bind
+	MaxUDPSize      uint16 // our EDNS buffer size; default 1232
+	TCPIdleTimeout  time.Duration
+	TCPMaxConns     int
+	TCPMaxPerSource int        // open TCP connections one address may hold; default 32
+	RRL             *RRLConfig // response rate limiting; nil: off
+	NoStats         bool       // do not count per-zone statistics
+	Logger          *slog.Logger
 	// Notify handles NOTIFY requests (the node's secondary logic); nil
 	// answers them REFUSED.
 	Notify func(req *dns.Msg, src netip.AddrPort) *dns.Msg
@@ -39,6 +40,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.TCPMaxConns == 0 {
 		c.TCPMaxConns = 1000
+	}
+	if c.TCPMaxPerSource == 0 {
+		c.TCPMaxPerSource = 32
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -55,12 +59,13 @@ func (c *Config) identity() string {
 // Server answers from a set of zone snapshots. The set is itself immutable
 // and replaced whole on every change, so queries never lock.
 type Server struct {
-	cfg   Config
-	log   *slog.Logger
-	rrl   *rrl       // nil when rate limiting is off
-	mu    sync.Mutex // serialises writers of zones
-	zones atomic.Pointer[zoneSet]
-	stats statsRegistry
+	cfg        Config
+	log        *slog.Logger
+	rrl        *rrl       // nil when rate limiting is off
+	mu         sync.Mutex // serialises writers of zones
+	zones      atomic.Pointer[zoneSet]
+	stats      statsRegistry
+	tcpSources sourceCounts
 }
 
 // zoneSet maps each apex (lower-case wire name) to its entry.

@@ -6,12 +6,15 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"net/netip"
 	"sync"
 	"time"
 )
 
 // TCP (RFC 7766): 2-byte length framing, several requests per connection
-// answered in order, an idle timeout, and a cap on open connections.
+// answered in order, an idle timeout that also bounds how long one request
+// may take to arrive (a slowloris client gets no more), and caps on open
+// connections in total and per source address.
 
 var handlerPool sync.Pool
 
@@ -25,13 +28,19 @@ func (s *Server) serveTCP(ctx context.Context, ln *net.TCPListener, slots chan s
 			time.Sleep(10 * time.Millisecond) // e.g. EMFILE: do not spin
 			continue
 		}
+		src := conn.RemoteAddr().(*net.TCPAddr).AddrPort().Addr()
+		if !s.tcpSources.acquire(src, s.cfg.TCPMaxPerSource) {
+			conn.Close() // this source has enough connections open
+			continue
+		}
 		select {
 		case slots <- struct{}{}:
 			go func() {
-				defer func() { <-slots }()
+				defer func() { <-slots; s.tcpSources.release(src) }()
 				s.serveConn(ctx, conn)
 			}()
 		default:
+			s.tcpSources.release(src)
 			conn.Close() // over the connection limit
 		}
 	}
@@ -71,5 +80,32 @@ func (s *Server) serveConn(ctx context.Context, conn *net.TCPConn) {
 		if _, err := conn.Write(out); err != nil {
 			return
 		}
+	}
+}
+
+// sourceCounts counts open TCP connections per source address.
+type sourceCounts struct {
+	mu sync.Mutex
+	n  map[netip.Addr]int
+}
+
+func (c *sourceCounts) acquire(a netip.Addr, limit int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n == nil {
+		c.n = map[netip.Addr]int{}
+	}
+	if limit > 0 && c.n[a] >= limit {
+		return false
+	}
+	c.n[a]++
+	return true
+}
+
+func (c *sourceCounts) release(a netip.Addr) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n[a]--; c.n[a] <= 0 {
+		delete(c.n, a)
 	}
 }
