@@ -4,7 +4,6 @@ BIN       := bin/anycloud
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -X main.version=$(VERSION)
 FUZZTIME  ?= 30s
-DEMO_ADDR ?= 127.0.0.1:5300
 
 .PHONY: all build test vet fmt-check demo bench fuzz deb clean
 
@@ -25,15 +24,20 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
-# The main job: serve the sample zones on this machine and show how to ask.
+# The main job: the whole cloud on this machine (root): Knot primaries for
+# sv., do. and gt., the hub, three anycast nodes behind BIRD routers in six
+# cities, the monitor; `lab up` returns once every city is served. A demo
+# run replaces the previous demo lab.
 demo: build
-	@echo "anycloud serving the sample zones on $(DEMO_ADDR) (Ctrl-C stops it). Try:"
-	@echo "  dig @$(firstword $(subst :, ,$(DEMO_ADDR))) -p $(lastword $(subst :, ,$(DEMO_ADDR))) sv. SOA +nsid"
-	@echo "  dig @$(firstword $(subst :, ,$(DEMO_ADDR))) -p $(lastword $(subst :, ,$(DEMO_ADDR))) www.sv. A"
-	@echo "  dig @$(firstword $(subst :, ,$(DEMO_ADDR))) -p $(lastword $(subst :, ,$(DEMO_ADDR))) x.gob.sv. A +norec   (a referral)"
-	@echo "  dig @$(firstword $(subst :, ,$(DEMO_ADDR))) -p $(lastword $(subst :, ,$(DEMO_ADDR))) id.server CH TXT"
-	$(BIN) serve --listen $(DEMO_ADDR) --zone sv.=examples/zones/sv.zone --zone do.=examples/zones/do.zone \
-		--zone gt.=examples/zones/gt.zone --nsid demo-node
+	@$(BIN) lab down
+	$(BIN) lab up
+	@echo "open http://127.0.0.1:8053/ for the dashboard, and try:"
+	@echo "  $(BIN) lab exec santiago -- dig @198.51.100.53 sv. SOA +nsid"
+	@echo "  $(BIN) lab exec bogota -- dig @2001:db8:53::53 www.do. AAAA +nsid +tcp"
+	@echo "  $(BIN) lab status"
+	@echo "  $(BIN) lab fail node-mexico-city stop-dns && $(BIN) lab status && $(BIN) lab heal node-mexico-city"
+	@echo "  $(BIN) lab bump sv."
+	@echo "  $(BIN) lab down      # stops everything, removes every namespace"
 
 # Benchmark against NSD and Knot DNS (dnsperf, one run, ratios); see docs/bench.md.
 bench: build

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -115,6 +116,9 @@ func (b *builder) build(ctx context.Context) error {
 		{"hosts", b.startHosts},
 		{"announcements", b.waitAnnouncements},
 		{"answers", b.waitServed},
+		// Clients (the catchment probes) start once routing settled, so
+		// the monitor does not record start-up catchments as changes.
+		{"clients", b.startClients},
 		{"dashboard forwarder", b.startForwarder},
 	}
 	for _, s := range steps {
@@ -275,11 +279,20 @@ func (b *builder) startRelay(context.Context) error {
 }
 
 func (b *builder) startHosts(context.Context) error {
+	return b.startRoles(RoleNode, RoleHub, RolePrimary)
+}
+
+func (b *builder) startClients(context.Context) error {
+	return b.startRoles(RoleClient)
+}
+
+// startRoles starts the Cloud's commands in every host of the roles.
+func (b *builder) startRoles(roles ...string) error {
 	if b.opts.Cloud == nil {
 		return nil
 	}
 	for _, h := range b.plan.Hosts {
-		if h.Role == RoleRouter || h.Role == RoleRelay {
+		if !slices.Contains(roles, h.Role) {
 			continue
 		}
 		dir, err := b.hostDir(h.Name)
