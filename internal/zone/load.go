@@ -31,8 +31,7 @@ func Load(origin, path string) (*Zone, error) {
 	if _, err := io.ReadFull(f, text); err != nil {
 		return nil, err
 	}
-	chunks := splitZone(text)
-	if chunks == nil {
+	if !canSplit(text) {
 		return parse(bytes.NewReader(text), origin, path, hint)
 	}
 	b, err := newBuilder(origin, hint)
@@ -40,12 +39,10 @@ func Load(origin, path string) (*Zone, error) {
 		return nil, err
 	}
 	b.reserve(len(text))
-	if err := parseChunks(b, chunks, origin, path); err != nil {
-		// Parse again in one piece for miekg's exact file:line position.
-		if _, serr := parse(bytes.NewReader(text), origin, path, 1024); serr != nil {
-			return nil, serr
-		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+	if err := parseText(b, text, origin, path); err != nil {
+		// Parse again in one piece: for miekg's exact file:line position,
+		// or because a chunk lacked context it needed (see splitZone).
+		return parse(bytes.NewReader(text), origin, path, hint)
 	}
 	text = nil
 	return b.result(path)

@@ -1,6 +1,9 @@
 package zone
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,7 +100,7 @@ func TestParallelMatchesSequential(t *testing.T) {
 		t.Fatalf("only %d chunks", len(chunks))
 	}
 	b, _ := newBuilder("tld.", 1024)
-	if err := parseChunks(b, chunks, "tld.", "gen"); err != nil {
+	if err := parseText(b, text, "tld.", "gen"); err != nil {
 		t.Fatal(err)
 	}
 	par, err := b.finish()
@@ -133,4 +136,37 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("loaded zone does not rebuild: %v", err)
 		}
 	})
+}
+
+// TestLoadWithoutTTLDirective: a large file without $TTL (as dnssec-signzone
+// writes them) is parsed in parallel, and records with no TTL still take the
+// last one stated before them, even across a chunk boundary.
+func TestLoadWithoutTTLDirective(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("tld. 3600 IN SOA ns.tld. h.tld. 1 2 3 4 5\ntld. 3600 IN NS ns.tld.\nns.tld. 3600 IN A 192.0.2.1\n")
+	for i := 0; sb.Len() < 5*chunkSize; i++ {
+		if i%5000 == 0 {
+			fmt.Fprintf(&sb, "d%d.tld. %d IN NS ns1.example.\n", i, 100+i%7)
+		} else {
+			fmt.Fprintf(&sb, "d%d.tld. IN NS ns1.example.\n", i) // inherits the TTL above
+		}
+	}
+	path := filepath.Join(t.TempDir(), "tld.zone")
+	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if splitZone([]byte(sb.String())) == nil {
+		t.Fatal("a file without $TTL is not split")
+	}
+	par, err := Load("tld.", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seq, err := Parse(strings.NewReader(sb.String()), "tld.", "gen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recordText(par) != recordText(seq) {
+		t.Fatal("parallel and sequential loads differ")
+	}
 }

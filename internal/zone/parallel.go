@@ -5,48 +5,56 @@ import (
 	"io"
 	"runtime"
 	"strings"
-	"sync/atomic"
 
 	"github.com/miekg/dns"
 )
 
-// parseChunks parses chunks on every core and feeds the records to b in
-// file order. At most two chunks per worker are parsed ahead of the
-// builder, which bounds the memory the parsed-but-unbuilt records take.
-func parseChunks(b *builder, chunks []chunk, origin, filename string) error {
+// parseText cuts text into chunks while other cores parse them, and feeds
+// the records to b in file order. At most two chunks per worker are in
+// flight, which bounds the memory parsed-but-unbuilt records take.
+func parseText(b *builder, text []byte, origin, filename string) error {
 	workers := runtime.GOMAXPROCS(0)
 	type result struct {
 		rrs []dns.RR
 		err error
 	}
-	results := make([]chan result, len(chunks))
-	for i := range results {
-		results[i] = make(chan result, 1)
+	type job struct {
+		c   chunk
+		out chan result
 	}
-	ahead := make(chan struct{}, 2*workers)
+	jobs := make(chan job, workers)
+	order := make(chan chan result, 2*workers)
 	done := make(chan struct{})
 	defer close(done)
-	var next atomic.Int64
+	scanErr := make(chan error, 1)
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		scanErr <- scanChunks(text, func(c chunk) bool {
+			out := make(chan result, 1)
+			select {
+			case order <- out:
+			case <-done:
+				return false
+			}
+			select {
+			case jobs <- job{c, out}:
+				return true
+			case <-done:
+				return false
+			}
+		})
+	}()
 	for w := 0; w < workers; w++ {
 		go func() {
-			for {
-				select {
-				case ahead <- struct{}{}:
-				case <-done:
-					return
-				}
-				i := int(next.Add(1) - 1)
-				if i >= len(chunks) {
-					return
-				}
-				rrs, err := parseChunk(chunks[i], origin, filename)
-				results[i] <- result{rrs, err}
+			for j := range jobs {
+				rrs, err := parseChunk(j.c, origin, filename)
+				j.out <- result{rrs, err}
 			}
 		}()
 	}
-	for i := range chunks {
-		res := <-results[i]
-		<-ahead
+	for out := range order {
+		res := <-out
 		if res.err != nil {
 			return res.err
 		}
@@ -56,7 +64,7 @@ func parseChunks(b *builder, chunks []chunk, origin, filename string) error {
 			}
 		}
 	}
-	return nil
+	return <-scanErr
 }
 
 func parseChunk(c chunk, origin, filename string) ([]dns.RR, error) {
@@ -64,14 +72,24 @@ func parseChunk(c chunk, origin, filename string) ([]dns.RR, error) {
 	if c.origin != nil {
 		prefix.WriteString("$ORIGIN " + string(c.origin) + "\n")
 	}
-	if c.ttl != nil {
+	marker := false
+	switch {
+	case c.ttl != nil:
 		prefix.WriteString("$TTL " + string(c.ttl) + "\n")
+	case c.last != nil:
+		// A placeholder record stating the last TTL seen makes it the
+		// default, exactly as in a one-piece parse; it is dropped below.
+		prefix.WriteString(dns.Fqdn(origin) + " " + string(c.last) + " IN TYPE65280 \\# 0\n")
+		marker = true
 	}
 	r := io.MultiReader(strings.NewReader(prefix.String()), bytes.NewReader(c.text))
 	zp := dns.NewZoneParser(r, dns.Fqdn(origin), filename)
 	rrs := make([]dns.RR, 0, len(c.text)/30)
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		rrs = append(rrs, rr)
+	}
+	if marker && len(rrs) > 0 {
+		rrs = rrs[1:]
 	}
 	return rrs, zp.Err()
 }

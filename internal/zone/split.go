@@ -2,13 +2,16 @@ package zone
 
 import (
 	"bytes"
+	"errors"
 )
 
 // Large master files are parsed in parallel: the text is cut into chunks at
 // lines that start a new owner outside parentheses, and each chunk is parsed
 // with the $ORIGIN and $TTL in force where it starts. Files whose meaning
-// depends on more state than that ($INCLUDE, $GENERATE, records before any
-// $TTL) are parsed in one piece.
+// depends on more state than that ($INCLUDE, $GENERATE) are parsed in one
+// piece. Without $TTL, a record with no TTL takes the last one stated
+// before it (RFC 1035 5.1), which may lie in an earlier chunk: the parser
+// then reports a missing TTL, and the caller parses the file in one piece.
 
 const chunkSize = 2 << 20
 
@@ -17,14 +20,60 @@ type chunk struct {
 	text   []byte
 	origin []byte // last $ORIGIN argument, or nil for the zone's origin
 	ttl    []byte // last $TTL argument, or nil
+	last   []byte // without $TTL: the last TTL a record stated before it
 	line   int    // line number of its first line
 }
+
+// errSequential says a file must be parsed in one piece.
+var errSequential = errors.New("parse in one piece")
 
 // splitZone cuts text into chunks, or returns nil when it must be parsed
 // in one piece.
 func splitZone(text []byte) []chunk {
 	var chunks []chunk
-	var origin, ttl []byte
+	if !canSplit(text) {
+		return nil
+	}
+	if err := scanChunks(text, func(c chunk) bool { chunks = append(chunks, c); return true }); err != nil {
+		return nil
+	}
+	return chunks
+}
+
+// canSplit checks the directives up front: only absolute $ORIGIN and $TTL
+// keep chunks independent.
+func canSplit(text []byte) bool {
+	for i := 0; i < len(text); {
+		if text[i] == '$' {
+			eol := bytes.IndexByte(text[i:], '\n')
+			if eol < 0 {
+				eol = len(text) - i
+			}
+			l := text[i : i+eol]
+			switch string(bytes.ToUpper(firstField(l))) {
+			case "$ORIGIN":
+				if !bytes.HasSuffix(secondField(l), []byte(".")) {
+					return false // relative to the previous origin
+				}
+			case "$TTL":
+			default:
+				return false // $INCLUDE, $GENERATE
+			}
+		}
+		next := bytes.Index(text[i:], []byte("\n$"))
+		if next < 0 {
+			return true
+		}
+		i += next + 1
+	}
+	return true
+}
+
+// scanChunks cuts text into chunks and hands each to emit as soon as it is
+// found, so parsing starts while the rest is still being scanned; emit
+// returning false stops the scan. Unbalanced parentheses give errSequential.
+func scanChunks(text []byte, emit func(chunk) bool) error {
+	var origin, ttl, last []byte
 	cur := chunk{line: 1}
 	start, depth, line := 0, 0, 1
 	for i := 0; i < len(text); line++ {
@@ -40,31 +89,32 @@ func splitZone(text []byte) []chunk {
 			case l[0] == '$':
 				switch string(bytes.ToUpper(firstField(l))) {
 				case "$ORIGIN":
-					if origin = secondField(l); !bytes.HasSuffix(origin, []byte(".")) {
-						return nil // relative to the previous origin: keep it sequential
-					}
+					origin = secondField(l)
 				case "$TTL":
 					ttl = secondField(l)
-				default:
-					return nil
 				}
 			case isOwnerStart(l[0]) && i-start >= chunkSize:
-				if ttl == nil {
+				cur.text = text[start:i]
+				if !emit(cur) {
 					return nil
 				}
-				cur.text = text[start:i]
-				chunks = append(chunks, cur)
-				cur = chunk{origin: origin, ttl: ttl, line: line}
+				cur = chunk{origin: origin, ttl: ttl, last: last, line: line}
 				start = i
+			}
+			if ttl == nil && l[0] != ';' && l[0] != '$' {
+				if t := explicitTTL(l); t != nil {
+					last = t
+				}
 			}
 		}
 		if depth = parenDepth(l, depth); depth < 0 {
-			return nil
+			return errSequential
 		}
 		i = eol + 1
 	}
 	cur.text = text[start:]
-	return append(chunks, cur)
+	emit(cur)
+	return nil
 }
 
 func isOwnerStart(c byte) bool {
@@ -93,6 +143,9 @@ func secondField(l []byte) []byte {
 // parenDepth updates the parenthesis depth over one line, skipping quoted
 // strings, escapes and comments; -1 means the line is unbalanced.
 func parenDepth(l []byte, depth int) int {
+	if bytes.IndexAny(l, "()\"\\;") < 0 {
+		return depth // most lines: nothing that could open or close
+	}
 	quoted := false
 	for i := 0; i < len(l); i++ {
 		switch c := l[i]; {
@@ -113,4 +166,39 @@ func parenDepth(l []byte, depth int) int {
 		}
 	}
 	return depth
+}
+
+// explicitTTL returns the TTL a record line states, or nil: the field after
+// the owner (if the line has one), or after the class.
+func explicitTTL(l []byte) []byte {
+	i := 0
+	if l[0] != ' ' && l[0] != '\t' {
+		i = skipToken(l, 0)
+	}
+	for n := 0; n < 2; n++ {
+		for i < len(l) && (l[i] == ' ' || l[i] == '\t') {
+			i++
+		}
+		j := skipToken(l, i)
+		tok := l[i:j]
+		switch {
+		case len(tok) == 0:
+			return nil
+		case tok[0] >= '0' && tok[0] <= '9':
+			return append([]byte(nil), tok...)
+		case len(tok) == 2 && bytes.EqualFold(tok, []byte("IN")) || bytes.EqualFold(tok, []byte("CH")) ||
+			bytes.EqualFold(tok, []byte("HS")) || bytes.EqualFold(tok, []byte("CS")):
+			i = j
+		default:
+			return nil
+		}
+	}
+	return nil
+}
+
+func skipToken(l []byte, i int) int {
+	for i < len(l) && l[i] != ' ' && l[i] != '\t' && l[i] != '\r' && l[i] != ';' {
+		i++
+	}
+	return i
 }
