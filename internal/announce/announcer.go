@@ -39,6 +39,9 @@ type Announcer struct {
 	lastErr   string
 	applied   chan struct{}
 	running   bool
+	// withdrawals counts applied withdrawals, so Drain knows whether it
+	// took something down even when it never saw it announced.
+	withdrawals uint64
 }
 
 // New checks cfg and prepares an announcer; Run starts it.
@@ -161,6 +164,9 @@ func (a *Announcer) record(announced bool, state, reason string, err error) {
 	if state != a.state {
 		a.since = time.Now()
 	}
+	if a.announced && !announced {
+		a.withdrawals++
+	}
 	a.announced, a.state, a.reason = announced, state, reason
 	a.lastErr = ""
 	if err != nil {
@@ -186,12 +192,14 @@ func (a *Announcer) setRunning(v bool) {
 
 // Drain withdraws the prefixes, waits DrainWait so that routers converge and
 // in-flight queries are answered, and returns; the caller then stops the
-// node. A drained announcer stays withdrawn until Undrain.
+// node. A drained announcer stays withdrawn until Undrain. When nothing was
+// announced there is no traffic to move and Drain returns without waiting.
 func (a *Announcer) Drain(ctx context.Context) error {
 	a.mu.Lock()
 	a.drained = true
 	a.mu.Unlock()
-	if err := a.waitWithdrawn(ctx); err != nil {
+	withdrew, err := a.waitWithdrawn(ctx)
+	if err != nil || !withdrew {
 		return err
 	}
 	a.log.Info("drained: waiting for traffic to move", "wait", a.cfg.DrainWait)
@@ -212,19 +220,27 @@ func (a *Announcer) Undrain() {
 }
 
 // waitWithdrawn blocks until the reconcile goroutine has applied the
-// withdrawal (or nothing was running to withdraw).
-func (a *Announcer) waitWithdrawn(ctx context.Context) error {
-	for {
+// withdrawal (or nothing was running to withdraw), and reports whether the
+// prefixes were announced on the way. It first waits for one reconcile pass
+// to complete after the caller set drained: a pass already announcing when
+// Drain was called has not recorded it yet.
+func (a *Announcer) waitWithdrawn(ctx context.Context) (bool, error) {
+	a.mu.Lock()
+	before := a.withdrawals
+	a.mu.Unlock()
+	withdrew := false
+	for pass := 0; ; pass++ {
 		a.nudge()
 		a.mu.Lock()
-		done, running, ch := !a.announced, a.running, a.applied
+		announced, running, ch := a.announced, a.running, a.applied
+		withdrew = withdrew || announced || a.withdrawals != before
 		a.mu.Unlock()
-		if done || !running {
-			return nil
+		if !running || (pass > 0 && !announced) {
+			return withdrew, nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("drain: waiting for withdrawal: %w", ctx.Err())
+			return withdrew, fmt.Errorf("drain: waiting for withdrawal: %w", ctx.Err())
 		case <-ch:
 		}
 	}

@@ -60,17 +60,14 @@ func (n *Node) runAnnouncer(ctx context.Context, done chan<- error) {
 }
 
 // drainBeforeStop withdraws and waits for traffic to move, so that a
-// planned stop loses no query. A node that is not announced has nothing
-// to drain and stops at once.
+// planned stop loses no query. A node that was not announced has nothing
+// to drain and stops at once (Drain does not wait then).
 func (n *Node) drainBeforeStop() {
 	if n.ann == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Announce.Config.DrainWait+10*time.Second)
 	defer cancel()
-	if n.ann.Status(ctx).State != announce.StateAnnounced {
-		return
-	}
 	n.log.Info("stopping: withdrawing first", "drain_wait", n.cfg.Announce.Config.DrainWait)
 	if err := n.ann.Drain(ctx); err != nil {
 		n.log.Warn("drain before stop incomplete", "err", err)
