@@ -81,6 +81,19 @@ func DialIn(ns, network, addr string, timeout time.Duration) (net.Conn, error) {
 	return conn, err
 }
 
+// forwardAvailable checks, before anything is built, that the forwarder
+// will be able to listen on addr.
+func forwardAvailable(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("dashboard forward: %w (another lab or monitor there? use --forward ADDR, or --forward \"\" for none)", err)
+	}
+	return ln.Close()
+}
+
 // startForwarder starts `lab forward` in the host namespace when asked and
 // the Cloud serves a dashboard.
 func (b *builder) startForwarder(context.Context) error {

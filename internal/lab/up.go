@@ -57,6 +57,9 @@ func Up(ctx context.Context, topo *Topology, opts Options) (*State, error) {
 	if _, err := os.Stat(filepath.Join(opts.StateDir, stateFile)); err == nil {
 		return nil, fmt.Errorf("%s: %w", opts.StateDir, ErrAlreadyUp)
 	}
+	if err := forwardAvailable(opts.Forward); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(opts.StateDir, 0o755); err != nil {
 		return nil, fmt.Errorf("creating lab state dir: %w", err)
 	}
