@@ -45,7 +45,7 @@ func checkHost(t *testing.T, h lab.Host, dir string, cmds []lab.Command) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cfg.NSID != h.Name || cfg.Announce == nil || len(cfg.Announce.Config.Peers) != 2 || len(cfg.Announce.Service) != 2 {
+		if cfg.NSID != h.Name || cfg.Announce == nil || len(cfg.Announce.Config.Peers) != 2 || len(cfg.Announce.Service) != 2 || !cfg.Announce.Config.ManageLoopback {
 			t.Errorf("node config: %+v", cfg)
 		}
 	case lab.RoleHub:

@@ -43,7 +43,9 @@ func (c *Cloud) node(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, err
 	fmt.Fprintf(&b, "hub:\n  addresses: [%q]\n  tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}\n",
 		hostPort(v4(hub), dnsPort), nodeKeyName(h.Name), key)
 	fmt.Fprintf(&b, "timeouts: {transfer: 2s, min-refresh: 1s}\ncontrol: %s\nmetrics: %q\n", nodeControl, hostPort(v4(h), nodeMetrics))
-	fmt.Fprintf(&b, "announce:\n  local-as: %d\n  router-id: %s\n  prefixes:\n", plan.Topology.CloudAS, v4(h))
+	// loopback: the lab already put the service addresses on lo; the node
+	// does it again (idempotent) so that the lab exercises that path too.
+	fmt.Fprintf(&b, "announce:\n  local-as: %d\n  router-id: %s\n  loopback: true\n  prefixes:\n", plan.Topology.CloudAS, v4(h))
 	for _, p := range plan.Topology.Announce {
 		fmt.Fprintf(&b, "    - {prefix: %q}\n", p.String())
 	}
