@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 )
 
@@ -16,6 +15,9 @@ type Command struct {
 	Name string // short, unique in its host: "knotd", "hub", "monitor"
 	Argv []string
 	Env  []string
+	// AfterServed starts the command only once every city is served
+	// (observers such as the monitor and the probes).
+	AfterServed bool
 }
 
 // Options tune Up.
@@ -103,6 +105,7 @@ type builder struct {
 	opts         Options
 	log          *slog.Logger
 	nodesStarted bool
+	later        []hostCommand // AfterServed commands
 }
 
 func (b *builder) build(ctx context.Context) error {
@@ -119,9 +122,9 @@ func (b *builder) build(ctx context.Context) error {
 		{"hosts", b.startHosts},
 		{"announcements", b.waitAnnouncements},
 		{"answers", b.waitServed},
-		// Clients (the catchment probes) start once routing settled, so
-		// the monitor does not record start-up catchments as changes.
-		{"clients", b.startClients},
+		// Observers (monitor, probes) start once every city is served, so
+		// that start-up is not recorded as incidents.
+		{"observers", b.startLater},
 		{"dashboard forwarder", b.startForwarder},
 	}
 	for _, s := range steps {
@@ -281,21 +284,14 @@ func (b *builder) startRelay(context.Context) error {
 	return b.st.startProcess("delay relay", "relay", b.ns("relay"), argv, b.opts.RelayEnv, filepath.Join(dir, "relay.log"))
 }
 
+// startHosts starts the Cloud's commands in every node, hub, primary and
+// client host, keeping those marked AfterServed for startLater.
 func (b *builder) startHosts(context.Context) error {
-	return b.startRoles(RoleNode, RoleHub, RolePrimary)
-}
-
-func (b *builder) startClients(context.Context) error {
-	return b.startRoles(RoleClient)
-}
-
-// startRoles starts the Cloud's commands in every host of the roles.
-func (b *builder) startRoles(roles ...string) error {
 	if b.opts.Cloud == nil {
 		return nil
 	}
 	for _, h := range b.plan.Hosts {
-		if !slices.Contains(roles, h.Role) {
+		if h.Role == RoleRouter || h.Role == RoleRelay {
 			continue
 		}
 		dir, err := b.hostDir(h.Name)
@@ -307,12 +303,36 @@ func (b *builder) startRoles(roles ...string) error {
 			return fmt.Errorf("%s: %w", h.Name, err)
 		}
 		for _, cmd := range cmds {
+			if cmd.AfterServed {
+				b.later = append(b.later, hostCommand{h, dir, cmd})
+				continue
+			}
 			b.nodesStarted = b.nodesStarted || h.Role == RoleNode
-			log := filepath.Join(dir, cmd.Name+".log")
-			if err := b.st.startProcess(cmd.Name+" "+h.Name, h.Name, h.Namespace, cmd.Argv, cmd.Env, log); err != nil {
+			if err := b.start(h, dir, cmd); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+type hostCommand struct {
+	host Host
+	dir  string
+	cmd  Command
+}
+
+// startLater starts the commands that wait until every city is served.
+func (b *builder) startLater(context.Context) error {
+	for _, hc := range b.later {
+		if err := b.start(hc.host, hc.dir, hc.cmd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *builder) start(h Host, dir string, cmd Command) error {
+	log := filepath.Join(dir, cmd.Name+".log")
+	return b.st.startProcess(cmd.Name+" "+h.Name, h.Name, h.Namespace, cmd.Argv, cmd.Env, log)
 }

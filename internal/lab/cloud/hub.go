@@ -44,7 +44,7 @@ func (c *Cloud) hub(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, erro
 	}
 	return []lab.Command{
 		{Name: "hub", Argv: []string{c.Exe, "hub", "--config", hubConf}},
-		{Name: "monitor", Argv: []string{c.Exe, "monitor", "--config", monConf, "--listen", hostPort(v4(h), dashboardPort)}},
+		{Name: "monitor", Argv: []string{c.Exe, "monitor", "--config", monConf, "--listen", hostPort(v4(h), dashboardPort)}, AfterServed: true},
 	}, nil
 }
 
@@ -87,5 +87,5 @@ func (c *Cloud) probe(plan *lab.Plan, h lab.Host) ([]lab.Command, error) {
 	}
 	return []lab.Command{{Name: "probe", Argv: []string{c.Exe, "probe", "--vantage", h.Name,
 		"--target", strings.Join(targets, ","), "--report", "http://" + hostPort(v4(hub), dashboardPort),
-		"--interval", "5s", "--timeout", "1s"}}}, nil
+		"--interval", "5s", "--timeout", "1s"}, AfterServed: true}}, nil
 }
