@@ -59,10 +59,16 @@ func Diff(old, new *Version) Delta {
 // to a large zone costs a scan of owner names, not of every record's text.
 func Apply(base *Version, deltas []Delta) (*Version, error) {
 	touched := touchedOwners(deltas)
+	var lengths [256]bool // a cheap first filter: most names are not touched
+	for name := range touched {
+		lengths[min(len(name), 255)] = true
+	}
 	index := map[string]int{}
-	rrs := append([]dns.RR(nil), base.RRs...)
+	rrs := make([]dns.RR, len(base.RRs), len(base.RRs)+16)
+	copy(rrs, base.RRs)
 	for i, rr := range rrs[1:] {
-		if touched[strings.ToLower(rr.Header().Name)] {
+		name := rr.Header().Name
+		if lengths[min(len(name), 255)] && touched[strings.ToLower(name)] {
 			index[identity(rr)] = i + 1
 		}
 	}
@@ -91,7 +97,9 @@ func Apply(base *Version, deltas []Delta) (*Version, error) {
 		}
 		rrs[0] = d.To
 	}
-	return New(base.Origin, compact(rrs))
+	// rrs already starts with the SOA and holds no other: no need for New's
+	// checks and copy.
+	return &Version{Origin: base.Origin, RRs: compact(rrs)}, nil
 }
 
 func touchedOwners(deltas []Delta) map[string]bool {
