@@ -7,11 +7,25 @@ import (
 )
 
 // anycloudKind runs the server under test with the command line fixed by
-// the project: `anycloud serve --listen ... --zone ORIGIN=FILE --rrl off`.
+// the project: `anycloud serve --listen ... --zone ORIGIN=FILE --rrl off`,
+// with per-zone statistics on (the default), or off for the server named
+// anycloud-nostats, which measures what the statistics cost.
 // It refuses AXFR by design, so the AXFR column reads n/a.
-type anycloudKind struct{ bin string }
+type anycloudKind struct {
+	bin     string
+	noStats bool
+}
 
-func (anycloudKind) Name() string             { return "anycloud" }
+// noStatsName is the anycloud run with --stats off.
+const noStatsName = "anycloud-nostats"
+
+func (k anycloudKind) Name() string {
+	if k.noStats {
+		return noStatsName
+	}
+	return "anycloud"
+}
+
 func (anycloudKind) AXFR() bool               { return false }
 func (k anycloudKind) Tool() (string, string) { return k.bin, "" }
 
@@ -34,5 +48,6 @@ func (k anycloudKind) Command(_, origin, zoneFile string, port int) ([]string, e
 		"--listen", fmt.Sprintf("127.0.0.1:%d", port),
 		"--zone", origin + "=" + zoneFile,
 		"--rrl", "off",
+		"--stats", map[bool]string{false: "on", true: "off"}[k.noStats],
 	}, nil
 }

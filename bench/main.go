@@ -63,7 +63,7 @@ func run(ctx context.Context, log *slog.Logger, args []string) error {
 // temporary directory that cleanup removes.
 func setUpServers(ctx context.Context, o *options) ([]serverKind, func(), error) {
 	cleanup := func() {}
-	if o.anycloudBin == "" && contains(o.servers, "anycloud") && !o.prepareOnly {
+	if o.anycloudBin == "" && (contains(o.servers, "anycloud") || contains(o.servers, noStatsName)) && !o.prepareOnly {
 		dir, err := os.MkdirTemp("", "anycloud-bench-bin-")
 		if err != nil {
 			return nil, cleanup, err

@@ -44,7 +44,8 @@ func parseOptions(args []string) (*options, error) {
 	fs.IntVar(&o.latencyRate, "latency-qps", 10000, "query rate of the latency run (below every server's saturation)")
 	fs.IntVar(&o.clients, "clients", 10, "dnsperf -c: client sockets")
 	fs.IntVar(&o.outstanding, "outstanding", 200, "dnsperf -q: queries in flight")
-	servers := fs.String("servers", "nsd,knot,anycloud", "servers to measure, comma-separated")
+	servers := fs.String("servers", "nsd,knot,anycloud", "servers to measure, comma-separated (anycloud-nostats: anycloud with --stats off)")
+	statsCost := fs.Bool("stats-cost", false, "also run anycloud-nostats beside anycloud and report what the statistics cost")
 	scenarios := fs.String("scenarios", "plain,signed", "plain: unsigned zone without DO; signed: NSEC3 opt-out zone with DO")
 	fs.StringVar(&o.serverCPU, "server-cpu", "0", "taskset CPU list of the server under test")
 	fs.StringVar(&o.clientCPU, "client-cpu", "1", "taskset CPU list of dnsperf and kdig")
@@ -59,6 +60,9 @@ func parseOptions(args []string) (*options, error) {
 		return nil, err
 	}
 	o.servers, o.scenarios = splitList(*servers), splitList(*scenarios)
+	if *statsCost && !contains(o.servers, noStatsName) {
+		o.servers = append(o.servers, noStatsName)
+	}
 	return o, o.validate()
 }
 

@@ -43,6 +43,7 @@ func writeReport(w io.Writer, h reportHeader, o *options, res results) {
 		fmt.Fprintf(w, "\n## %s\n\nMedians of %d runs.\n\n", scenarioTitles[sc], o.runs)
 		writeMedians(w, o.servers, res[sc])
 		writeRatios(w, o.servers, res[sc])
+		writeStatsCost(w, res[sc])
 		writeAgreement(w, o.servers, res[sc])
 		writeWarnings(w, o.servers, res[sc])
 	}

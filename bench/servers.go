@@ -32,6 +32,8 @@ func newServerKind(name, anycloudBin string) (serverKind, error) {
 		return knotKind{}, nil
 	case "anycloud":
 		return anycloudKind{bin: anycloudBin}, nil
+	case noStatsName:
+		return anycloudKind{bin: anycloudBin, noStats: true}, nil
 	}
-	return nil, fmt.Errorf("unknown server %q (want nsd, knot or anycloud)", name)
+	return nil, fmt.Errorf("unknown server %q (want nsd, knot, anycloud or %s)", name, noStatsName)
 }

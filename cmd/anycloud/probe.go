@@ -19,6 +19,7 @@ func init() {
 type probeArgs struct {
 	vantage, report string
 	targets         []string
+	zones           []string
 	tcp, asJSON     bool
 	interval        time.Duration
 	count           int
@@ -31,6 +32,10 @@ func parseProbeArgs(args []string) (*probeArgs, error) {
 		"anycloud probe --vantage santiago --target 198.51.100.53,2001:db8:53::53 --report http://127.0.0.1:8053 --interval 30s")
 	fs.Func("target", "anycast address(es) to probe, ADDR or ADDR:PORT, comma-separated (repeatable)", func(s string) error {
 		a.targets = append(a.targets, strings.Split(s, ",")...)
+		return nil
+	})
+	fs.Func("zones", "also ask each zone a small query mix (SOA, NS, A, AAAA, DNSKEY, a missing name) at every target over UDP, comma-separated", func(s string) error {
+		a.zones = append(a.zones, strings.Split(s, ",")...)
 		return nil
 	})
 	fs.StringVar(&a.vantage, "vantage", "", "this probe host's vantage name, as in the monitor's config")
@@ -64,6 +69,11 @@ func runProbe(ctx context.Context, args []string) error {
 		if err := printProbe(results, a.asJSON); err != nil {
 			return err
 		}
+		if len(a.zones) > 0 {
+			if err := printZoneChecks(monitor.CheckZones(a.zones, a.targets, round, a.timeout), a.asJSON); err != nil {
+				return err
+			}
+		}
 		if a.report != "" {
 			if err := monitor.PostProbe(ctx, a.report, monitor.ProbeReport{Vantage: a.vantage, Results: results}); err != nil {
 				fmt.Fprintln(os.Stderr, "anycloud probe:", err)
@@ -92,6 +102,18 @@ func printProbe(results []monitor.ProbeResult, asJSON bool) error {
 			rtt = fmt.Sprintf("%.1f ms", r.RTTms)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Address, r.Transport, r.NSID, rtt, r.Error)
+	}
+	return tw.Flush()
+}
+
+func printZoneChecks(checks []monitor.ZoneCheck, asJSON bool) error {
+	if asJSON {
+		return json.NewEncoder(os.Stdout).Encode(checks)
+	}
+	tw := tabwriter.NewWriter(os.Stdout, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "ZONE\tTARGET\tNODE\tSERIAL\tANSWERED\tERROR")
+	for _, c := range checks {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d/%d\t%s\n", c.Zone, c.Address, c.NSID, c.Serial, c.Answers, c.Sent, c.Error)
 	}
 	return tw.Flush()
 }

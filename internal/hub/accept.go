@@ -65,6 +65,7 @@ func (h *Hub) reject(z *servedZone, v *zonever.Version, server string, rej *gate
 	if err != nil {
 		h.log.Error("could not keep the rejected version", "zone", z.origin, "err", err)
 	}
+	h.gateRejected(z.origin, v.Serial(), server, rej)
 	z.recordRejection(Rejection{Serial: v.Serial(), Check: rej.Check, Reason: rej.Reason, Server: server, At: time.Now(), File: path})
 	h.log.Error("zone version rejected by the gate; the last good version stays in service",
 		"zone", z.origin, "serial", v.Serial(), "check", rej.Check, "reason", rej.Reason, "server", server, "kept_in", path)

@@ -20,6 +20,7 @@ type File struct {
 	Timeouts TimeoutsFile `yaml:"timeouts"`
 	Clients  []ClientFile `yaml:"clients"`
 	Nodes    []NodeFile   `yaml:"nodes"`
+	Monitor  *MonitorFile `yaml:"monitor"`
 }
 
 // GateFile tunes the acceptance gate.
@@ -68,6 +69,7 @@ type Config struct {
 	MaxRefresh  time.Duration
 	Clients     []Client
 	Nodes       []Node
+	Monitor     *MonitorConfig // nil: no monitor in the hub process
 }
 
 // Client is a validated client.

@@ -57,6 +57,7 @@ func (f *File) validate(baseDir string) (*Config, error) {
 	for i, n := range f.Nodes {
 		cfg.Nodes = append(cfg.Nodes, v.node(fmt.Sprintf("nodes[%d]", i), n, keys, names))
 	}
+	cfg.Monitor = v.monitorSection(f.Monitor, keys, cfg.Nodes)
 	if _, clash := zones[cfg.Catalog]; clash && cfg.Catalog != "" {
 		v.add("catalog", "%s is also a client zone", cfg.Catalog)
 	}

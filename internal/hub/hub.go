@@ -19,6 +19,7 @@ type Hub struct {
 	store    *store.Store
 	cfg      atomic.Pointer[Config]
 	notifier *notifier
+	mon      *hubMonitor // the embedded monitor (if configured) and counters
 
 	mu    sync.RWMutex
 	zones map[string]*servedZone // by canonical origin, catalog included
@@ -35,6 +36,7 @@ func New(cfg *Config, log *slog.Logger) (*Hub, error) {
 	h := &Hub{log: log, store: st, zones: map[string]*servedZone{}}
 	h.cfg.Store(cfg)
 	h.notifier = newNotifier(h, log)
+	h.mon = newHubMonitor(h, cfg)
 	return h, nil
 }
 
@@ -82,6 +84,9 @@ func (h *Hub) startSecondary(ctx context.Context, z *servedZone) {
 			return xfr.Client{Key: h.clientOf(z).Key, Timeout: h.config().Timeout}
 		},
 		Current: z.current,
+		Attempted: func(server, kind string, err error) {
+			h.transferAttempted(z.origin, server, kind, err)
+		},
 		Accept: func(_ context.Context, p *xfr.Pulled, server string, req secondary.Request) error {
 			return h.accept(z, p, server, req)
 		},

@@ -27,6 +27,14 @@ func (h *Hub) Run(ctx context.Context, ready func()) error {
 		shutdown(servers)
 		return err
 	}
+	mon, err := h.startMonitor(ctx)
+	if err != nil {
+		shutdown(servers)
+		if ctl != nil {
+			ctl.Close()
+		}
+		return err
+	}
 	go h.notifier.run(ctx)
 	if ready != nil {
 		ready()
@@ -35,6 +43,9 @@ func (h *Hub) Run(ctx context.Context, ready func()) error {
 	shutdown(servers)
 	if ctl != nil {
 		ctl.Close()
+	}
+	if mon != nil {
+		mon.Close()
 	}
 	h.stopZones()
 	return nil
@@ -112,6 +123,7 @@ func (h *Hub) Reload(cfg *Config) error {
 	h.log.Info("configuration reloaded", "clients", len(cfg.Clients), "nodes", len(cfg.Nodes))
 	h.notifier.nodesChanged()
 	h.notifyNewNodes(old, cfg)
+	h.reconfigureMonitor(cfg)
 	return nil
 }
 

@@ -74,6 +74,9 @@ func (d dynamicKeys) current() dns.TsigProvider {
 	for _, n := range cfg.Nodes {
 		keys = append(keys, n.Key)
 	}
+	if cfg.Monitor != nil {
+		keys = append(keys, cfg.Monitor.QueryKey)
+	}
 	return xfr.Provider(keys...)
 }
 

@@ -12,8 +12,12 @@ func (h *Hub) handleQuery(w dns.ResponseWriter, req *dns.Msg) {
 	q := req.Question[0]
 	z := h.lookup(dns.CanonicalName(q.Name))
 	node := h.nodeKey(w, req)
+	if node == "" && q.Qtype == dns.TypeSOA {
+		node = h.monitorKey(w, req)
+	}
 	switch {
 	case node == "":
+		h.badNodeSignature(w, req)
 		h.refuse(w, req, dns.RcodeRefused, "no valid TSIG key of a configured node")
 		return
 	case z == nil:

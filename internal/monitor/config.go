@@ -5,10 +5,12 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/xfr"
 	"anycloud/internal/yamlconf"
 )
 
@@ -26,29 +28,39 @@ type Config struct {
 	Nodes         []NodeConfig  `yaml:"nodes"`
 	Vantages      []Vantage     `yaml:"vantages"`
 	Alerts        AlertConfig   `yaml:"alerts"`
+	// HubSerial, when set, gives the hub's serial of a zone directly: the
+	// monitor embedded in the hub reads it instead of querying (the hub
+	// answers only TSIG-signed SOA queries). Not from YAML.
+	HubSerial func(zone string) (serial uint32, err error) `yaml:"-"`
 }
 
 // ZoneConfig is one client zone and its primaries ("ADDR" or "ADDR:PORT").
 type ZoneConfig struct {
-	Zone      string   `yaml:"zone"`
-	Primaries []string `yaml:"primaries"`
+	Zone      string       `yaml:"zone"`
+	Primaries []string     `yaml:"primaries"`
+	TSIG      *xfr.KeySpec `yaml:"tsig"` // signs the SOA queries to the primaries
+	key       *xfr.Key
 }
 
 // Server is a name server the monitor queries.
 type Server struct {
-	Name      string   `yaml:"name"`
-	Addresses []string `yaml:"addresses"` // unicast, "ADDR" or "ADDR:PORT"
+	Name      string       `yaml:"name"`
+	Addresses []string     `yaml:"addresses"` // unicast, "ADDR" or "ADDR:PORT"
+	TSIG      *xfr.KeySpec `yaml:"tsig"`      // the hub answers only signed SOA queries
+	key       *xfr.Key
 }
 
 // NodeConfig is one node of the cloud.
 type NodeConfig struct {
-	Name       string   `yaml:"name"`
-	City       string   `yaml:"city"`
-	Lat        float64  `yaml:"lat"`
-	Lon        float64  `yaml:"lon"`
-	Unicast    []string `yaml:"unicast"`
-	MetricsURL string   `yaml:"metrics-url"` // the node's /metrics, for traffic history
-	StatusURL  string   `yaml:"status-url"`  // JSON with "state" (announced, withdrawn, drained) and "reason"
+	Name       string       `yaml:"name"`
+	City       string       `yaml:"city"`
+	Lat        float64      `yaml:"lat"`
+	Lon        float64      `yaml:"lon"`
+	Unicast    []string     `yaml:"unicast"`
+	MetricsURL string       `yaml:"metrics-url"` // the node's /metrics, for traffic history
+	StatusURL  string       `yaml:"status-url"`  // JSON with "state" (announced, withdrawn, drained) and "reason"
+	TSIG       *xfr.KeySpec `yaml:"tsig"`
+	key        *xfr.Key
 }
 
 // Vantage is a place probes run from (a lab city or a probe host).
@@ -65,7 +77,10 @@ type AlertConfig struct {
 	ClearAfter int           `yaml:"clear-after"` // consecutive good rounds before resolving, default 3
 	HoldEvent  time.Duration `yaml:"hold-event"`  // how long a one-off event (catchment change) stays active, default 10m
 	History    int           `yaml:"history"`     // alerts kept for the dashboard, default 200
-	Webhook    *Webhook      `yaml:"webhook"`
+	// Grace is how long after start no condition counts toward an alert,
+	// so a cloud started all at once (the lab) is not recorded as incidents.
+	Grace   time.Duration `yaml:"grace"`
+	Webhook *Webhook      `yaml:"webhook"`
 }
 
 // Webhook receives every alert change as a JSON POST.
@@ -91,6 +106,9 @@ func LoadConfig(path string) (Config, error) {
 		return c, fmt.Errorf("%s: no zones to monitor", path)
 	}
 	if err := c.Validate(); err != nil {
+		return c, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := c.LoadKeys(filepath.Dir(path)); err != nil {
 		return c, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil

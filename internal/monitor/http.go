@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sort"
 	"strconv"
 
 	"github.com/miekg/dns"
@@ -40,7 +41,12 @@ func (m *Monitor) serveTrafficSummary(w http.ResponseWriter, r *http.Request) {
 	for i, z := range cfg.Zones {
 		zones[i] = z.Zone
 	}
-	writeJSON(w, map[string]any{"zones": m.traffic.summary(zones, m.now())})
+	sum, err := m.traffic.summary(zones, m.now())
+	if err != nil {
+		http.Error(w, "traffic history: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
+	writeJSON(w, map[string]any{"zones": sum})
 }
 
 // serveZoneTraffic is one client's history: ?period=hour|day, ?format=json|csv.
@@ -58,7 +64,11 @@ func (m *Monitor) serveZoneTraffic(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "period is hour or day", http.StatusBadRequest)
 		return
 	}
-	rows := m.traffic.rows(zone, period)
+	rows, err := m.traffic.rows(zone, period)
+	if err != nil {
+		http.Error(w, "traffic history: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
 	if r.URL.Query().Get("format") == "csv" {
 		writeTrafficCSV(w, zone, period, rows)
 		return
@@ -70,11 +80,33 @@ func writeTrafficCSV(w http.ResponseWriter, zone, period string, rows []TrafficR
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+zone+period+`.csv"`)
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"zone", "period_start_utc", "node", "queries"})
+	keys := breakdownKeys(rows)
+	cw.Write(append([]string{"zone", "period_start_utc", "node", "queries"}, keys...))
 	for _, row := range rows {
-		cw.Write([]string{zone, row.Start.Format("2006-01-02T15:04:05Z"), row.Node, strconv.FormatUint(row.Queries, 10)})
+		rec := []string{zone, row.Start.Format("2006-01-02T15:04:05Z"), row.Node, strconv.FormatUint(row.Queries, 10)}
+		for _, k := range keys {
+			rec = append(rec, strconv.FormatUint(row.By[k], 10))
+		}
+		cw.Write(rec)
 	}
 	cw.Flush()
+}
+
+// breakdownKeys are the CSV's extra columns: every breakdown any row has,
+// sorted ("do", "edns", "family=ipv4", ..., "transport=udp").
+func breakdownKeys(rows []TrafficRow) []string {
+	seen := map[string]bool{}
+	for _, r := range rows {
+		for k := range r.By {
+			seen[k] = true
+		}
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func (m *Monitor) monitors(zone string) bool {

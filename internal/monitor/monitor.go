@@ -30,6 +30,7 @@ type Monitor struct {
 	traffic    *traffic
 	dispatch   *dispatcher
 	registry   *prometheus.Registry
+	started    time.Time // when Run began, for alerts.grace
 }
 
 // nodeAnnounce is what a node says about its announcement.
@@ -84,8 +85,19 @@ func (m *Monitor) Registry() *prometheus.Registry { return m.registry }
 
 // Run polls every interval until ctx is done.
 func (m *Monitor) Run(ctx context.Context) error {
+	m.mu.Lock()
+	m.started = m.now()
+	m.mu.Unlock()
 	go m.dispatch.run(ctx)
-	go m.runTraffic(ctx)
+	traffic := make(chan struct{})
+	go func() {
+		defer close(traffic)
+		m.runTraffic(ctx)
+	}()
+	defer func() {
+		<-traffic
+		m.Close()
+	}()
 	t := time.NewTicker(m.config().Interval)
 	defer t.Stop()
 	for {
@@ -97,6 +109,11 @@ func (m *Monitor) Run(ctx context.Context) error {
 		}
 	}
 }
+
+// Close releases the traffic history (its state file is locked while
+// open); Run calls it when it returns. The API answers traffic requests
+// with an error after that.
+func (m *Monitor) Close() error { return m.traffic.close() }
 
 // Poll runs one round now: SOA queries everywhere, node states, alerts.
 func (m *Monitor) Poll(ctx context.Context) {
@@ -110,7 +127,10 @@ func (m *Monitor) Poll(ctx context.Context) {
 	for name, st := range states {
 		m.announce[name] = st
 	}
-	changed := m.alerts.round(m.conditions(now), now)
+	var changed []Alert
+	if !now.Before(m.started.Add(m.cfg.Alerts.Grace)) {
+		changed = m.alerts.round(m.conditions(now), now)
+	}
 	m.mu.Unlock()
 	m.dispatch.enqueue(changed)
 }

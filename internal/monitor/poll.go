@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"anycloud/internal/xfr"
 )
 
 // target is one server to ask about one zone.
@@ -12,6 +14,10 @@ type target struct {
 	role  string // primary, hub, node
 	name  string
 	addrs []string
+	key   *xfr.Key
+	// local answers instead of the network (the hub's own serial when
+	// the monitor runs inside the hub).
+	local func(zone string) (uint32, error)
 }
 
 // maxInFlight bounds the queries of one round.
@@ -20,12 +26,12 @@ const maxInFlight = 64
 func targets(cfg Config) []target {
 	var ts []target
 	for _, zc := range cfg.Zones {
-		ts = append(ts, target{zone: zc.Zone, role: "primary", name: "primary", addrs: zc.Primaries})
+		ts = append(ts, target{zone: zc.Zone, role: "primary", name: "primary", addrs: zc.Primaries, key: zc.key})
 		if h := cfg.Hub; h != nil {
-			ts = append(ts, target{zone: zc.Zone, role: "hub", name: hubName(h), addrs: h.Addresses})
+			ts = append(ts, target{zone: zc.Zone, role: "hub", name: hubName(h), addrs: h.Addresses, key: h.key, local: cfg.HubSerial})
 		}
 		for _, n := range cfg.Nodes {
-			ts = append(ts, target{zone: zc.Zone, role: "node", name: n.Name, addrs: n.Unicast})
+			ts = append(ts, target{zone: zc.Zone, role: "node", name: n.Name, addrs: n.Unicast, key: n.key})
 		}
 	}
 	return ts
@@ -38,6 +44,10 @@ func (m *Monitor) querySOAs(ctx context.Context, ts []target, timeout time.Durat
 	sem := make(chan struct{}, maxInFlight)
 	var wg sync.WaitGroup
 	for i, t := range ts {
+		if t.local != nil {
+			out[i] = []ProbeResult{localSOA(t)}
+			continue
+		}
 		out[i] = make([]ProbeResult, 2*len(t.addrs))
 		for j, addr := range t.addrs {
 			for k, network := range []string{"udp", "tcp"} {
@@ -46,7 +56,7 @@ func (m *Monitor) querySOAs(ctx context.Context, ts []target, timeout time.Durat
 					defer wg.Done()
 					sem <- struct{}{}
 					defer func() { <-sem }()
-					*slot = probeSOA(ctx, network, addr, t.zone, timeout)
+					*slot = probeSOA(ctx, network, addr, t.zone, t.key, timeout)
 				}(&out[i][2*j+k])
 			}
 		}
@@ -55,13 +65,25 @@ func (m *Monitor) querySOAs(ctx context.Context, ts []target, timeout time.Durat
 	return out
 }
 
-func probeSOA(ctx context.Context, network, addr, zone string, timeout time.Duration) ProbeResult {
+// localSOA reads the serial the process itself serves (transport "local").
+func localSOA(t target) ProbeResult {
+	r := ProbeResult{Address: "in-process", Transport: "local"}
+	serial, err := t.local(t.zone)
+	if err != nil {
+		r.Error = err.Error()
+		return r
+	}
+	r.Serial = serial
+	return r
+}
+
+func probeSOA(ctx context.Context, network, addr, zone string, key *xfr.Key, timeout time.Duration) ProbeResult {
 	r := ProbeResult{Address: addr, Transport: network}
 	if ctx.Err() != nil {
 		r.Error = ctx.Err().Error()
 		return r
 	}
-	a := querySOA(network, hostPort(addr), zone, timeout)
+	a := querySOA(network, hostPort(addr), zone, key, timeout)
 	r.Serial, r.NSID, r.Error = a.Serial, a.NSID, a.Err
 	r.RTTms = float64(a.RTT) / float64(time.Millisecond)
 	if a.Err == "" && a.Expire > 0 {

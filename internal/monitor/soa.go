@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"anycloud/internal/xfr"
 )
 
 // answer is one SOA query's outcome.
@@ -18,15 +20,20 @@ type answer struct {
 }
 
 // querySOA asks addr for zone's SOA over network ("udp" or "tcp") with an
-// NSID option, and accepts only an authoritative answer holding the SOA:
-// a server that lost the zone and answers REFUSED is not serving it.
-func querySOA(network, addr, zone string, timeout time.Duration) answer {
+// NSID option, signed with key when there is one, and accepts only an
+// authoritative answer holding the SOA: a server that lost the zone and
+// answers REFUSED is not serving it.
+func querySOA(network, addr, zone string, key *xfr.Key, timeout time.Duration) answer {
 	q := new(dns.Msg)
 	q.SetQuestion(zone, dns.TypeSOA)
 	q.RecursionDesired = false
 	q.SetEdns0(1232, false)
 	q.IsEdns0().Option = append(q.IsEdns0().Option, &dns.EDNS0_NSID{Code: dns.EDNS0NSID})
 	c := &dns.Client{Net: network, Timeout: timeout}
+	if key != nil {
+		q.SetTsig(key.Name, key.Algorithm, 300, time.Now().Unix())
+		c.TsigProvider = xfr.Provider(key)
+	}
 	resp, rtt, err := c.Exchange(q, addr)
 	if err != nil {
 		return answer{Err: err.Error()}

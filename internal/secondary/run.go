@@ -118,6 +118,7 @@ func (e *OlderSerial) Error() string {
 func (z *Zone) checkServer(ctx context.Context, server string, req Request) error {
 	client := z.Client()
 	ans, err := client.QuerySOA(ctx, server, z.Origin)
+	z.attempted(server, "soa", err)
 	if err != nil {
 		return fmt.Errorf("SOA check: %w", err)
 	}
@@ -137,6 +138,7 @@ func (z *Zone) checkServer(ctx context.Context, server string, req Request) erro
 		have = cur
 	}
 	pulled, err := client.Pull(ctx, server, z.Origin, have, req.Forced)
+	z.attempted(server, transferKind(pulled, have), err)
 	if err != nil {
 		return fmt.Errorf("transfer: %w", err)
 	}
@@ -148,6 +150,24 @@ func (z *Zone) checkServer(ctx context.Context, server string, req Request) erro
 		return &Refused{Err: err}
 	}
 	return nil
+}
+
+func (z *Zone) attempted(server, kind string, err error) {
+	if z.Attempted != nil {
+		z.Attempted(server, kind, err)
+	}
+}
+
+// transferKind names what a Pull asked for: what the server answered with
+// when it worked, IXFR when there was a version to start from, else AXFR.
+func transferKind(p *xfr.Pulled, have *zonever.Version) string {
+	switch {
+	case p != nil && p.Kind == xfr.KindAXFR:
+		return "axfr"
+	case p != nil || have != nil:
+		return "ixfr"
+	}
+	return "axfr"
 }
 
 // contact records that server answered, which restarts the expire timer.

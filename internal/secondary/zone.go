@@ -38,6 +38,10 @@ type Zone struct {
 	// older included (by AXFR). Nodes set it: the hub is their gatekeeper,
 	// and an operator's accepted rollback there must reach them.
 	FollowAnySerial bool
+	// Attempted, if set, is told of every SOA check (kind "soa") and
+	// transfer (kind "ixfr" or "axfr") toward a server, with its error
+	// (nil on success), so the owner can count them.
+	Attempted func(server, kind string, err error)
 	// Bounds on the SOA refresh and retry intervals.
 	MinInterval, MaxInterval time.Duration
 	Log                      *slog.Logger

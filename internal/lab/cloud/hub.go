@@ -10,7 +10,8 @@ import (
 )
 
 // hub writes the hub's configuration (clients: the lab's primaries; nodes:
-// the lab's nodes) and the monitor's, and runs both in the hub's host.
+// the lab's nodes; monitor: the dashboard and what the monitor must know
+// about the nodes and cities) and runs the hub, monitor included.
 func (c *Cloud) hub(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# anycloud hub of the lab. Generated.\nlisten: [%q, %q]\ncontrol: %s\nstorage: %s\ncatalog: %s\n",
@@ -34,42 +35,32 @@ func (c *Cloud) hub(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, erro
 		fmt.Fprintf(&b, "  - {name: %s, address: %q, tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}}\n",
 			n.Name, hostPort(v4(n), dnsPort), nodeKeyName(n.Name), key)
 	}
+	b.WriteString(monitorSection(plan, h, dir))
 	hubConf := filepath.Join(dir, "hub.yaml")
 	if err := os.WriteFile(hubConf, []byte(b.String()), 0o644); err != nil {
 		return nil, err
 	}
-	monConf := filepath.Join(dir, "monitor.yaml")
-	if err := os.WriteFile(monConf, []byte(monitorConfig(plan, dir)), 0o644); err != nil {
-		return nil, err
-	}
-	return []lab.Command{
-		{Name: "hub", Argv: []string{c.Exe, "hub", "--config", hubConf}},
-		{Name: "monitor", Argv: []string{c.Exe, "monitor", "--config", monConf, "--listen", hostPort(v4(h), dashboardPort)}, AfterServed: true},
-	}, nil
+	return []lab.Command{{Name: "hub", Argv: []string{c.Exe, "hub", "--config", hubConf}}}, nil
 }
 
-// monitorConfig watches every zone at its primary and every node, reads
-// each node's status and metrics, and takes the cities' probes. The hub is
-// left out: it answers only its nodes' TSIG keys, and the monitor's queries
-// carry none, so it would always look unreachable.
-func monitorConfig(plan *lab.Plan, dir string) string {
+// monitorSection runs the monitor in the hub: the dashboard on the hub's
+// address (the lab forwards 127.0.0.1:8053 there), each node's city,
+// status and metrics, the cities as vantages. The hub starts with the
+// nodes, so alerts wait a grace period instead of recording start-up.
+func monitorSection(plan *lab.Plan, h lab.Host, dir string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# anycloud monitor of the lab. Generated.\ninterval: 2s\ntimeout: 1s\nstats-interval: 15s\nstate-file: %s\n",
-		filepath.Join(dir, "monitor-state.json"))
-	b.WriteString("zones:\n")
-	for _, p := range hostsWithRole(plan, lab.RolePrimary) {
-		fmt.Fprintf(&b, "  - {zone: %s, primaries: [%q]}\n", zoneOf(p), hostPort(v4(p), dnsPort))
-	}
-	b.WriteString("nodes:\n")
+	fmt.Fprintf(&b, "monitor:\n  listen: %q\n  interval: 2s\n  timeout: 1s\n  stats-interval: 15s\n  state-file: %s\n  alerts: {grace: 30s}\n",
+		hostPort(v4(h), dashboardPort), filepath.Join(dir, "monitor-history.db"))
+	b.WriteString("  nodes:\n")
 	for _, n := range hostsWithRole(plan, lab.RoleNode) {
 		city, _ := plan.Topology.City(n.City)
 		base := "http://" + hostPort(v4(n), nodeMetrics)
-		fmt.Fprintf(&b, "  - {name: %s, city: %q, lat: %v, lon: %v, unicast: [%q], metrics-url: %q, status-url: %q}\n",
-			n.Name, city.Name, city.Lat, city.Lon, hostPort(v4(n), dnsPort), base+"/metrics", base+"/status")
+		fmt.Fprintf(&b, "    - {name: %s, city: %q, lat: %v, lon: %v, unicast: [%q, %q], metrics-url: %q, status-url: %q}\n",
+			n.Name, city.Name, city.Lat, city.Lon, hostPort(v4(n), dnsPort), hostPort(v6(n), dnsPort), base+"/metrics", base+"/status")
 	}
-	b.WriteString("vantages:\n")
+	b.WriteString("  vantages:\n")
 	for _, c := range plan.Topology.Cities {
-		fmt.Fprintf(&b, "  - {name: %s, city: %q, lat: %v, lon: %v}\n", c.Slug, c.Name, c.Lat, c.Lon)
+		fmt.Fprintf(&b, "    - {name: %s, city: %q, lat: %v, lon: %v}\n", c.Slug, c.Name, c.Lat, c.Lon)
 	}
 	return b.String()
 }
@@ -81,11 +72,16 @@ func (c *Cloud) probe(plan *lab.Plan, h lab.Host) ([]lab.Command, error) {
 	if !ok {
 		return nil, nil
 	}
-	var targets []string
+	var targets, zones []string
 	for _, a := range plan.Topology.Service {
 		targets = append(targets, a.String())
 	}
+	for _, p := range hostsWithRole(plan, lab.RolePrimary) {
+		zones = append(zones, zoneOf(p))
+	}
+	// --zones: each city also asks every client zone a small query mix,
+	// the lab's client traffic for the dashboard's per-client charts.
 	return []lab.Command{{Name: "probe", Argv: []string{c.Exe, "probe", "--vantage", h.Name,
 		"--target", strings.Join(targets, ","), "--report", "http://" + hostPort(v4(hub), dashboardPort),
-		"--interval", "5s", "--timeout", "1s"}, AfterServed: true}}, nil
+		"--zones", strings.Join(zones, ","), "--interval", "5s", "--timeout", "1s"}, AfterServed: true}}, nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/lab"
+	"anycloud/internal/monitor"
 	"anycloud/internal/node"
 )
 
@@ -192,6 +193,7 @@ func TestLab(t *testing.T) {
 	t.Run("catchments", l.testCatchments)
 	t.Run("status", l.testStatus)
 	t.Run("dashboard", l.testDashboard)
+	t.Run("traffic", l.testTraffic)
 	t.Run("bump", l.testBump)
 	t.Run("hub-lost", l.testHubLost)
 	t.Run("failover", l.testFailover)
@@ -251,8 +253,9 @@ func (l *testLab) testStatus(t *testing.T) {
 	}
 }
 
-// testDashboard: the host's forwarded port reaches the monitor in the hub's
-// namespace, which sees every node announced.
+// testDashboard: the host's forwarded port reaches the monitor running in
+// the hub, which reads the hub's own serials and sees every node announced
+// and in sync.
 func (l *testLab) testDashboard(t *testing.T) {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -265,6 +268,78 @@ func (l *testLab) testDashboard(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	var problems []string
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		problems = l.monitorProblems()
+		if len(problems) == 0 {
+			return
+		}
+	}
+	t.Fatalf("the monitor in the hub does not see the lab in sync:\n%s", strings.Join(problems, "\n"))
+}
+
+// monitorProblems lists what the monitor's status API shows amiss.
+func (l *testLab) monitorProblems() []string {
+	body, err := httpGet("http://" + l.forward + "/api/v1/status")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var st monitor.Status
+	if err := json.Unmarshal([]byte(body), &st); err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	if len(st.Zones) != len(l.topo.Primaries) || len(st.Nodes) != len(l.topo.Nodes) {
+		out = append(out, fmt.Sprintf("%d zones, %d nodes", len(st.Zones), len(st.Nodes)))
+	}
+	for _, z := range st.Zones {
+		if z.Hub == nil || z.Hub.Serial == nil || z.Hub.Sync != "in-sync" || !z.InSync {
+			out = append(out, fmt.Sprintf("%s: hub %+v, in sync everywhere %v", z.Zone, z.Hub, z.InSync))
+		}
+	}
+	for _, n := range st.Nodes {
+		if n.State != "announcing" || n.City == "" {
+			out = append(out, fmt.Sprintf("node %s in %q: %s", n.Name, n.City, n.State))
+		}
+	}
+	return out
+}
+
+// testTraffic: the cities' probes ask every client zone a query mix; the
+// hub's monitor scrapes the nodes and keeps per-client history by node,
+// which the traffic API and the CSV export show.
+func (l *testLab) testTraffic(t *testing.T) {
+	var sum struct {
+		Zones []monitor.ZoneTraffic `json:"zones"`
+	}
+	deadline := time.Now().Add(40 * time.Second) // two scrapes 15 s apart
+	for {
+		body, err := httpGet("http://" + l.forward + "/api/v1/traffic")
+		if err == nil && json.Unmarshal([]byte(body), &sum) == nil && len(sum.Zones) > 0 && trafficEverywhere(sum.Zones) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no per-client traffic by node after 40 s: %v %+v", err, sum.Zones)
+		}
+		time.Sleep(time.Second)
+	}
+	for _, z := range sum.Zones {
+		t.Logf("%s: %v queries this hour by node, breakdowns %v", z.Zone, z.Last24hByNode, z.By)
+	}
+	csv, err := httpGet("http://" + l.forward + "/api/v1/traffic/sv.?period=day&format=csv")
+	if err != nil || !strings.HasPrefix(csv, "zone,period_start_utc,node,queries,") || strings.Count(csv, "\n") < 2 {
+		t.Fatalf("daily CSV of sv.: %v\n%s", err, csv)
+	}
+}
+
+// trafficEverywhere: every zone has queries at some node, with breakdowns.
+func trafficEverywhere(zones []monitor.ZoneTraffic) bool {
+	for _, z := range zones {
+		if z.Last24h[23] == 0 || z.By["qtype=SOA"] == 0 || z.By["rcode=NXDOMAIN"] == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func httpGet(url string) (string, error) {

@@ -176,6 +176,10 @@ function drawSummary(st) {
   document.getElementById("updated").textContent = "updated " + new Date(st.generated).toLocaleTimeString();
 }
 
+const NODE_COLOURS = ["#457b9d", "#e76f51", "#2a9d8f", "#e9c46a", "#8e7dbe", "#6c757d", "#f4a261", "#264653"];
+
+// drawTraffic: per client, the last 24 hours stacked by node, the rates
+// now, the breakdowns of the 24 hours, and the export links.
 function drawTraffic(tr) {
   const box = document.getElementById("traffic");
   box.replaceChildren();
@@ -183,17 +187,32 @@ function drawTraffic(tr) {
     const div = el("div", { class: "chart", "data-zone": z.zone });
     const total = z.last_24h.reduce((a, b) => a + b, 0);
     div.appendChild(el("div", { class: "title" }, `${z.zone} — ${total} queries in 24 h`));
+    const nodes = Object.keys(z.last_24h_by_node || {}).sort();
+    const colour = (n) => NODE_COLOURS[nodes.indexOf(n) % NODE_COLOURS.length];
     const max = Math.max(1, ...z.last_24h);
     const svg = svgEl("svg", { viewBox: "0 0 240 90", preserveAspectRatio: "none" });
-    z.last_24h.forEach((n, i) => {
-      const h = (n / max) * 84;
-      const r = svgEl("rect", { x: i * 10 + 1, y: 88 - h, width: 8, height: h });
-      r.appendChild(svgEl("title", {}, `${23 - i} h ago: ${n}`));
-      svg.appendChild(r);
-    });
+    for (let i = 0; i < 24; i++) {
+      let y = 88;
+      for (const n of nodes) {
+        const q = z.last_24h_by_node[n][i];
+        if (!q) continue;
+        const h = (q / max) * 84;
+        y -= h;
+        const r = svgEl("rect", { x: i * 10 + 1, y, width: 8, height: h, fill: colour(n), "data-node": n });
+        r.appendChild(svgEl("title", {}, `${23 - i} h ago: ${n} ${q}`));
+        svg.appendChild(r);
+      }
+    }
     div.appendChild(svg);
-    const rates = Object.entries(z.rate_qps).sort().map(([n, r]) => `${n} ${r.toFixed(1)} q/s`);
-    div.appendChild(el("div", { class: "rates" }, rates.length ? rates.join(" · ") : "no rate yet"));
+    const legend = el("div", { class: "rates" });
+    for (const n of nodes) {
+      legend.appendChild(el("span", { class: "swatch", style: `background:${colour(n)}` }));
+      const r = (z.rate_qps || {})[n];
+      legend.appendChild(document.createTextNode(`${n}${r === undefined ? "" : " " + r.toFixed(1) + " q/s"}  `));
+    }
+    if (!nodes.length) legend.textContent = "no traffic yet";
+    div.appendChild(legend);
+    div.appendChild(el("div", { class: "rates breakdown" }, breakdownText(z.by || {}, total)));
     const links = el("div", { class: "rates" });
     for (const [label, q] of [["hourly CSV", "period=hour&format=csv"], ["daily CSV", "period=day&format=csv"], ["JSON", "period=hour"]]) {
       links.appendChild(el("a", { href: `api/v1/traffic/${encodeURIComponent(z.zone)}?${q}` }, label));
@@ -202,6 +221,21 @@ function drawTraffic(tr) {
     div.appendChild(links);
     box.appendChild(div);
   }
+}
+
+// breakdownText: "UDP 98% · IPv6 40% · DO 12% · A 61%, AAAA 22%, NS 9% · NXDOMAIN 3%".
+function breakdownText(by, total) {
+  if (!total) return "";
+  const pct = (v) => `${Math.round((100 * (v || 0)) / total)}%`;
+  const top = (prefix, n) =>
+    Object.entries(by)
+      .filter(([k]) => k.startsWith(prefix))
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => `${k.slice(prefix.length)} ${pct(v)}`)
+      .join(", ");
+  return [`UDP ${pct(by["transport=udp"])}`, `IPv6 ${pct(by["family=ipv6"])}`, `DO ${pct(by["do"])}`,
+    top("qtype=", 3), top("rcode=", 2)].filter((s) => s).join(" · ");
 }
 
 async function refresh() {
