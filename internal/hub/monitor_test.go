@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -205,4 +206,33 @@ func counter(fams map[string]*dto.MetricFamily, name string, labels ...string) f
 		}
 	}
 	return -1
+}
+
+// TestStandaloneMonitorReadsHub: a monitor outside the hub (anycloud
+// monitor) signs its SOA queries with the hub's query-tsig key and sees the
+// hub's serial; without the key the hub refuses it and looks unreachable.
+func TestStandaloneMonitorReadsHub(t *testing.T) {
+	th, knot := startMonitoredHub(t)
+	for _, tc := range []struct {
+		name string
+		tsig *xfr.KeySpec
+		want string
+	}{
+		{"with the query key", &xfr.KeySpec{Name: "monitor-key.", Algorithm: "hmac-sha256", SecretFile: "monitor.key"}, "in-sync"},
+		{"unsigned", nil, "unreachable"},
+	} {
+		cfg := monitor.Config{Timeout: time.Second,
+			Zones: []monitor.ZoneConfig{{Zone: "example.", Primaries: []string{knot.Addr}}},
+			Hub:   &monitor.Server{Name: "hub", Addresses: []string{th.addr}, TSIG: tc.tsig}}
+		if err := cfg.LoadKeys(th.dir); err != nil {
+			t.Fatal(err)
+		}
+		m := monitor.New(cfg, th.log)
+		m.Poll(context.Background())
+		m.Close()
+		hub := m.Snapshot().Zones[0].Hub
+		if hub.Sync != tc.want || (tc.want == "in-sync" && (hub.Serial == nil || *hub.Serial != 1)) {
+			t.Errorf("%s: hub %s serial %v (%s), want %s", tc.name, hub.Sync, hub.Serial, hub.Error, tc.want)
+		}
+	}
 }

@@ -19,8 +19,11 @@ func TestLoadConfigExample(t *testing.T) {
 	if c.Zones[0].Zone != "sv." || len(c.Zones[1].Primaries) != 2 || c.Nodes[0].Lat != -33.45 {
 		t.Fatalf("zones or nodes misread: %+v %+v", c.Zones, c.Nodes)
 	}
-	if c.Alerts.History != 200 || c.Alerts.Webhook.Timeout != 5*time.Second {
+	if c.Alerts.History != 200 || c.Alerts.Webhook.Timeout != 5*time.Second || c.Alerts.Grace != 30*time.Second {
 		t.Fatalf("defaults not applied: %+v", c.Alerts)
+	}
+	if c.Hub.key == nil || c.Hub.key.Name != "monitor-key." || c.Zones[0].key != nil {
+		t.Fatalf("hub TSIG key not loaded (or a key appeared elsewhere): %+v", c.Hub)
 	}
 }
 
@@ -35,6 +38,7 @@ func TestLoadConfigRejects(t *testing.T) {
 		{"reserved node name", "zones: [{zone: sv, primaries: [192.0.2.1]}]\nnodes: [{name: hub, unicast: [192.0.2.2]}]\n", "reserved"},
 		{"bad fraction", "zones: [{zone: sv, primaries: [192.0.2.1]}]\nexpire-warning: 2\n", "fraction"},
 		{"bad duration", "zones: [{zone: sv, primaries: [192.0.2.1]}]\ninterval: often\n", "often"},
+		{"missing key file", "zones: [{zone: sv, primaries: [192.0.2.1]}]\nhub: {addresses: [192.0.2.2], tsig: {name: k., algorithm: hmac-sha256, secret-file: nope.key}}\n", "hub tsig"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
