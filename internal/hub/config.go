@@ -21,6 +21,8 @@ type File struct {
 	Clients  []ClientFile `yaml:"clients"`
 	Nodes    []NodeFile   `yaml:"nodes"`
 	Monitor  *MonitorFile `yaml:"monitor"`
+	// Onboarding is what `anycloud client` checks compare against.
+	Onboarding OnboardingFile `yaml:"onboarding"`
 }
 
 // GateFile tunes the acceptance gate.
@@ -70,6 +72,7 @@ type Config struct {
 	Clients     []Client
 	Nodes       []Node
 	Monitor     *MonitorConfig // nil: no monitor in the hub process
+	Onboarding  OnboardingConfig
 }
 
 // Client is a validated client.
@@ -106,6 +109,11 @@ func LoadConfig(path string) (*Config, error) {
 func ParseConfig(data []byte, baseDir string) (*Config, error) {
 	var f File
 	if err := yamlconf.Decode(data, &f); err != nil {
+		return nil, err
+	}
+	// Clients and nodes added with `anycloud client add` / `node add`
+	// live in the storage directory and are validated with the rest.
+	if err := f.mergeAdministered(); err != nil {
 		return nil, err
 	}
 	return f.validate(baseDir)

@@ -50,14 +50,17 @@ func (f *File) validate(baseDir string) (*Config, error) {
 	for i, c := range f.Clients {
 		cfg.Clients = append(cfg.Clients, v.client(fmt.Sprintf("clients[%d]", i), c, keys, zones))
 	}
-	if len(f.Clients) == 0 {
-		v.add("clients", "at least one client is required")
-	}
 	names := map[string]bool{}
 	for i, n := range f.Nodes {
 		cfg.Nodes = append(cfg.Nodes, v.node(fmt.Sprintf("nodes[%d]", i), n, keys, names))
 	}
 	cfg.Monitor = v.monitorSection(f.Monitor, keys, cfg.Nodes)
+	cfg.Onboarding = v.onboarding(f.Onboarding, f.Listen)
+	// A hub set up for onboarding may start empty: clients come with
+	// `anycloud client add`.
+	if len(f.Clients) == 0 && len(f.Onboarding.Nameservers) == 0 {
+		v.add("clients", "at least one client is required")
+	}
 	if _, clash := zones[cfg.Catalog]; clash && cfg.Catalog != "" {
 		v.add("catalog", "%s is also a client zone", cfg.Catalog)
 	}

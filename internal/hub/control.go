@@ -19,6 +19,11 @@ import (
 //	POST /retransfer?zone=Z[&accept-older=1] full transfer now, optionally
 //	                                         accepting a serial that went back
 //	POST /reload                             re-read the config file
+//	GET  /hello                              where the token is (no token needed)
+//	/onboard/...                             client and node administration
+//	                                         (control_onboard.go)
+//
+// Every request but /hello needs the token (control_token.go).
 func (h *Hub) startControl(ctx context.Context) (*http.Server, error) {
 	addr := h.config().Control
 	if addr == "" {
@@ -32,7 +37,14 @@ func (h *Hub) startControl(ctx context.Context) (*http.Server, error) {
 	mux.HandleFunc("GET /status", h.httpStatus)
 	mux.HandleFunc("POST /retransfer", h.httpRetransfer)
 	mux.HandleFunc("POST /reload", h.httpReload)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	mux.HandleFunc("GET /hello", h.httpHello)
+	h.onboardRoutes(mux)
+	token, err := h.controlToken()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	srv := &http.Server{Handler: requireToken(token, mux), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	return srv, nil
 }

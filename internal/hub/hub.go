@@ -19,7 +19,8 @@ type Hub struct {
 	store    *store.Store
 	cfg      atomic.Pointer[Config]
 	notifier *notifier
-	mon      *hubMonitor // the embedded monitor (if configured) and counters
+	mon      *hubMonitor  // the embedded monitor (if configured) and counters
+	onb      onboardState // client onboarding steps (onboard_state.go)
 
 	mu    sync.RWMutex
 	zones map[string]*servedZone // by canonical origin, catalog included

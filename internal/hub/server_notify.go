@@ -22,6 +22,7 @@ func (h *Hub) handleNotify(w dns.ResponseWriter, req *dns.Msg) {
 		return
 	}
 	h.log.Info("NOTIFY received", "zone", origin, "from", w.RemoteAddr().String())
+	h.noteNotify(origin)
 	z.sec.Notify()
 	m := new(dns.Msg)
 	m.SetReply(req)

@@ -15,6 +15,10 @@ func (h *Hub) handleQuery(w dns.ResponseWriter, req *dns.Msg) {
 	if node == "" && q.Qtype == dns.TypeSOA {
 		node = h.monitorKey(w, req)
 	}
+	if node != "" && q.Qtype == dns.TypeTXT && dns.CanonicalName(q.Name) == NodeStateName {
+		h.answerNodeState(w, req, node)
+		return
+	}
 	switch {
 	case node == "":
 		h.badNodeSignature(w, req)

@@ -21,7 +21,10 @@ const (
 	RoleNode    = "node"
 	RoleHub     = "hub"
 	RolePrimary = "primary"
-	RoleRelay   = "relay"
+	// RoleRoot serves the lab's own root zone, which delegates the client
+	// zones to the cloud's name server (onboarding checks the parent).
+	RoleRoot  = "root"
+	RoleRelay = "relay"
 )
 
 // Host is one network namespace of the lab.
@@ -124,6 +127,9 @@ func (p *Plan) attachAll() {
 	}
 	for _, pr := range t.Primaries {
 		attach(pr.City, "primary-"+pr.Zone, RolePrimary, "pri-"+pr.Zone, false)
+	}
+	if t.Hub != "" {
+		attach(t.Hub, "root", RoleRoot, "root", false)
 	}
 }
 

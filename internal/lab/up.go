@@ -18,6 +18,10 @@ type Command struct {
 	// AfterServed starts the command only once every city is served
 	// (observers such as the monitor and the probes).
 	AfterServed bool
+	// Wait runs the command to completion (bounded by the lab's wait
+	// timeout) and fails `lab up` when it fails: one-shot set-up such as
+	// onboarding the sample clients through the CLI.
+	Wait bool
 }
 
 // Options tune Up.
@@ -334,5 +338,8 @@ func (b *builder) startLater(context.Context) error {
 
 func (b *builder) start(h Host, dir string, cmd Command) error {
 	log := filepath.Join(dir, cmd.Name+".log")
+	if cmd.Wait {
+		return runToCompletion(h, cmd, log, b.opts.WaitTimeout)
+	}
 	return b.st.startProcess(cmd.Name+" "+h.Name, h.Name, h.Namespace, cmd.Argv, cmd.Env, log)
 }

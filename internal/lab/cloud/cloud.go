@@ -40,6 +40,8 @@ func (c *Cloud) HostCommands(plan *lab.Plan, h lab.Host, dir string) ([]lab.Comm
 		return c.node(plan, h, dir)
 	case lab.RoleClient:
 		return c.probe(plan, h)
+	case lab.RoleRoot:
+		return c.root(plan, h, dir)
 	}
 	return nil, nil
 }

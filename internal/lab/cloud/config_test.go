@@ -52,16 +52,17 @@ func checkHost(t *testing.T, h lab.Host, dir string, cmds []lab.Command) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(cfg.Clients) != 3 || len(cfg.Nodes) != 3 {
-			t.Errorf("hub config: %d clients, %d nodes", len(cfg.Clients), len(cfg.Nodes))
+		// Clients come from `anycloud client add` in the onboarding script.
+		if len(cfg.Clients) != 0 || len(cfg.Nodes) != 3 || len(cfg.Onboarding.Nameservers) != 1 || len(cfg.Onboarding.RootServers) != 2 {
+			t.Errorf("hub config: %d clients, %d nodes, onboarding %+v", len(cfg.Clients), len(cfg.Nodes), cfg.Onboarding)
 		}
 		if m := cfg.Monitor; m == nil || !m.Enabled || len(m.Base.Nodes) != 3 || m.Base.Nodes[0].City == "" || len(m.Base.Vantages) != 6 {
 			t.Errorf("hub config's monitor section: %+v", m)
 		}
-		if len(cmds) != 1 {
-			t.Errorf("hub host runs %d processes, want the hub alone (the monitor runs in it)", len(cmds))
+		if len(cmds) != 3 || cmds[0].Name != "hub" || cmds[1].Name != "onboard" || !cmds[2].Wait {
+			t.Errorf("hub host runs %+v, want the hub (the monitor runs in it) and the onboarding", cmds)
 		}
-	case lab.RolePrimary:
+	case lab.RolePrimary, lab.RoleRoot:
 		if _, err := exec.LookPath("knotc"); err != nil {
 			t.Skip("knotc not installed: Knot's configuration not checked")
 		}

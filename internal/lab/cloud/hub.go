@@ -9,23 +9,18 @@ import (
 	"anycloud/internal/lab"
 )
 
-// hub writes the hub's configuration (clients: the lab's primaries; nodes:
+// hub writes the hub's configuration (clients: none, onboarded after; nodes:
 // the lab's nodes; monitor: the dashboard and what the monitor must know
 // about the nodes and cities) and runs the hub, monitor included.
 func (c *Cloud) hub(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# anycloud hub of the lab. Generated.\nlisten: [%q, %q]\ncontrol: %s\nstorage: %s\ncatalog: %s\n",
 		hostPort(v4(h), dnsPort), hostPort(v6(h), dnsPort), hubControl, filepath.Join(dir, "storage"), catalogZone)
-	b.WriteString("timeouts: {transfer: 5s, min-refresh: 2s}\nclients:\n")
-	for _, p := range hostsWithRole(plan, lab.RolePrimary) {
-		zone := zoneOf(p)
-		key, err := keyFile(dir, clientKeyName(zone))
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(&b, "  - {name: %s, zones: [%s], primaries: [%q], tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}}\n",
-			strings.TrimSuffix(zone, "."), zone, hostPort(v4(p), dnsPort), clientKeyName(zone), key)
-	}
+	// No clients here: `lab up` onboards them with `anycloud client add`
+	// (onboardCommand), which keeps them in the hub's storage.
+	b.WriteString("timeouts: {transfer: 5s, min-refresh: 2s}\n")
+	fmt.Fprintf(&b, "onboarding:\n  nameservers: [%s]\n  service: [%s]\n  root-servers: [%s]\n",
+		cloudNS, strings.Join(quoted(plan.Topology.Service), ", "), strings.Join(quotedStrings(rootServers(plan)), ", "))
 	b.WriteString("nodes:\n")
 	for _, n := range hostsWithRole(plan, lab.RoleNode) {
 		key, err := keyFile(dir, nodeKeyName(n.Name))
@@ -40,7 +35,11 @@ func (c *Cloud) hub(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, erro
 	if err := os.WriteFile(hubConf, []byte(b.String()), 0o644); err != nil {
 		return nil, err
 	}
-	return []lab.Command{{Name: "hub", Argv: []string{c.Exe, "hub", "--config", hubConf}}}, nil
+	onboard, err := c.onboardCommands(plan, dir)
+	if err != nil {
+		return nil, err
+	}
+	return append([]lab.Command{{Name: "hub", Argv: []string{c.Exe, "hub", "--config", hubConf}}}, onboard...), nil
 }
 
 // monitorSection runs the monitor in the hub: the dashboard on the hub's
@@ -84,4 +83,12 @@ func (c *Cloud) probe(plan *lab.Plan, h lab.Host) ([]lab.Command, error) {
 	return []lab.Command{{Name: "probe", Argv: []string{c.Exe, "probe", "--vantage", h.Name,
 		"--target", strings.Join(targets, ","), "--report", "http://" + hostPort(v4(hub), dashboardPort),
 		"--zones", strings.Join(zones, ","), "--interval", "5s", "--timeout", "1s"}, AfterServed: true}}, nil
+}
+
+func quotedStrings(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
 }

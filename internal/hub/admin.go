@@ -1,0 +1,123 @@
+package hub
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"anycloud/internal/yamlconf"
+)
+
+// The administered part of the configuration lives in the storage
+// directory, written by the control API (`anycloud client add`, `node
+// add`), and is merged into the file's clients and nodes at every load, so
+// a reload validates both together, all or nothing:
+//
+//	<storage>/admin/clients.yaml   clients added by `client add`
+//	<storage>/admin/nodes.yaml     nodes added by `node add`
+//	<storage>/admin/keys/*.key     their TSIG secrets (0600)
+const (
+	adminDir        = "admin"
+	adminClients    = "clients.yaml"
+	adminNodes      = "nodes.yaml"
+	adminKeys       = "keys"
+	adminOnboarding = "onboarding.json"
+	adminNodeStates = "node-states.json"
+)
+
+func adminPath(storage string, parts ...string) string {
+	return filepath.Join(append([]string{storage, adminDir}, parts...)...)
+}
+
+// mergeAdministered appends the administered clients and nodes to f.
+func (f *File) mergeAdministered() error {
+	if f.Storage == "" {
+		return nil
+	}
+	var clients []ClientFile
+	if err := readAdmin(adminPath(f.Storage, adminClients), &clients); err != nil {
+		return err
+	}
+	var nodes []NodeFile
+	if err := readAdmin(adminPath(f.Storage, adminNodes), &nodes); err != nil {
+		return err
+	}
+	f.Clients = append(f.Clients, clients...)
+	f.Nodes = append(f.Nodes, nodes...)
+	return nil
+}
+
+func readAdmin(path string, out any) error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) || err == nil && strings.TrimSpace(string(data)) == "" {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := yamlconf.Decode(data, out); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file and a
+// rename, so a crash never leaves half a file.
+func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func writeYAML(path string, v any) error {
+	data, err := yaml.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(path, append([]byte("# Written by the anycloud hub (client add / node add). Edit with care.\n"), data...), 0o600)
+}
+
+// snapshotFiles reads the current contents of paths (nil for missing
+// files) so a failed change can be undone with restoreFiles.
+func snapshotFiles(paths ...string) map[string][]byte {
+	out := map[string][]byte{}
+	for _, p := range paths {
+		if data, err := os.ReadFile(p); err == nil {
+			out[p] = data
+		} else {
+			out[p] = nil
+		}
+	}
+	return out
+}
+
+func restoreFiles(snap map[string][]byte) {
+	for p, data := range snap {
+		if data == nil {
+			os.Remove(p)
+			continue
+		}
+		writeFileAtomic(p, data, 0o600)
+	}
+}

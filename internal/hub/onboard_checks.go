@@ -1,0 +1,101 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/gate"
+	"anycloud/internal/onboard"
+	"anycloud/internal/xfr"
+)
+
+// CheckSteps are the steps a check request may name; "all" runs them in
+// order.
+var CheckSteps = []string{onboard.StepTransfer, onboard.StepResolve, onboard.StepSync, onboard.StepNSInZone, onboard.StepNSInParent}
+
+// RunCheck runs one onboarding check (or "all") for zone and records each
+// verdict, unless trialKey is set: a trial with a key not yet adopted says
+// nothing about the configured client.
+func (h *Hub) RunCheck(ctx context.Context, zone, step string, trialKey *xfr.Key) ([]*onboard.Report, error) {
+	zone = dns.CanonicalName(zone)
+	c, ok := clientZones(h.config())[zone]
+	if !ok {
+		return nil, fmt.Errorf("%s is not a client zone of this hub (add it with 'anycloud client add')", zone)
+	}
+	steps := []string{step}
+	if step == "all" {
+		steps = CheckSteps
+	}
+	var out []*onboard.Report
+	for _, s := range steps {
+		r, err := h.runStep(ctx, zone, s, c, trialKey)
+		if err != nil {
+			return nil, err
+		}
+		if trialKey == nil {
+			h.recordStep(zone, stepFromReport(r))
+		} else {
+			r.Todo = "this trial used a key given on the command line, not the client's configured key; nothing was recorded"
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (h *Hub) runStep(ctx context.Context, zone, step string, c Client, trialKey *xfr.Key) (*onboard.Report, error) {
+	cfg := h.config()
+	key := c.Key
+	if trialKey != nil {
+		key = trialKey
+	}
+	cloud := onboard.CloudNS{Names: cfg.Onboarding.cloudNSNames(), Addresses: serviceIPs(cfg)}
+	switch step {
+	case onboard.StepTransfer:
+		return onboard.RunTransfer(ctx, onboard.TransferTrial{Zone: zone, Primaries: c.Primaries, Key: key, Timeout: cfg.Timeout,
+			Current: h.Current(zone), Gate: gate.Policy{MaxShrink: cfg.MaxShrink, SkipBuild: !cfg.EngineCheck, AcceptSame: true},
+			LastNotify: h.lastNotify(zone)}), nil
+	case onboard.StepResolve:
+		return onboard.RunResolve(ctx, onboard.ResolveTrial{Zone: zone, Primary: c.Primaries[0], Targets: h.resolveTargets(cfg),
+			Version: h.Current(zone), Timeout: checkTimeout}), nil
+	case onboard.StepSync:
+		return onboard.RunSync(ctx, onboard.SyncCheck{Zone: zone, Primaries: c.Primaries, Key: key, Nodes: nodeTargets(cfg), Timeout: checkTimeout}), nil
+	case onboard.StepNSInZone:
+		return onboard.NSInZone(ctx, zone, c.Primaries, cloud, checkTimeout), nil
+	case onboard.StepNSInParent:
+		return onboard.NSInParent(ctx, zone, cfg.Onboarding.RootServers, cloud, checkTimeout), nil
+	}
+	return nil, fmt.Errorf("unknown check %q (one of %v or all)", step, CheckSteps)
+}
+
+// checkTimeout bounds each query of a check.
+const checkTimeout = 2 * time.Second
+
+func nodeTargets(cfg *Config) []onboard.Target {
+	var out []onboard.Target
+	for _, n := range cfg.Nodes {
+		out = append(out, onboard.Target{Name: n.Name, Addr: n.Address})
+	}
+	return out
+}
+
+// resolveTargets are every node's unicast address and every anycast
+// service address.
+func (h *Hub) resolveTargets(cfg *Config) []onboard.Target {
+	out := nodeTargets(cfg)
+	for _, a := range cfg.Onboarding.Service {
+		out = append(out, onboard.Target{Name: "anycast", Addr: a.String()})
+	}
+	return out
+}
+
+func serviceIPs(cfg *Config) []netip.Addr {
+	var out []netip.Addr
+	for _, a := range cfg.Onboarding.Service {
+		out = append(out, a.Addr())
+	}
+	return out
+}

@@ -1,0 +1,105 @@
+package hub
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/onboard"
+	"anycloud/internal/xfr"
+)
+
+// KeyJSON carries a TSIG key over the loopback control API.
+type KeyJSON struct {
+	Name      string `json:"name"`
+	Algorithm string `json:"algorithm"`
+	Secret    string `json:"secret"`
+}
+
+// Key validates k.
+func (k KeyJSON) Key() (*xfr.Key, error) { return xfr.NewKey(k.Name, k.Algorithm, k.Secret) }
+
+// AddClientRequest is `anycloud client add`.
+type AddClientRequest struct {
+	Zone      string   `json:"zone"`
+	Client    string   `json:"client,omitempty"` // default: the zone without its dot
+	Primaries []string `json:"primaries"`
+	Key       KeyJSON  `json:"key"`
+	Rotate    bool     `json:"rotate,omitempty"`
+	// Recipient says who the key was encrypted to, for the key step.
+	Recipient string `json:"recipient,omitempty"`
+}
+
+// AddClient adds (or, with Rotate, re-keys) an administered client: its
+// secret goes to the storage directory (0600), the client to the
+// administered clients, and the hub reloads; if the reload refuses the
+// new configuration, both files are put back as they were.
+func (h *Hub) AddClient(req AddClientRequest) error {
+	h.onb.adminMu.Lock()
+	defer h.onb.adminMu.Unlock()
+	zone := dns.CanonicalName(req.Zone)
+	key, err := req.Key.Key()
+	if err != nil {
+		return err
+	}
+	storage := h.config().Storage
+	var admin []ClientFile
+	if err := readAdmin(adminPath(storage, adminClients), &admin); err != nil {
+		return err
+	}
+	admin, err = h.withClient(admin, zone, req)
+	if err != nil {
+		return err
+	}
+	keyPath := adminPath(storage, adminKeys, strings.TrimSuffix(key.Name, ".")+".key")
+	admin[len(admin)-1].TSIG = xfr.KeySpec{Name: key.Name, Algorithm: onboard.AlgorithmName(key), SecretFile: keyPath}
+	snap := snapshotFiles(adminPath(storage, adminClients), keyPath)
+	if err := writeFileAtomic(keyPath, []byte(key.Secret+"\n"), 0o600); err != nil {
+		return err
+	}
+	if err := writeYAML(adminPath(storage, adminClients), admin); err != nil {
+		restoreFiles(snap)
+		return err
+	}
+	if err := h.ReloadFile(); err != nil {
+		restoreFiles(snap)
+		return fmt.Errorf("the hub refused the new client, nothing changed: %w", err)
+	}
+	h.log.Info("client added", "zone", zone, "key", key.Name, "rotate", req.Rotate, "primaries", req.Primaries)
+	h.recordStep(zone, StepState{Name: onboard.StepKey, State: "pass", At: time.Now().UTC(),
+		Detail: fmt.Sprintf("key %s (%s) created, encrypted to %s", key.Name, onboard.AlgorithmName(key), req.Recipient)})
+	return nil
+}
+
+// withClient returns admin with zone's entry new or replaced (moved last,
+// so the caller sets its key); it refuses a zone the file configures, an
+// existing client without Rotate and a rotation of a missing one.
+func (h *Hub) withClient(admin []ClientFile, zone string, req AddClientRequest) ([]ClientFile, error) {
+	idx := slices.IndexFunc(admin, func(c ClientFile) bool {
+		return slices.ContainsFunc(c.Zones, func(z string) bool { return dns.CanonicalName(z) == zone })
+	})
+	_, configured := clientZones(h.config())[zone]
+	switch {
+	case configured && idx < 0:
+		return nil, fmt.Errorf("%s is configured in the hub's configuration file; change it there", zone)
+	case idx >= 0 && !req.Rotate:
+		return nil, fmt.Errorf("%s is already a client; use --rotate for a new key", zone)
+	case idx < 0 && req.Rotate:
+		return nil, fmt.Errorf("%s is not a client yet: add it without --rotate", zone)
+	}
+	entry := ClientFile{Name: req.Client, Zones: []string{zone}, Primaries: req.Primaries}
+	if idx >= 0 {
+		entry = admin[idx]
+		if len(req.Primaries) > 0 {
+			entry.Primaries = req.Primaries
+		}
+		admin = slices.Delete(admin, idx, idx+1)
+	}
+	if entry.Name == "" {
+		entry.Name = strings.TrimSuffix(zone, ".")
+	}
+	return append(admin, entry), nil
+}

@@ -1,0 +1,74 @@
+package hub
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/miekg/dns"
+)
+
+// OnboardingFile is the `onboarding:` section: what the client checks
+// compare against.
+type OnboardingFile struct {
+	// Nameservers are the cloud's name server names clients must list.
+	Nameservers []string `yaml:"nameservers"`
+	// Service are the anycast addresses (IP or IP:port) the resolution
+	// trial queries; their IPs are the glue the parent must carry.
+	Service []string `yaml:"service"`
+	// RootServers (IP or IP:port) start the NS-in-parent walk; default the
+	// IANA root servers.
+	RootServers []string `yaml:"root-servers"`
+	// HubAddresses are where primaries see the hub's transfers come from
+	// and send NOTIFY to; default the listen addresses.
+	HubAddresses []string `yaml:"hub-addresses"`
+}
+
+// OnboardingConfig is the validated section.
+type OnboardingConfig struct {
+	Nameservers  []string
+	Service      []netip.AddrPort
+	RootServers  []string
+	HubAddresses []netip.AddrPort
+}
+
+// ianaRoots are a, b, c, d, e and k.root-servers.net, IPv4 and IPv6.
+var ianaRoots = []string{"198.41.0.4:53", "170.247.170.2:53", "192.33.4.12:53", "199.7.91.13:53",
+	"192.203.230.10:53", "193.0.14.129:53", "[2001:503:ba3e::2:30]:53", "[2001:7fd::1]:53"}
+
+func (v *validator) onboarding(f OnboardingFile, listen []string) OnboardingConfig {
+	out := OnboardingConfig{}
+	for i, n := range f.Nameservers {
+		out.Nameservers = append(out.Nameservers, v.zoneName(fmt.Sprintf("onboarding.nameservers[%d]", i), n))
+	}
+	for i, s := range f.Service {
+		out.Service = append(out.Service, v.addrPort(fmt.Sprintf("onboarding.service[%d]", i), s))
+	}
+	for i, s := range f.RootServers {
+		out.RootServers = append(out.RootServers, v.hostPort(fmt.Sprintf("onboarding.root-servers[%d]", i), s))
+	}
+	if len(out.RootServers) == 0 {
+		out.RootServers = ianaRoots
+	}
+	hubs := f.HubAddresses
+	if len(hubs) == 0 {
+		hubs = listen
+	}
+	for i, s := range hubs {
+		out.HubAddresses = append(out.HubAddresses, v.addrPort(fmt.Sprintf("onboarding.hub-addresses[%d]", i), s))
+	}
+	return out
+}
+
+func (v *validator) addrPort(field, s string) netip.AddrPort {
+	ap, _ := netip.ParseAddrPort(v.hostPort(field, s))
+	return ap
+}
+
+// cloudNSNames returns the canonical names (for callers outside).
+func (o OnboardingConfig) cloudNSNames() []string {
+	out := make([]string, 0, len(o.Nameservers))
+	for _, n := range o.Nameservers {
+		out = append(out, dns.CanonicalName(n))
+	}
+	return out
+}

@@ -1,0 +1,172 @@
+package hub
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/xfr"
+)
+
+// NodeStateName is the TXT name a node asks (signed with its key) to learn
+// its administrative state; it matches node.NodeStateName.
+const NodeStateName = "node-state.anycloud."
+
+// Administrative node states, set at the hub and followed by the node.
+const (
+	NodeEnabled  = "enabled"
+	NodeDisabled = "disabled"
+	NodeDrained  = "drained"
+)
+
+// AddNodeRequest is `anycloud node add` at the hub.
+type AddNodeRequest struct {
+	Name    string  `json:"name"`
+	Address string  `json:"address"` // unicast IP or IP:port, where NOTIFY goes
+	Key     KeyJSON `json:"key"`
+}
+
+// NodeInfo is a node as the hub lists it.
+type NodeInfo struct {
+	Name    string `json:"name"`
+	Address string `json:"address"`
+	State   string `json:"state"`
+}
+
+// AddNode registers an administered node with its key; the reload is all
+// or nothing, as for clients.
+func (h *Hub) AddNode(req AddNodeRequest) error {
+	h.onb.adminMu.Lock()
+	defer h.onb.adminMu.Unlock()
+	key, err := req.Key.Key()
+	if err != nil {
+		return err
+	}
+	if slices.ContainsFunc(h.config().Nodes, func(n Node) bool { return n.Name == req.Name }) {
+		return fmt.Errorf("node %q is already registered", req.Name)
+	}
+	storage := h.config().Storage
+	var admin []NodeFile
+	if err := readAdmin(adminPath(storage, adminNodes), &admin); err != nil {
+		return err
+	}
+	keyPath := adminPath(storage, adminKeys, strings.TrimSuffix(key.Name, ".")+".key")
+	admin = append(admin, NodeFile{Name: req.Name, Address: req.Address,
+		TSIG: xfr.KeySpec{Name: key.Name, Algorithm: "hmac-sha256", SecretFile: keyPath}})
+	snap := snapshotFiles(adminPath(storage, adminNodes), keyPath)
+	if err := writeFileAtomic(keyPath, []byte(key.Secret+"\n"), 0o600); err != nil {
+		return err
+	}
+	if err := writeYAML(adminPath(storage, adminNodes), admin); err != nil {
+		restoreFiles(snap)
+		return err
+	}
+	if err := h.ReloadFile(); err != nil {
+		restoreFiles(snap)
+		return fmt.Errorf("the hub refused the new node, nothing changed: %w", err)
+	}
+	h.log.Info("node added", "node", req.Name, "address", req.Address, "key", key.Name)
+	return nil
+}
+
+// nodeStates reads the administrative states (missing: enabled).
+func (h *Hub) nodeStates() map[string]string {
+	out := map[string]string{}
+	data, err := os.ReadFile(adminPath(h.config().Storage, adminNodeStates))
+	if err == nil {
+		json.Unmarshal(data, &out)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		h.log.Warn("node states unreadable: every node counts as enabled", "err", err)
+	}
+	return out
+}
+
+// SetNodeState records a node's administrative state; the node picks it
+// up at its next poll (about a second).
+func (h *Hub) SetNodeState(name, state string) error {
+	if state != NodeEnabled && state != NodeDisabled && state != NodeDrained {
+		return fmt.Errorf("unknown node state %q (enabled, disabled or drained)", state)
+	}
+	if !slices.ContainsFunc(h.config().Nodes, func(n Node) bool { return n.Name == name }) {
+		return fmt.Errorf("no node %q at this hub", name)
+	}
+	h.onb.adminMu.Lock()
+	defer h.onb.adminMu.Unlock()
+	states := h.nodeStates()
+	states[name] = state
+	data, _ := json.MarshalIndent(states, "", "  ")
+	if err := writeFileAtomic(adminPath(h.config().Storage, adminNodeStates), data, 0o600); err != nil {
+		return err
+	}
+	h.log.Warn("node administrative state set", "node", name, "state", state)
+	return nil
+}
+
+// Nodes lists every node with its administrative state.
+func (h *Hub) Nodes() []NodeInfo {
+	states := h.nodeStates()
+	var out []NodeInfo
+	for _, n := range h.config().Nodes {
+		st := states[n.Name]
+		if st == "" {
+			st = NodeEnabled
+		}
+		out = append(out, NodeInfo{Name: n.Name, Address: n.Address, State: st})
+	}
+	return out
+}
+
+// answerNodeState answers a node's signed TXT query for its own state.
+func (h *Hub) answerNodeState(w dns.ResponseWriter, req *dns.Msg, node string) {
+	st := h.nodeStates()[node]
+	if st == "" {
+		st = NodeEnabled
+	}
+	m := new(dns.Msg)
+	m.SetReply(req)
+	m.Authoritative = true
+	m.Answer = []dns.RR{&dns.TXT{Hdr: dns.RR_Header{Name: NodeStateName, Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: []string{st}}}
+	if t := req.IsTsig(); t != nil {
+		m.SetTsig(t.Hdr.Name, t.Algorithm, t.Fudge, time.Now().Unix())
+	}
+	w.WriteMsg(m)
+}
+
+func (h *Hub) httpAddNode(w http.ResponseWriter, r *http.Request) {
+	var req AddNodeRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if err := h.AddNode(req); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	writeJSON(w, h.Nodes())
+}
+
+func (h *Hub) httpNodes(w http.ResponseWriter, _ *http.Request) { writeJSON(w, h.Nodes()) }
+
+// NodeStateRequest sets a node's administrative state.
+type NodeStateRequest struct {
+	Name  string `json:"name"`
+	State string `json:"state"`
+}
+
+func (h *Hub) httpNodeState(w http.ResponseWriter, r *http.Request) {
+	var req NodeStateRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if err := h.SetNodeState(req.Name, req.State); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	writeJSON(w, h.Nodes())
+}

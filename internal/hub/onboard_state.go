@@ -1,0 +1,180 @@
+package hub
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"anycloud/internal/monitor"
+	"anycloud/internal/onboard"
+)
+
+// StepState is one onboarding step of a client zone as the hub keeps it:
+// the last verdict, when it was reached, when the step last passed, and
+// the last full report.
+type StepState struct {
+	Name     string          `json:"name"`
+	State    string          `json:"state"` // pass, fail or pending
+	At       time.Time       `json:"at,omitzero"`
+	LastPass time.Time       `json:"last_pass,omitzero"`
+	Detail   string          `json:"detail,omitempty"` // why it failed, or the evidence it passed
+	Todo     string          `json:"todo,omitempty"`   // what the client must still do
+	Report   *onboard.Report `json:"report,omitempty"`
+}
+
+// ClientProgress is a client zone's onboarding progress.
+type ClientProgress struct {
+	Zone   string      `json:"zone"`
+	Client string      `json:"client"`
+	Pass   bool        `json:"pass"` // every step passes
+	Steps  []StepState `json:"steps"`
+}
+
+// onboardState holds every zone's steps (persisted in the storage
+// directory) and when each zone last got a NOTIFY. adminMu serialises
+// changes to the administered configuration.
+type onboardState struct {
+	adminMu sync.Mutex
+
+	mu       sync.Mutex
+	loaded   bool
+	progress map[string][]StepState
+	notifies map[string]time.Time
+}
+
+func (h *Hub) progressPath() string { return adminPath(h.config().Storage, adminOnboarding) }
+
+// loadProgress reads the stored steps once; called with onb.mu held.
+func (h *Hub) loadProgress() {
+	s := &h.onb
+	if s.loaded {
+		return
+	}
+	s.loaded, s.progress, s.notifies = true, map[string][]StepState{}, map[string]time.Time{}
+	data, err := os.ReadFile(h.progressPath())
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			h.log.Warn("onboarding progress unreadable; starting afresh", "err", err)
+		}
+		return
+	}
+	if err := json.Unmarshal(data, &s.progress); err != nil {
+		h.log.Warn("onboarding progress unreadable; starting afresh", "err", err)
+	}
+}
+
+// recordStep keeps the verdict of one step for zone, persists it and
+// shows it on the dashboard.
+func (h *Hub) recordStep(zone string, st StepState) {
+	s := &h.onb
+	s.mu.Lock()
+	h.loadProgress()
+	steps := fillSteps(s.progress[zone])
+	for i := range steps {
+		if steps[i].Name == st.Name {
+			if st.State == "pass" {
+				st.LastPass = st.At
+			} else {
+				st.LastPass = steps[i].LastPass
+			}
+			steps[i] = st
+		}
+	}
+	s.progress[zone] = steps
+	data, _ := json.MarshalIndent(s.progress, "", "  ")
+	s.mu.Unlock()
+	if err := writeFileAtomic(h.progressPath(), data, 0o600); err != nil {
+		h.log.Error("could not store onboarding progress", "zone", zone, "err", err)
+	}
+	h.publishOnboarding(zone, steps)
+}
+
+// fillSteps returns the six steps in order, pending where never run.
+func fillSteps(have []StepState) []StepState {
+	out := make([]StepState, 0, len(onboard.Steps))
+	for _, name := range onboard.Steps {
+		st := StepState{Name: name, State: "pending"}
+		for _, h := range have {
+			if h.Name == name {
+				st = h
+			}
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// Progress returns the onboarding progress of zone ("" for every client
+// zone), in zone order.
+func (h *Hub) Progress(zone string) []ClientProgress {
+	s := &h.onb
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h.loadProgress()
+	var out []ClientProgress
+	for z, c := range clientZones(h.config()) {
+		if zone != "" && z != zone {
+			continue
+		}
+		p := ClientProgress{Zone: z, Client: c.Name, Steps: fillSteps(s.progress[z]), Pass: true}
+		for _, st := range p.Steps {
+			p.Pass = p.Pass && st.State == "pass"
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Zone < out[j].Zone })
+	return out
+}
+
+// publishOnboarding hands the steps to the monitor in the hub, if any.
+func (h *Hub) publishOnboarding(zone string, steps []StepState) {
+	m := h.Monitor()
+	if m == nil {
+		return
+	}
+	out := make([]monitor.Step, 0, len(steps))
+	for _, st := range steps {
+		detail := st.Detail
+		if st.State != "pass" && st.Todo != "" {
+			detail = st.Todo
+		}
+		out = append(out, monitor.Step{Name: st.Name, State: st.State, At: st.At, Detail: detail})
+	}
+	m.SetOnboarding(zone, out)
+}
+
+// publishAllOnboarding feeds the monitor every zone's steps, at start.
+func (h *Hub) publishAllOnboarding() {
+	for _, p := range h.Progress("") {
+		h.publishOnboarding(p.Zone, p.Steps)
+	}
+}
+
+// noteNotify records that a primary sent NOTIFY for zone.
+func (h *Hub) noteNotify(zone string) {
+	s := &h.onb
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h.loadProgress()
+	s.notifies[zone] = time.Now()
+}
+
+func (h *Hub) lastNotify(zone string) time.Time {
+	s := &h.onb
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h.loadProgress()
+	return s.notifies[zone]
+}
+
+// stepFromReport turns a check's report into the step kept.
+func stepFromReport(r *onboard.Report) StepState {
+	st := StepState{Name: r.Step, State: "fail", At: r.At, Detail: r.Reason, Todo: r.Todo, Report: r}
+	if r.Pass {
+		st.State, st.Detail, st.Todo = "pass", "", ""
+	}
+	return st
+}

@@ -1,0 +1,218 @@
+package hub
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"anycloud/internal/knotprimary"
+	"anycloud/internal/onboard"
+	"anycloud/internal/xfr"
+)
+
+// onboardHubYAML is a hub set up for onboarding: no client in the file,
+// a control endpoint, the cloud's name server, and root as the parent.
+func onboardHubYAML(port, control int, dir, root string) string {
+	return fmt.Sprintf(`listen: ["127.0.0.1:%d"]
+control: 127.0.0.1:%d
+storage: %s
+catalog: catalog.anycloud.
+timeouts: {transfer: 2s, min-refresh: 1s}
+onboarding:
+  nameservers: [ns.anycloud.test.]
+  service: ["198.51.100.53"]
+  root-servers: [%q]
+`, port, control, filepath.Join(dir, "storage"), root)
+}
+
+// snippetKnot runs knotd as a client's primary configured with nothing
+// but anycloud's Knot snippet for key (plus server basics): the test
+// proves the snippet works. aclAddr replaces the hub address in the ACL,
+// to make a primary that refuses the hub.
+func snippetKnot(t *testing.T, zone string, key *xfr.Key, hub netip.AddrPort, aclAddr string, serial uint32) string {
+	t.Helper()
+	if _, err := exec.LookPath("knotd"); err != nil {
+		t.Skip("knotd not installed; install knot to run this interoperability test")
+	}
+	dir := t.TempDir()
+	port := knotprimary.FreePort(t)
+	snippet, err := onboard.Snippet("knot", zone, key, []netip.AddrPort{hub})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aclAddr != "" {
+		snippet = strings.Replace(snippet, "address: [ "+hub.Addr().String()+" ]", "address: [ "+aclAddr+" ]", 1)
+	}
+	conf := fmt.Sprintf("server:\n    rundir: %q\n    pidfile: %q\n    listen: 127.0.0.1@%d\n    udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n"+
+		"control:\n    listen: %q\ndatabase:\n    storage: %q\nlog:\n  - target: stderr\n    any: info\n"+
+		"template:\n  - id: default\n    storage: %q\n    file: %q\n    zonefile-sync: -1\n    semantic-checks: off\n%s",
+		dir, filepath.Join(dir, "knot.pid"), port, filepath.Join(dir, "knot.sock"), dir, dir, filepath.Join(dir, "zone.db"), snippet)
+	os.WriteFile(filepath.Join(dir, "knot.conf"), []byte(conf), 0o600)
+	os.WriteFile(filepath.Join(dir, "zone.db"), []byte(knotprimary.ZoneText(zone, serial, 3600, 600, 86400, 20)+"@ NS ns.anycloud.test.\n"), 0o600)
+	cmd := exec.Command("knotd", "-c", filepath.Join(dir, "knot.conf"))
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	if err := knotprimary.WaitSOA(addr, zone, 0, 20*time.Second); err != nil {
+		t.Fatalf("knotd from the snippet did not start: %v\n%s\n%s", err, conf, out.String())
+	}
+	return addr
+}
+
+// startOnboardHub starts a hub with no clients and a Knot root zone that
+// delegates example. to the cloud's name server (or not, when delegated
+// is false), and returns it with an authenticated control client.
+func startOnboardHub(t *testing.T, delegated bool) (*testHub, *Control) {
+	t.Helper()
+	rootText := "$TTL 86400\n. SOA a.root.test. hostmaster.test. 1 1800 900 604800 86400\n. NS a.root.test.\na.root.test. A 127.0.0.1\n" +
+		"example. NS ns1.example.\nns1.example. A 192.0.2.1\n"
+	if delegated {
+		rootText += "example. NS ns.anycloud.test.\nns.anycloud.test. A 198.51.100.53\n"
+	}
+	root := knotprimary.Start(t, knotprimary.Options{Origin: ".", ZoneText: rootText})
+	dir := t.TempDir()
+	port, control := knotprimary.FreePort(t), knotprimary.FreePort(t)
+	th := startHub(t, dir, port, onboardHubYAML(port, control, dir, root.Addr))
+	ctl, err := DialControl(fmt.Sprintf("127.0.0.1:%d", control))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return th, ctl
+}
+
+func addClient(t *testing.T, ctl *Control, zone, primary string, key *xfr.Key) error {
+	t.Helper()
+	return ctl.Do(http.MethodPost, "/onboard/clients", AddClientRequest{Zone: zone, Primaries: []string{primary},
+		Key: KeyJSON{Name: key.Name, Algorithm: "hmac-sha256", Secret: key.Secret}}, nil)
+}
+
+func check(t *testing.T, ctl *Control, zone, step string, trial *xfr.Key) *onboard.Report {
+	t.Helper()
+	req := CheckRequest{Zone: zone, Step: step}
+	if trial != nil {
+		req.Key = &KeyJSON{Name: trial.Name, Algorithm: "hmac-sha256", Secret: trial.Secret}
+	}
+	var reports []*onboard.Report
+	if err := ctl.Do(http.MethodPost, "/onboard/check", req, &reports); err != nil {
+		t.Fatal(err)
+	}
+	if len(reports) != 1 {
+		t.Fatalf("%d reports for one step", len(reports))
+	}
+	return reports[0]
+}
+
+// TestOnboardClientAgainstKnot: a client added through the control API
+// with a fresh key, its primary a real Knot configured from the snippet;
+// the trials give the right verdicts with the right key, a wrong key
+// (BADSIG explained) and a primary that refuses the hub; NS in the zone
+// passes and every result is kept with its time.
+func TestOnboardClientAgainstKnot(t *testing.T) {
+	th, ctl := startOnboardHub(t, true)
+	hubAddr := netip.MustParseAddrPort(th.addr)
+	key, _ := onboard.NewKey("example.")
+	primary := snippetKnot(t, "example.", key, hubAddr, "", 7)
+	if err := addClient(t, ctl, "example.", primary, key); err != nil {
+		t.Fatal(err)
+	}
+	th.waitSerial(t, "example.", 7, 10*time.Second)
+
+	r := check(t, ctl, "example.", onboard.StepTransfer, nil)
+	if !r.Pass || r.Facts["serial"] != "7" {
+		t.Fatalf("transfer trial with the right key: %+v", r)
+	}
+	wrong, _ := onboard.NewKey("example.")
+	r = check(t, ctl, "example.", onboard.StepTransfer, wrong)
+	if r.Pass || !strings.Contains(r.Reason, "BADSIG") || !strings.Contains(r.Reason, "secrets differ") {
+		t.Fatalf("transfer trial with a wrong secret: pass=%v reason %q", r.Pass, r.Reason)
+	}
+	if r = check(t, ctl, "example.", onboard.StepNSInZone, nil); !r.Pass {
+		t.Errorf("NS in zone: %+v", r)
+	}
+	if r = check(t, ctl, "example.", onboard.StepNSInParent, nil); !r.Pass {
+		t.Errorf("NS in parent: %+v", r)
+	}
+	progress := th.Progress("example.")
+	steps := map[string]StepState{}
+	for _, s := range progress[0].Steps {
+		steps[s.Name] = s
+	}
+	for _, name := range []string{onboard.StepKey, onboard.StepTransfer, onboard.StepNSInZone, onboard.StepNSInParent} {
+		if steps[name].State != "pass" || steps[name].LastPass.IsZero() {
+			t.Errorf("step %s: %+v (the trial with the wrong key must not be recorded)", name, steps[name])
+		}
+	}
+	if steps[onboard.StepSync].State != "pending" || progress[0].Pass {
+		t.Errorf("sync never ran, yet %+v", progress[0])
+	}
+}
+
+// TestOnboardFailures: a primary whose ACL leaves the hub out (Knot says
+// BADKEY then),
+// and a parent without the cloud's name server, each give a failing
+// verdict that says why and what to do.
+func TestOnboardFailures(t *testing.T) {
+	th, ctl := startOnboardHub(t, false)
+	key, _ := onboard.NewKey("example.")
+	primary := snippetKnot(t, "example.", key, netip.MustParseAddrPort(th.addr), "192.0.2.99", 3)
+	if err := addClient(t, ctl, "example.", primary, key); err != nil {
+		t.Fatal(err)
+	}
+	r := check(t, ctl, "example.", onboard.StepTransfer, nil)
+	if r.Pass || !strings.Contains(r.Reason, "BADKEY") || !strings.Contains(r.Reason, "ACL") || r.Todo == "" {
+		t.Errorf("refusing primary: pass=%v reason %q todo %q", r.Pass, r.Reason, r.Todo)
+	}
+	r = check(t, ctl, "example.", onboard.StepNSInParent, nil)
+	if r.Pass || !strings.Contains(r.Reason, "missing [ns.anycloud.test.]") || !strings.Contains(r.Todo, "example. NS ns.anycloud.test.") ||
+		!strings.Contains(r.Todo, "ns.anycloud.test. A 198.51.100.53") {
+		t.Errorf("parent without the cloud: pass=%v reason %q todo %q", r.Pass, r.Reason, r.Todo)
+	}
+	t.Logf("refused: %s\nparent: %s\nto do: %s", check(t, ctl, "example.", onboard.StepTransfer, nil).Reason, r.Reason, r.Todo)
+}
+
+// TestOnboardAddIsAllOrNothing: a second client whose key name clashes is
+// refused by the reload, and neither the administered clients nor the key
+// files change; the control API refuses requests without the token.
+func TestOnboardAddIsAllOrNothing(t *testing.T) {
+	th, ctl := startOnboardHub(t, true)
+	key, _ := xfr.NewKey("shared-key.", "hmac-sha256", clientSecret)
+	if err := addClient(t, ctl, "example.", "127.0.0.1:1", key); err != nil {
+		t.Fatal(err)
+	}
+	clients := adminPath(th.config().Storage, adminClients)
+	before, _ := os.ReadFile(clients)
+	other, _ := xfr.NewKey("shared-key.", "hmac-sha256", nodeSecret)
+	err := addClient(t, ctl, "other.", "127.0.0.1:1", other)
+	if err == nil || !strings.Contains(err.Error(), "already used") {
+		t.Fatalf("clashing key accepted: %v", err)
+	}
+	after, _ := os.ReadFile(clients)
+	secret, _ := os.ReadFile(adminPath(th.config().Storage, adminKeys, "shared-key.key"))
+	if string(before) != string(after) || strings.TrimSpace(string(secret)) != clientSecret {
+		t.Errorf("a refused add changed the files:\n%s\n%s\nkey %s", before, after, secret)
+	}
+	if err := addClient(t, ctl, "example.", "127.0.0.1:1", key); err == nil || !strings.Contains(err.Error(), "--rotate") {
+		t.Errorf("adding an existing client again: %v", err)
+	}
+	st, _ := os.Stat(adminPath(th.config().Storage, adminKeys, "shared-key.key"))
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v, want 0600", st.Mode().Perm())
+	}
+	anon := &Control{Addr: ctl.Addr, HTTP: ctl.HTTP}
+	if err := anon.Do(http.MethodGet, "/status", nil, nil); err == nil || !strings.Contains(err.Error(), "token") {
+		t.Errorf("status without the token: %v", err)
+	}
+	if _, err := ControlRequest(ctl.Addr, "status", "", false); err != nil {
+		t.Errorf("hub status through the token: %v", err)
+	}
+}

@@ -1,0 +1,111 @@
+package onboard
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Step names, in the order a client passes them.
+const (
+	StepKey        = "key"
+	StepTransfer   = "transfer"
+	StepResolve    = "resolve"
+	StepSync       = "sync"
+	StepNSInZone   = "ns-in-zone"
+	StepNSInParent = "ns-in-parent"
+)
+
+// Steps lists every step in order.
+var Steps = []string{StepKey, StepTransfer, StepResolve, StepSync, StepNSInZone, StepNSInParent}
+
+// Check is one verdict of a step: what was checked where, and the
+// evidence when it failed.
+type Check struct {
+	Target string `json:"target"` // "primary 192.0.2.1:53", "node-santiago", "anycast 198.51.100.53"
+	Name   string `json:"check"`  // "soa-udp", "tsig", "ns-set" ...
+	Pass   bool   `json:"pass"`
+	Detail string `json:"detail,omitempty"` // the evidence, or the figure when it passed
+}
+
+// Report is the outcome of one step for one zone.
+type Report struct {
+	Zone   string    `json:"zone"`
+	Step   string    `json:"step"`
+	Pass   bool      `json:"pass"`
+	At     time.Time `json:"at"`
+	Took   string    `json:"took"`
+	Reason string    `json:"reason,omitempty"` // first failure, in plain words
+	Todo   string    `json:"todo,omitempty"`   // what the client must still do
+	Checks []Check   `json:"checks"`
+	// Facts are figures worth showing even on success (serial, records,
+	// size, duration, expected delegation lines).
+	Facts map[string]string `json:"facts,omitempty"`
+}
+
+// add appends a check.
+func (r *Report) add(target, name string, pass bool, format string, args ...any) {
+	r.Checks = append(r.Checks, Check{Target: target, Name: name, Pass: pass, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (r *Report) fact(k, format string, args ...any) {
+	if r.Facts == nil {
+		r.Facts = map[string]string{}
+	}
+	r.Facts[k] = fmt.Sprintf(format, args...)
+}
+
+// finish sets the verdict from the checks: pass only when there was at
+// least one check and none failed.
+func (r *Report) finish(start time.Time) *Report {
+	r.Took = time.Since(start).Round(time.Millisecond).String()
+	r.Pass = len(r.Checks) > 0
+	for _, c := range r.Checks {
+		if !c.Pass {
+			r.Pass = false
+			if r.Reason == "" {
+				r.Reason = c.Target + ": " + c.Name + ": " + c.Detail
+			}
+		}
+	}
+	if len(r.Checks) == 0 && r.Reason == "" {
+		r.Reason = "nothing was checked"
+	}
+	return r
+}
+
+func newReport(zone, step string) *Report {
+	return &Report{Zone: zone, Step: step, At: time.Now().UTC()}
+}
+
+// WriteText prints the report as a table of target x check.
+func (r *Report) WriteText(w io.Writer) {
+	verdict := "PASS"
+	if !r.Pass {
+		verdict = "FAIL"
+	}
+	fmt.Fprintf(w, "%s %s: %s (%s)\n", r.Step, r.Zone, verdict, r.Took)
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "TARGET\tCHECK\tRESULT\tDETAIL")
+	for _, c := range r.Checks {
+		res := "pass"
+		if !c.Pass {
+			res = "FAIL"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Target, c.Name, res, oneLine(c.Detail))
+	}
+	tw.Flush()
+	for _, k := range sortedFacts(r.Facts) {
+		fmt.Fprintf(w, "%s: %s\n", k, r.Facts[k])
+	}
+	if !r.Pass && r.Reason != "" {
+		fmt.Fprintf(w, "reason: %s\n", r.Reason)
+	}
+	if r.Todo != "" {
+		fmt.Fprintf(w, "to do: %s\n", r.Todo)
+	}
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " | ") }
