@@ -27,6 +27,10 @@ type traffic struct {
 	last  map[string]map[string]map[string]float64 // node -> zone -> series key -> counter at last scrape
 	lastT map[string]time.Time
 	rates map[string]map[string]float64 // zone -> node -> queries/s over the last interval
+	// minutes is the last hour by minute, in memory only, so that a
+	// dashboard opened on a fresh cloud (the lab) has a chart to show:
+	// zone -> node -> minute start (Unix) -> queries.
+	minutes map[string]map[string]map[int64]uint64
 }
 
 func newTraffic(path string, log *slog.Logger) *traffic {
@@ -36,7 +40,7 @@ func newTraffic(path string, log *slog.Logger) *traffic {
 		store, _ = openHistory("")
 	}
 	return &traffic{log: log, store: store, last: map[string]map[string]map[string]float64{},
-		lastT: map[string]time.Time{}, rates: map[string]map[string]float64{}}
+		lastT: map[string]time.Time{}, rates: map[string]map[string]float64{}, minutes: map[string]map[string]map[int64]uint64{}}
 }
 
 // add folds one scrape of node (zone -> series key -> counter) taken at now.
@@ -60,6 +64,7 @@ func (t *traffic) add(node string, counters map[string]map[string]float64, now t
 		if el := now.Sub(prevT).Seconds(); el > 0 {
 			t.rates[zone][node] = float64(c.Queries) / el
 		}
+		t.addMinute(zone, node, now, c.Queries)
 	}
 	hour := now.Truncate(time.Hour).Unix()
 	if err := t.store.add(hour, node, deltas); err != nil {
@@ -90,6 +95,25 @@ func deltaCounts(prev, cur map[string]float64) Counts {
 		c.By = nil
 	}
 	return c
+}
+
+// addMinute adds queries to the minute of now and forgets minutes older
+// than an hour; t.mu held.
+func (t *traffic) addMinute(zone, node string, now time.Time, queries uint64) {
+	if t.minutes[zone] == nil {
+		t.minutes[zone] = map[string]map[int64]uint64{}
+	}
+	if t.minutes[zone][node] == nil {
+		t.minutes[zone][node] = map[int64]uint64{}
+	}
+	m := t.minutes[zone][node]
+	cur := now.Truncate(time.Minute).Unix()
+	m[cur] += queries
+	for start := range m {
+		if start <= cur-3600 {
+			delete(m, start)
+		}
+	}
 }
 
 func (t *traffic) close() error { return t.store.close() }

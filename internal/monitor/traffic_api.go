@@ -57,6 +57,10 @@ type ZoneTraffic struct {
 	Last24hByNode map[string][]uint64 `json:"last_24h_by_node"`
 	// By sums the breakdowns over the 24 hours (see Counts).
 	By map[string]uint64 `json:"by"`
+	// LastHourByNode is the last hour by minute and node (60 numbers,
+	// oldest first, the last is the current minute), since the monitor
+	// started: it is kept in memory only.
+	LastHourByNode map[string][]uint64 `json:"last_hour_by_node"`
 }
 
 func (t *traffic) summary(zones []string, now time.Time) ([]ZoneTraffic, error) {
@@ -67,7 +71,8 @@ func (t *traffic) summary(zones []string, now time.Time) ([]ZoneTraffic, error) 
 		if err != nil {
 			return nil, err
 		}
-		zt := ZoneTraffic{Zone: z, RateQPS: t.rateOf(z), Last24h: make([]uint64, 24), Last24hByNode: map[string][]uint64{}, By: map[string]uint64{}}
+		zt := ZoneTraffic{Zone: z, RateQPS: t.rateOf(z), Last24h: make([]uint64, 24), Last24hByNode: map[string][]uint64{},
+			By: map[string]uint64{}, LastHourByNode: t.lastHour(z, now)}
 		for h, hc := range hours {
 			i := 23 - (cur-h)/3600
 			for node, c := range hc {
@@ -92,6 +97,24 @@ func (t *traffic) rateOf(zone string) map[string]float64 {
 	out := map[string]float64{}
 	for node, r := range t.rates[zone] {
 		out[node] = r
+	}
+	return out
+}
+
+// lastHour is zone's last 60 minutes by node, oldest first.
+func (t *traffic) lastHour(zone string, now time.Time) map[string][]uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cur := now.Truncate(time.Minute).Unix()
+	out := map[string][]uint64{}
+	for node, minutes := range t.minutes[zone] {
+		series := make([]uint64, 60)
+		for start, q := range minutes {
+			if i := 59 - (cur-start)/60; i >= 0 && i < 60 {
+				series[i] += q
+			}
+		}
+		out[node] = series
 	}
 	return out
 }

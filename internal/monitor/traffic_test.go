@@ -70,7 +70,7 @@ func TestTrafficHistoryFromNodeMetrics(t *testing.T) {
 		t.Errorf("breakdowns count what did not happen: %v", rows[0].By)
 	}
 	sum, err := m.traffic.summary([]string{"sv."}, clk.t)
-	if err != nil || sum[0].Last24h[23] != 7 || sum[0].Last24hByNode["node-a"][23] != 7 || sum[0].RateQPS["node-a"] != 0.7 || sum[0].By["qtype=A"] != 7 {
+	if err != nil || sum[0].Last24h[23] != 7 || sum[0].Last24hByNode["node-a"][23] != 7 || sum[0].RateQPS["node-a"] != 0.7 || sum[0].By["qtype=A"] != 7 || sum[0].LastHourByNode["node-a"][59] != 7 {
 		t.Fatalf("summary: %v %+v", err, sum)
 	}
 	if err := m.Close(); err != nil {

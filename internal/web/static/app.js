@@ -178,8 +178,9 @@ function drawSummary(st) {
 
 const NODE_COLOURS = ["#457b9d", "#e76f51", "#2a9d8f", "#e9c46a", "#8e7dbe", "#6c757d", "#f4a261", "#264653"];
 
-// drawTraffic: per client, the last 24 hours stacked by node, the rates
-// now, the breakdowns of the 24 hours, and the export links.
+// drawTraffic: per client, the last hour by minute and the last 24 hours
+// by hour, stacked by node; the rates now, the breakdowns of the 24 hours,
+// and the export links.
 function drawTraffic(tr) {
   const box = document.getElementById("traffic");
   box.replaceChildren();
@@ -187,26 +188,19 @@ function drawTraffic(tr) {
     const div = el("div", { class: "chart", "data-zone": z.zone });
     const total = z.last_24h.reduce((a, b) => a + b, 0);
     div.appendChild(el("div", { class: "title" }, `${z.zone} — ${total} queries in 24 h`));
-    const nodes = Object.keys(z.last_24h_by_node || {}).sort();
+    const hour = z.last_hour_by_node || {};
+    const day = z.last_24h_by_node || {};
+    const nodes = [...new Set([...Object.keys(hour), ...Object.keys(day)])].sort();
     const colour = (n) => NODE_COLOURS[nodes.indexOf(n) % NODE_COLOURS.length];
-    const max = Math.max(1, ...z.last_24h);
-    const svg = svgEl("svg", { viewBox: "0 0 240 90", preserveAspectRatio: "none" });
-    for (let i = 0; i < 24; i++) {
-      let y = 88;
-      for (const n of nodes) {
-        const q = z.last_24h_by_node[n][i];
-        if (!q) continue;
-        const h = (q / max) * 84;
-        y -= h;
-        const r = svgEl("rect", { x: i * 10 + 1, y, width: 8, height: h, fill: colour(n), "data-node": n });
-        r.appendChild(svgEl("title", {}, `${23 - i} h ago: ${n} ${q}`));
-        svg.appendChild(r);
-      }
-    }
-    div.appendChild(svg);
+    div.appendChild(el("div", { class: "rates" }, "last hour, per minute"));
+    div.appendChild(stackedBars(hour, nodes, colour, 60, (i) => `${59 - i} min ago`));
+    div.appendChild(el("div", { class: "rates" }, "last 24 hours, per hour"));
+    div.appendChild(stackedBars(day, nodes, colour, 24, (i) => `${23 - i} h ago`));
     const legend = el("div", { class: "rates" });
     for (const n of nodes) {
-      legend.appendChild(el("span", { class: "swatch", style: `background:${colour(n)}` }));
+      const sw = svgEl("svg", { class: "swatch", viewBox: "0 0 10 10" });
+      sw.appendChild(svgEl("rect", { width: 10, height: 10, fill: colour(n) }));
+      legend.appendChild(sw);
       const r = (z.rate_qps || {})[n];
       legend.appendChild(document.createTextNode(`${n}${r === undefined ? "" : " " + r.toFixed(1) + " q/s"}  `));
     }
@@ -221,6 +215,28 @@ function drawTraffic(tr) {
     div.appendChild(links);
     box.appendChild(div);
   }
+}
+
+// stackedBars draws n bars, each the sum of the nodes' series stacked.
+// Colours are SVG fill attributes: the page's CSP allows no inline style.
+function stackedBars(byNode, nodes, colour, n, ago) {
+  const sums = Array.from({ length: n }, (_, i) => nodes.reduce((a, nd) => a + ((byNode[nd] || [])[i] || 0), 0));
+  const max = Math.max(1, ...sums);
+  const w = 240 / n;
+  const svg = svgEl("svg", { viewBox: "0 0 240 60", preserveAspectRatio: "none" });
+  for (let i = 0; i < n; i++) {
+    let y = 59;
+    for (const nd of nodes) {
+      const q = (byNode[nd] || [])[i];
+      if (!q) continue;
+      const h = (q / max) * 56;
+      y -= h;
+      const r = svgEl("rect", { x: i * w + w * 0.1, y, width: w * 0.8, height: h, fill: colour(nd), "data-node": nd });
+      r.appendChild(svgEl("title", {}, `${ago(i)}: ${nd} ${q}`));
+      svg.appendChild(r);
+    }
+  }
+  return svg;
 }
 
 // breakdownText: "UDP 98% · IPv6 40% · DO 12% · A 61%, AAAA 22%, NS 9% · NXDOMAIN 3%".
