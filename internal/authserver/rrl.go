@@ -20,6 +20,9 @@ type RRLConfig struct {
 	IPv4Prefix         int // default 24
 	IPv6Prefix         int // default 56
 	TableSize          int // buckets (a power of two); default 262144
+	// Exempt sources are never limited (the operator's own monitoring, as
+	// Knot's rrl whitelist and BIND's exempt-clients).
+	Exempt []netip.Prefix
 }
 
 // RRLStats counts what the limiter did.
@@ -84,6 +87,11 @@ const (
 
 // check counts one response and says whether it may go out.
 func (l *rrl) check(src netip.Addr, class int, name []byte) verdict {
+	for _, p := range l.cfg.Exempt {
+		if p.Contains(src.Unmap()) {
+			return rrlPass
+		}
+	}
 	h := l.key(src, class, name)
 	b := &l.buckets[h&uint64(len(l.buckets)-1)]
 	tag := h >> 40 // 24 bits

@@ -23,6 +23,9 @@ type File struct {
 	Monitor  *MonitorFile `yaml:"monitor"`
 	// Onboarding is what `anycloud client` checks compare against.
 	Onboarding OnboardingFile `yaml:"onboarding"`
+
+	// Limits bound one transfer from a primary (limits_config.go).
+	Limits LimitsFile `yaml:"limits"`
 }
 
 // GateFile tunes the acceptance gate.
@@ -69,6 +72,7 @@ type Config struct {
 	Timeout     time.Duration
 	MinRefresh  time.Duration
 	MaxRefresh  time.Duration
+	Limits      xfr.Limits // transfers from primaries
 	Clients     []Client
 	Nodes       []Node
 	Monitor     *MonitorConfig // nil: no monitor in the hub process

@@ -45,6 +45,7 @@ func (f *File) validate(baseDir string) (*Config, error) {
 	cfg.Timeout = v.duration("timeouts.transfer", f.Timeouts.Transfer, 10*time.Second)
 	cfg.MinRefresh = v.duration("timeouts.min-refresh", f.Timeouts.MinRefresh, 5*time.Second)
 	cfg.MaxRefresh = v.duration("timeouts.max-refresh", f.Timeouts.MaxRefresh, 24*time.Hour)
+	cfg.Limits = v.limits(f.Limits)
 	keys := map[string]string{}
 	zones := map[string]string{}
 	for i, c := range f.Clients {

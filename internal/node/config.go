@@ -11,6 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/authserver"
 	"anycloud/internal/xfr"
 	"anycloud/internal/yamlconf"
 )
@@ -31,6 +32,8 @@ type File struct {
 	// Metrics serves /metrics and the read-only /status (for the monitor).
 	Metrics  string        `yaml:"metrics"`
 	Announce *AnnounceFile `yaml:"announce"`
+	// RRL is response rate limiting, on by default (rrl_config.go).
+	RRL *RRLFile `yaml:"rrl"`
 }
 
 // HubFile says where the hub is and how to sign requests to it.
@@ -62,7 +65,8 @@ type Config struct {
 	MaxRefresh time.Duration
 	Control    string
 	Metrics    string
-	Announce   *Announce // nil: the node announces nothing
+	Announce   *Announce             // nil: the node announces nothing
+	RRL        *authserver.RRLConfig // nil: rate limiting off
 }
 
 // LoadConfig reads and validates the configuration at path.
@@ -137,6 +141,7 @@ func (f *File) validate(baseDir string) (*Config, error) {
 	if f.Announce != nil {
 		cfg.Announce = f.Announce.validate(add, f.Listen)
 	}
+	cfg.RRL = f.RRL.validate(add)
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,7 +22,12 @@ type Store struct {
 
 	mu   sync.Mutex
 	base map[string]uint32 // serial of each zone file on disk
+	log  *slog.Logger      // damage found while loading; nil: silent
 }
+
+// SetLogger makes Load report a damaged journal (the version is then served
+// from the zone file, older, until the next transfer).
+func (s *Store) SetLogger(l *slog.Logger) { s.log = l }
 
 const (
 	zoneSuffix    = ".zone"
@@ -109,9 +115,11 @@ func (s *Store) Load(origin string) (*zonever.Version, *zonever.Journal, error) 
 	s.setBase(origin, v.Serial())
 	j := s.loadJournal(v)
 	if deltas, ok := j.Since(v.Serial()); ok {
-		if newer, err := zonever.Apply(v, deltas); err == nil {
+		newer, err := zonever.Apply(v, deltas)
+		if err == nil {
 			return newer, j, nil
 		}
+		s.damaged(v, err)
 		return v, nil, nil // a journal that does not apply is dropped
 	}
 	if end := j.Deltas(); len(end) > 0 && end[len(end)-1].To.Serial == v.Serial() {
@@ -124,14 +132,29 @@ func (s *Store) Load(origin string) (*zonever.Version, *zonever.Journal, error) 
 // then get a full transfer instead of an IXFR).
 func (s *Store) loadJournal(v *zonever.Version) *zonever.Journal {
 	rrs, err := readRRs(s.path(v.Origin, journalSuffix), v.Origin)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
+		s.damaged(v, err)
 		return nil
 	}
 	deltas, err := zonever.ParseDeltas(rrs)
-	if err != nil || len(deltas) == 0 {
+	if err != nil {
+		s.damaged(v, err)
+		return nil
+	}
+	if len(deltas) == 0 {
 		return nil
 	}
 	return zonever.NewJournal(deltas)
+}
+
+func (s *Store) damaged(v *zonever.Version, err error) {
+	if s.log != nil {
+		s.log.Error("journal damaged: ignored; the zone file's version is loaded and the next transfer is a full one",
+			"zone", v.Origin, "zone_file_serial", v.Serial(), "err", err)
+	}
 }
 
 // Remove deletes everything stored for origin except rejected versions.

@@ -12,6 +12,7 @@ import (
 type Client struct {
 	Key     *Key          // nil: unsigned requests
 	Timeout time.Duration // per network operation; 0 means 10 s
+	Limits  Limits        // per transfer (limits.go); zero fields: defaults
 }
 
 func (c Client) timeout() time.Duration {

@@ -22,6 +22,7 @@ type conn struct {
 	// acknowledgement: a forged one only suppresses a hint).
 	unsignedOK bool
 	stop       func() bool
+	received   int64 // wire bytes read, for the transfer limits
 }
 
 // dial connects to server over network ("udp" or "tcp"). Cancelling ctx
@@ -78,19 +79,24 @@ func (c *conn) read(ctx context.Context) (*dns.Msg, error) {
 		}
 		return nil, explainNet(c.server, err)
 	}
+	c.received += int64(n)
 	m := new(dns.Msg)
 	if err := m.Unpack(buf[:n]); err != nil {
 		return nil, err
 	}
 	if t := m.IsTsig(); t != nil && t.Error != 0 {
-		return m, &TSIGError{Server: c.server, Key: c.key.nameOrEmpty(), Code: t.Error}
+		e := &TSIGError{Server: c.server, Key: c.key.nameOrEmpty(), Code: t.Error}
+		if t.Error == dns.RcodeBadTime {
+			e.Skew = serverSkew(t, time.Now())
+		}
+		return m, e
 	}
 	if c.key != nil && !(c.unsignedOK && m.IsTsig() == nil) {
 		if m.IsTsig() == nil && m.Rcode != dns.RcodeSuccess {
 			return m, &RcodeError{Server: c.server, Rcode: m.Rcode}
 		}
 		if err := dns.TsigVerifyWithProvider(buf[:n], c.provider(), c.requestMAC, c.timersOnly); err != nil {
-			return m, verifyError(c.server, c.key, err)
+			return m, verifyError(c.server, c.key, err, m.IsTsig())
 		}
 		c.requestMAC = m.IsTsig().MAC
 		c.timersOnly = true

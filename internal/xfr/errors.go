@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"syscall"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -35,6 +36,9 @@ type TSIGError struct {
 	Key    string
 	Code   uint16 // dns.RcodeBadSig, RcodeBadKey, RcodeBadTime, or 0 if unsigned
 	local  bool   // found by us while verifying, not reported by the server
+	// Skew is the server's clock minus ours, when BADTIME told it (the
+	// server's time in the TSIG, RFC 8945 5.2.3); 0 when unknown.
+	Skew time.Duration
 }
 
 func (e *TSIGError) Error() string {
@@ -48,7 +52,7 @@ func (e *TSIGError) Error() string {
 	case dns.RcodeBadSig:
 		return fmt.Sprintf("%s TSIG BADSIG: the signature with key %q does not verify (the secrets differ between the two sides)", who, e.Key)
 	case dns.RcodeBadTime:
-		return fmt.Sprintf("%s TSIG BADTIME: the clocks differ by more than the 300 s fudge (check NTP on both sides)", who)
+		return fmt.Sprintf("%s TSIG BADTIME: %s (check NTP on both sides)", who, e.skewText())
 	case 0:
 		return fmt.Sprintf("answer from %s is not TSIG-signed although we signed with key %q (the server does not have the key)", e.Server, e.Key)
 	}
@@ -81,12 +85,16 @@ func explainNet(server string, err error) error {
 }
 
 // verifyError maps a miekg TSIG verification error to a TSIGError.
-func verifyError(server string, k *Key, err error) error {
+func verifyError(server string, k *Key, err error, t *dns.TSIG) error {
 	switch {
 	case errors.Is(err, dns.ErrSig):
 		return &TSIGError{Server: server, Key: k.Name, Code: dns.RcodeBadSig, local: true}
 	case errors.Is(err, dns.ErrTime):
-		return &TSIGError{Server: server, Key: k.Name, Code: dns.RcodeBadTime, local: true}
+		e := &TSIGError{Server: server, Key: k.Name, Code: dns.RcodeBadTime, local: true}
+		if t != nil {
+			e.Skew = signedSkew(t, time.Now())
+		}
+		return e
 	case errors.Is(err, dns.ErrSecret), errors.Is(err, dns.ErrKeyAlg):
 		return &TSIGError{Server: server, Key: k.Name, Code: dns.RcodeBadKey, local: true}
 	case errors.Is(err, dns.ErrNoSig):

@@ -47,25 +47,31 @@ func (c Client) IXFR(ctx context.Context, server string, have *dns.SOA) (*Result
 }
 
 func (c Client) transfer(ctx context.Context, server string, q *dns.Msg, have uint32) (*Result, error) {
+	limits := c.Limits.withDefaults()
+	ctx, cancel := context.WithTimeoutCause(ctx, limits.MaxDuration, errTransferTooLong)
+	defer cancel()
 	conn, err := dial(ctx, "tcp", server, c.Key, c.timeout())
 	if err != nil {
-		return nil, err
+		return nil, limits.overtime(ctx, server, err)
 	}
 	defer conn.close()
 	if err := conn.write(q); err != nil {
-		return nil, err
+		return nil, limits.overtime(ctx, server, err)
 	}
 	s := &stream{origin: q.Question[0].Name, qtype: q.Question[0].Qtype, have: have}
 	for !s.done {
 		m, err := conn.read(ctx)
 		if err != nil {
-			return nil, s.cut(server, err)
+			return nil, limits.overtime(ctx, server, s.cut(server, err))
 		}
 		if m.Id != q.Id {
 			return nil, fmt.Errorf("%s answered with a different message ID", server)
 		}
 		if err := s.add(m.Answer); err != nil {
 			return nil, fmt.Errorf("%s: %w", server, err)
+		}
+		if err := limits.check(server, len(s.rrs), conn.received); err != nil {
+			return nil, err
 		}
 	}
 	return s.result()

@@ -43,6 +43,9 @@ func (c *Cloud) node(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, err
 	fmt.Fprintf(&b, "hub:\n  addresses: [%q]\n  tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}\n",
 		hostPort(v4(hub), dnsPort), nodeKeyName(h.Name), key)
 	fmt.Fprintf(&b, "timeouts: {transfer: 2s, min-refresh: 1s}\ncontrol: %s\nmetrics: %q\n", nodeControl, hostPort(v4(h), nodeMetrics))
+	// Rate limiting stays on, above the 100 SOA queries/s one city's
+	// client streams in the failover tests (the default is 20/s).
+	b.WriteString("rrl: {responses-per-second: 1000}\n")
 	// loopback: the lab already put the service addresses on lo; the node
 	// does it again (idempotent) so that the lab exercises that path too.
 	fmt.Fprintf(&b, "announce:\n  local-as: %d\n  router-id: %s\n  loopback: true\n  prefixes:\n", plan.Topology.CloudAS, v4(h))
