@@ -14,13 +14,16 @@ func init() {
 }
 
 func runNode(ctx context.Context, args []string) error {
+	if len(args) > 0 && isHubNodeCommand(args) {
+		return runNodeAdmin(args[0], args[1:])
+	}
 	if len(args) > 0 {
 		switch args[0] {
 		case "status", "drain", "undrain":
 			return runNodeControl(ctx, args[0], args[1:])
 		}
 	}
-	fs := newFlagSet("node", "--config FILE [--check] | status | drain | undrain",
+	fs := newFlagSet("node", "--config FILE [--check] | status | drain | undrain | add NAME ... | list | disable NAME | enable NAME | drain NAME",
 		"anycloud node --config /etc/anycloud/node.yaml")
 	config := fs.String("config", "", "node configuration file (YAML)")
 	check := fs.Bool("check", false, "validate the configuration (key included) and exit")

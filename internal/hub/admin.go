@@ -27,6 +27,7 @@ const (
 	adminKeys       = "keys"
 	adminOnboarding = "onboarding.json"
 	adminNodeStates = "node-states.json"
+	adminNodeSites  = "node-sites.json"
 )
 
 func adminPath(storage string, parts ...string) string {

@@ -34,6 +34,7 @@ func New(cfg *Config, log *slog.Logger) (*Hub, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.SetLogger(log)
 	h := &Hub{log: log, store: st, zones: map[string]*servedZone{}}
 	h.cfg.Store(cfg)
 	h.notifier = newNotifier(h, log)
@@ -82,7 +83,7 @@ func (h *Hub) startSecondary(ctx context.Context, z *servedZone) {
 		Origin:  z.origin,
 		Servers: func() []string { return h.clientOf(z).Primaries },
 		Client: func() xfr.Client {
-			return xfr.Client{Key: h.clientOf(z).Key, Timeout: h.config().Timeout}
+			return xfr.Client{Key: h.clientOf(z).Key, Timeout: h.config().Timeout, Limits: h.config().transferLimits()}
 		},
 		Current: z.current,
 		Attempted: func(server, kind string, err error) {

@@ -28,16 +28,27 @@ const (
 
 // AddNodeRequest is `anycloud node add` at the hub.
 type AddNodeRequest struct {
-	Name    string  `json:"name"`
-	Address string  `json:"address"` // unicast IP or IP:port, where NOTIFY goes
-	Key     KeyJSON `json:"key"`
+	Name    string   `json:"name"`
+	Address string   `json:"address"` // unicast IP or IP:port, where NOTIFY goes
+	Key     KeyJSON  `json:"key"`
+	Site    NodeSite `json:"site"`
+}
+
+// NodeSite is where a node is, for status and maps.
+type NodeSite struct {
+	City    string  `json:"city,omitempty"`
+	Country string  `json:"country,omitempty"`
+	Lat     float64 `json:"lat,omitempty"`
+	Lon     float64 `json:"lon,omitempty"`
+	ASN     uint32  `json:"asn,omitempty"`
 }
 
 // NodeInfo is a node as the hub lists it.
 type NodeInfo struct {
-	Name    string `json:"name"`
-	Address string `json:"address"`
-	State   string `json:"state"`
+	Name    string    `json:"name"`
+	Address string    `json:"address"`
+	State   string    `json:"state"`
+	Site    *NodeSite `json:"site,omitempty"`
 }
 
 // AddNode registers an administered node with its key; the reload is all
@@ -60,11 +71,18 @@ func (h *Hub) AddNode(req AddNodeRequest) error {
 	keyPath := adminPath(storage, adminKeys, strings.TrimSuffix(key.Name, ".")+".key")
 	admin = append(admin, NodeFile{Name: req.Name, Address: req.Address,
 		TSIG: xfr.KeySpec{Name: key.Name, Algorithm: "hmac-sha256", SecretFile: keyPath}})
-	snap := snapshotFiles(adminPath(storage, adminNodes), keyPath)
+	sites := h.nodeSites()
+	sites[req.Name] = req.Site
+	sitesData, _ := json.MarshalIndent(sites, "", "  ")
+	snap := snapshotFiles(adminPath(storage, adminNodes), keyPath, adminPath(storage, adminNodeSites))
 	if err := writeFileAtomic(keyPath, []byte(key.Secret+"\n"), 0o600); err != nil {
 		return err
 	}
 	if err := writeYAML(adminPath(storage, adminNodes), admin); err != nil {
+		restoreFiles(snap)
+		return err
+	}
+	if err := writeFileAtomic(adminPath(storage, adminNodeSites), sitesData, 0o600); err != nil {
 		restoreFiles(snap)
 		return err
 	}
@@ -79,13 +97,25 @@ func (h *Hub) AddNode(req AddNodeRequest) error {
 // nodeStates reads the administrative states (missing: enabled).
 func (h *Hub) nodeStates() map[string]string {
 	out := map[string]string{}
-	data, err := os.ReadFile(adminPath(h.config().Storage, adminNodeStates))
-	if err == nil {
-		json.Unmarshal(data, &out)
-	} else if !errors.Is(err, os.ErrNotExist) {
-		h.log.Warn("node states unreadable: every node counts as enabled", "err", err)
-	}
+	h.readAdminJSON(adminNodeStates, &out)
 	return out
+}
+
+// nodeSites reads where the administered nodes are.
+func (h *Hub) nodeSites() map[string]NodeSite {
+	out := map[string]NodeSite{}
+	h.readAdminJSON(adminNodeSites, &out)
+	return out
+}
+
+func (h *Hub) readAdminJSON(name string, out any) {
+	data, err := os.ReadFile(adminPath(h.config().Storage, name))
+	if err == nil {
+		err = json.Unmarshal(data, out)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		h.log.Warn("administrative file unreadable", "file", name, "err", err)
+	}
 }
 
 // SetNodeState records a node's administrative state; the node picks it
@@ -111,14 +141,17 @@ func (h *Hub) SetNodeState(name, state string) error {
 
 // Nodes lists every node with its administrative state.
 func (h *Hub) Nodes() []NodeInfo {
-	states := h.nodeStates()
+	states, sites := h.nodeStates(), h.nodeSites()
 	var out []NodeInfo
 	for _, n := range h.config().Nodes {
-		st := states[n.Name]
-		if st == "" {
-			st = NodeEnabled
+		info := NodeInfo{Name: n.Name, Address: n.Address, State: states[n.Name]}
+		if info.State == "" {
+			info.State = NodeEnabled
 		}
-		out = append(out, NodeInfo{Name: n.Name, Address: n.Address, State: st})
+		if site, ok := sites[n.Name]; ok {
+			info.Site = &site
+		}
+		out = append(out, info)
 	}
 	return out
 }

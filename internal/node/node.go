@@ -22,6 +22,8 @@ type Node struct {
 	srv   *authserver.Server
 	store *store.Store
 	ann   *announce.Announcer // nil without an announce: section
+	// hubState is the administrative state the hub last gave (hubstate.go).
+	hubState atomic.Value
 
 	mu      sync.Mutex
 	ctx     context.Context
@@ -52,8 +54,9 @@ func New(cfg *Config, log *slog.Logger) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	st.SetLogger(log)
 	n := &Node{cfg: cfg, log: log, store: st, members: map[string]*member{}}
-	n.srv = authserver.New(authserver.Config{NSID: cfg.NSID, Identity: cfg.Identity, Version: cfg.Version, HideVersion: cfg.Version == "", Logger: log, Notify: n.handleNotify})
+	n.srv = authserver.New(authserver.Config{NSID: cfg.NSID, Identity: cfg.Identity, Version: cfg.Version, HideVersion: cfg.Version == "", RRL: cfg.RRL, Logger: log, Notify: n.handleNotify})
 	if cfg.Announce != nil {
 		if n.ann, err = n.newAnnouncer(); err != nil {
 			return nil, err

@@ -40,6 +40,9 @@ func (n *Node) Run(ctx context.Context, ready func()) error {
 	defer stopAnnouncer()
 	annErr := make(chan error, 1)
 	n.runAnnouncer(annCtx, annErr)
+	if n.ann != nil && n.cfg.Key != nil {
+		go n.followHubState(annCtx)
+	}
 	if ready != nil {
 		ready()
 	}

@@ -42,6 +42,7 @@ type StatusDoc struct {
 	NSID     string           `json:"nsid,omitempty"`
 	State    string           `json:"state,omitempty"` // announced, withdrawn, drained; empty without announce:
 	Reason   string           `json:"reason,omitempty"`
+	HubState string           `json:"hub_state,omitempty"` // enabled, disabled, drained: set at the hub
 	Announce *announce.Status `json:"announce,omitempty"`
 	Zones    []ZoneStatus     `json:"zones"`
 }
@@ -49,6 +50,7 @@ type StatusDoc struct {
 // StatusDoc gathers the node's status.
 func (n *Node) StatusDoc(ctx context.Context) StatusDoc {
 	d := StatusDoc{NSID: n.cfg.NSID, Zones: n.Status()}
+	d.HubState, _ = n.hubState.Load().(string)
 	if n.ann != nil {
 		st := n.ann.Status(ctx)
 		d.State, d.Reason, d.Announce = st.State, st.Reason, &st

@@ -5,7 +5,9 @@
 // applied to what came), the resolution trial (every node and the anycast
 // address against the primary, the checks IANA and Zonemaster make), the
 // synchronisation check, and the NS checks in the zone and in the parent.
-// Every check returns a Report with a verdict and the evidence for it.
+// Every check returns a Report with a verdict and the evidence for it. For
+// an organisation joining as a node host it renders the node's
+// configuration and firewall ruleset.
 //
 // It only reads: it must never change a zone, the hub's state or a node,
 // and it must never log or return a TSIG secret except inside the

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/hub"
+	"anycloud/internal/node"
+)
+
+// startTestHub runs a hub set up for onboarding, with no client and no
+// node, and returns its DNS and control addresses.
+func startTestHub(t *testing.T) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	dnsAddr, control := freeAddr(t), freeAddr(t)
+	conf := fmt.Sprintf("listen: [%q]\ncontrol: %s\nstorage: %s\ncatalog: catalog.anycloud.\n"+
+		"onboarding: {nameservers: [ns.anycloud.test.], service: [\"198.51.100.53\", \"2001:db8:53::53\"]}\n", dnsAddr, control, filepath.Join(dir, "storage"))
+	path := filepath.Join(dir, "hub.yaml")
+	os.WriteFile(path, []byte(conf), 0o600)
+	cfg, err := hub.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready, done := make(chan struct{}), make(chan error, 1)
+	go func() { done <- h.Run(ctx, func() { close(ready) }) }()
+	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-ready:
+	case err := <-done:
+		t.Fatal(err)
+	}
+	return dnsAddr, control
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// TestNodeAddAndAdministrativeState: `node add` registers the node at a
+// running hub and writes a node configuration the node's own reader
+// accepts, its key (0600) and an nftables ruleset (checked by nft -c when
+// root); `node disable` then changes what the hub tells the node when it
+// asks with its key, and `node list` shows it.
+func TestNodeAddAndAdministrativeState(t *testing.T) {
+	hubDNS, control := startTestHub(t)
+	out := filepath.Join(t.TempDir(), "node-bogota")
+	args := []string{"node", "add", "node-bogota", "--control", control, "--city", "Bogotá", "--country", "CO", "--lat", "4.71", "--lon", "-74.07",
+		"--unicast", "203.0.113.10,2001:db8:c5::10", "--asn", "64500", "--peer", "203.0.113.9,64506", "--operator", "192.0.2.0/24", "--out", out}
+	if code := run(context.Background(), args); code != 0 {
+		t.Fatalf("node add exited %d", code)
+	}
+	cfg, err := node.LoadConfig(filepath.Join(out, "node.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.NSID != "node-bogota" || len(cfg.Listen) != 4 || cfg.Announce == nil || len(cfg.Announce.Config.Peers) != 1 || cfg.Key == nil {
+		t.Errorf("node config %+v", cfg)
+	}
+	if st, _ := os.Stat(filepath.Join(out, "node-bogota-xfr.key")); st == nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v", st)
+	}
+	checkRuleset(t, filepath.Join(out, "nftables.conf"))
+	if code := run(context.Background(), args); code != 1 {
+		t.Errorf("adding the same node twice exited %d, want 1", code)
+	}
+	args[len(args)-1] = filepath.Join(t.TempDir(), "again")
+	if code := run(context.Background(), args); code != 1 {
+		t.Errorf("registering the same node twice exited %d, want 1", code)
+	}
+	if _, err := os.Stat(filepath.Join(args[len(args)-1], "node.yaml")); err == nil {
+		t.Error("a refused registration left its files behind")
+	}
+	if _, err := node.LoadConfig(filepath.Join(out, "node.yaml")); err != nil {
+		t.Errorf("the first node's files were damaged: %v", err)
+	}
+
+	if got := askState(t, hubDNS, cfg); got != "enabled" {
+		t.Errorf("state before disable: %q", got)
+	}
+	if code := run(context.Background(), []string{"node", "disable", "node-bogota", "--control", control}); code != 0 {
+		t.Fatalf("node disable exited %d", code)
+	}
+	if got := askState(t, hubDNS, cfg); got != "disabled" {
+		t.Errorf("state after disable: %q", got)
+	}
+	if code := run(context.Background(), []string{"node", "drain", "node-nosuch", "--control", control}); code != 1 {
+		t.Errorf("draining an unknown node exited %d, want 1", code)
+	}
+}
+
+// askState asks the hub for the node's state as the node does.
+func askState(t *testing.T, hubAddr string, cfg *node.Config) string {
+	t.Helper()
+	q := new(dns.Msg)
+	q.SetQuestion(node.NodeStateName, dns.TypeTXT)
+	q.SetTsig(cfg.Key.Name, cfg.Key.Algorithm, 300, time.Now().Unix())
+	c := &dns.Client{Timeout: time.Second, TsigSecret: map[string]string{cfg.Key.Name: cfg.Key.Secret}}
+	m, _, err := c.Exchange(q, hubAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rr := range m.Answer {
+		if txt, ok := rr.(*dns.TXT); ok {
+			return strings.Join(txt.Txt, "")
+		}
+	}
+	return "rcode " + dns.RcodeToString[m.Rcode]
+}
+
+func checkRuleset(t *testing.T, path string) {
+	t.Helper()
+	text, _ := os.ReadFile(path)
+	for _, want := range []string{"policy drop", "ip saddr { 203.0.113.9 } tcp dport 179 accept", "ip saddr { 192.0.2.0/24 } tcp dport { 22, 9153 }"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("ruleset lacks %q:\n%s", want, text)
+		}
+	}
+	if _, err := exec.LookPath("nft"); err != nil || os.Geteuid() != 0 {
+		return
+	}
+	if out, err := exec.Command("nft", "-c", "-f", path).CombinedOutput(); err != nil {
+		t.Errorf("nft -c: %v\n%s", err, out)
+	}
+}
