@@ -5,87 +5,20 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"anycloud/internal/web/browser"
 )
 
-// chromium finds Debian's chromium, or skips the test.
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
+// chromium skips the test without Debian's chromium.
+func chromium(t *testing.T) {
+	if _, err := browser.Find(); err != nil {
+		t.Skipf("%v: dashboard test skipped", err)
 	}
-	t.Skip("chromium not installed (apt-get install chromium): dashboard test skipped")
-	return ""
-}
-
-// browser starts a headless Chromium that stays off the network: only the
-// test's loopback server is visited.
-func browser(t *testing.T, ctx context.Context) (context.Context, context.CancelFunc) {
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium(t)),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1400, 1250),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("disable-extensions", true),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	return bctx, func() { cancelBrowser(); cancelAlloc() }
-}
-
-// consoleErrors collects what the page reports as errors.
-type consoleErrors struct {
-	mu   sync.Mutex
-	list []string
-}
-
-func (c *consoleErrors) listen(ctx context.Context) error {
-	return chromedp.Listen(ctx, func(ev any) {
-		var msg string
-		switch e := ev.(type) {
-		case *runtime.EventConsoleAPICalled:
-			if e.Type == runtime.ConsoleAPICalledTypeError {
-				var parts []string
-				for _, a := range e.Args {
-					parts = append(parts, string(a.Value))
-				}
-				msg = "console.error: " + strings.Join(parts, " ")
-			}
-		case *runtime.EventExceptionThrown:
-			msg = "exception: " + e.ExceptionDetails.Text
-			if e.ExceptionDetails.Exception != nil {
-				msg += " " + e.ExceptionDetails.Exception.Description
-			}
-		case *log.EventEntryAdded:
-			if e.Entry.Level == log.EntryLevelError {
-				msg = "log: " + e.Entry.Text + " " + e.Entry.URL
-			}
-		}
-		if msg != "" {
-			c.mu.Lock()
-			c.list = append(c.list, msg)
-			c.mu.Unlock()
-		}
-	})
-}
-
-func (c *consoleErrors) get() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.list...)
 }
 
 // labCloud is a small cloud like the lab's: real engines for the primary,
@@ -180,10 +113,13 @@ func TestDashboardInChromium(t *testing.T) {
 	web := httptest.NewServer(lc.monitor.Handler())
 	defer web.Close()
 
-	bctx, stop := browser(t, ctx)
+	bctx, stop, err := browser.Start(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer stop()
-	var errs consoleErrors
-	if err := errs.listen(bctx); err != nil {
+	var errs browser.Errors
+	if err := errs.Listen(bctx); err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}
 	if err := chromedp.Do(bctx, chromedp.Navigate(web.URL+"/"),
@@ -219,17 +155,17 @@ func TestDashboardInChromium(t *testing.T) {
 	if path := os.Getenv("ANYCLOUD_DASHBOARD_PNG"); path != "" {
 		screenshot(t, bctx, lc, path)
 	}
-	if e := errs.get(); len(e) > 0 {
+	if e := errs.Get(); len(e) > 0 {
 		t.Fatalf("console errors:\n%s", strings.Join(e, "\n"))
 	}
 	// The listener itself must see errors, or the check above proves nothing.
 	if _, err := chromedp.Run(bctx, chromedp.Evaluate[any](`console.error("self-test")`)); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(2 * time.Second); len(errs.get()) == 0 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(2 * time.Second); len(errs.Get()) == 0 && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if e := errs.get(); len(e) != 1 || !strings.Contains(e[0], "self-test") {
+	if e := errs.Get(); len(e) != 1 || !strings.Contains(e[0], "self-test") {
 		t.Fatalf("the console listener missed a deliberate error: %q", e)
 	}
 }

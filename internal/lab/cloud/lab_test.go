@@ -194,6 +194,8 @@ func TestLab(t *testing.T) {
 	t.Run("status", l.testStatus)
 	t.Run("dashboard", l.testDashboard)
 	t.Run("traffic", l.testTraffic)
+	t.Run("dashboard-browser", l.testDashboardBrowser)
+	t.Run("onboard", l.testOnboard)
 	t.Run("bump", l.testBump)
 	t.Run("hub-lost", l.testHubLost)
 	t.Run("failover", l.testFailover)

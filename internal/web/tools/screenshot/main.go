@@ -9,16 +9,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"sync/atomic"
+	"strings"
 	"time"
 
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"anycloud/internal/web/browser"
 )
 
 func main() {
@@ -33,10 +32,6 @@ func main() {
 }
 
 func capture(url, out, wait string) error {
-	bin, err := chromium()
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp("", "screenshot-")
 	if err != nil {
 		return err
@@ -44,20 +39,14 @@ func capture(url, out, wait string) error {
 	defer os.RemoveAll(dir)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(bin), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(dir),
-		chromedp.WindowSize(1400, 1250), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true))
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	var consoleErr atomic.Value
-	if err := chromedp.Listen(bctx, func(ev any) {
-		if e, ok := ev.(*runtime.EventConsoleAPICalled); ok && e.Type == runtime.ConsoleAPICalledTypeError {
-			consoleErr.Store("console error on the page")
-		}
-	}); err != nil {
+	bctx, stop, err := browser.Start(ctx, dir)
+	if err != nil {
 		return err
+	}
+	defer stop()
+	var errs browser.Errors
+	if err := errs.Listen(bctx); err != nil {
+		return fmt.Errorf("starting chromium: %w", err)
 	}
 	if err := chromedp.Do(bctx, chromedp.Navigate(url), chromedp.WaitVisible(wait), chromedp.Sleep(time.Second)); err != nil {
 		return fmt.Errorf("loading %s: %w", url, err)
@@ -66,17 +55,8 @@ func capture(url, out, wait string) error {
 	if err != nil {
 		return fmt.Errorf("capturing %s: %w", url, err)
 	}
-	if msg, ok := consoleErr.Load().(string); ok {
-		return errors.New(msg)
+	if e := errs.Get(); len(e) > 0 {
+		return fmt.Errorf("errors on the page: %s", strings.Join(e, "; "))
 	}
 	return os.WriteFile(out, png, 0o644)
-}
-
-func chromium() (string, error) {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p, nil
-		}
-	}
-	return "", errors.New("chromium not installed (apt-get install chromium)")
 }
