@@ -23,6 +23,7 @@ var figures = []figure{
 	{"server CPU %", "%.0f", always(func(m measurement) float64 { return m.CPUPercent })},
 	{"other load %", "%.0f", always(func(m measurement) float64 { return m.OtherLoad })},
 	{"CPU µs/answer", "%.2f", always(func(m measurement) float64 { return m.CPUPerQuery })},
+	{"kernel µs/answer", "%.2f", always(func(m measurement) float64 { return m.SysPerQuery })},
 	{"core µs/answer", "%.2f", always(func(m measurement) float64 { return m.CoreCPUPerQuery })},
 	{"lost", "%.0f", always(func(m measurement) float64 { return float64(m.Lost) })},
 	{"resp B", "%.0f", always(func(m measurement) float64 { return m.RespBytes })},

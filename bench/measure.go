@@ -24,6 +24,7 @@ type measurement struct {
 	QPS             float64
 	CPUPercent      float64 // server CPU time / wall time of the saturating run
 	CPUPerQuery     float64 // microseconds of server CPU per answered query
+	SysPerQuery     float64 // the kernel's part of CPUPerQuery
 	OtherLoad       float64 // % of the server's core used by anything else meanwhile
 	CoreCPUPerQuery float64 // microseconds of the server core's busy time per answer
 	Lost            int64
@@ -125,7 +126,8 @@ func measureLoad(ctx context.Context, o *options, proc *serverProc, sc scenario,
 	if err != nil {
 		return err
 	}
-	before, t0 := cpuTime(proc.tree()), time.Now()
+	treeBefore, t0 := proc.tree(), time.Now()
+	before, sysBefore := cpuTime(treeBefore), systemTime(treeBefore)
 	res, err := runDnsperf(ctx, load, dir)
 	if err != nil {
 		return err
@@ -145,6 +147,7 @@ func measureLoad(ctx context.Context, o *options, proc *serverProc, sc scenario,
 	m.OtherLoad = max(0, 100*(busyAfter-busyBefore-used).Seconds()/wall.Seconds())
 	m.CoreCPUPerQuery = float64((busyAfter - busyBefore).Microseconds()) / float64(res.Completed)
 	m.CPUPerQuery = float64(used.Microseconds()) / float64(res.Completed)
+	m.SysPerQuery = float64((systemTime(tree) - sysBefore).Microseconds()) / float64(res.Completed)
 	m.Lost, m.BadRcodes = res.Lost, res.unexpectedRcodes()
 	m.LostPercent = 100 * float64(res.Lost) / float64(max(res.Sent, 1))
 	m.RSS, m.PSS = float64(mem.RSSKiB)/1024, float64(mem.PSSKiB)/1024

@@ -84,6 +84,18 @@ func cpuTime(tree []procStat) time.Duration {
 	return time.Duration(ticks) * time.Second / clockTicks
 }
 
+// systemTime sums only the kernel's share: for a UDP server at saturation
+// it is mostly the socket path (recvmmsg, sendmmsg, loopback delivery),
+// which every server pays alike, so it bounds how far user-space work
+// can lower CPU per answer.
+func systemTime(tree []procStat) time.Duration {
+	var ticks uint64
+	for _, st := range tree {
+		ticks += st.stime
+	}
+	return time.Duration(ticks) * time.Second / clockTicks
+}
+
 // memoryUse is resident memory over a process tree. RSS counts pages
 // shared between NSD's forked processes once per process; PSS splits
 // shared pages between their users, so its sum is the true total.

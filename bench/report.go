@@ -175,6 +175,7 @@ const methodNotes = `
 - other load %: busy time of the server's core from /proc/stat (user, system, irq, softirq, steal) minus the server's own CPU time, over the wall time of the saturating run. On a shared machine other people's compilers may land on that core; a high figure marks a disturbed run (such runs are repeated, see attempts). On a quiet machine it stays near 0: the kernel's loopback packet work runs in the server's system calls and is charged to the server.
 - core µs/answer: the same busy time of the server's core divided by the answers; it equals CPU µs/answer when nothing else ran there.
 - CPU µs/answer: utime+stime from /proc/PID/stat of the server and every process it forked (NSD forks), before and after the saturating run, divided by the answers dnsperf counted.
+- kernel µs/answer: the stime part of CPU µs/answer: the socket path (recvmmsg, sendmmsg, loopback delivery to dnsperf), which user-space work cannot lower.
 - p50/p99: a separate run at a fixed rate (dnsperf -Q, -v per-query latency), so latency is the service time, not the client's queue.
 - RSS: sum of VmRSS over the server's processes after the saturating run; pages shared between NSD's forked processes are counted in each of them. PSS splits shared pages and is the fairer total.
 - start s: from exec to the first authoritative SOA answer, polled every 20 ms.
