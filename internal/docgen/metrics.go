@@ -31,6 +31,11 @@ func metricGroups() (map[string][]metricDoc, error) {
 	if out["hub"], err = hubDocs(); err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
+	hubZones, err := constCollectorDocs(metrics.NewZoneCollector(sampleNodeSources().Zones))
+	if err != nil {
+		return nil, fmt.Errorf("hub zones: %w", err)
+	}
+	out["hub"] = append(out["hub"], hubZones...)
 	sync := metrics.NewSyncCollector(sampleLag, func() map[string]int { return map[string]int{"node_stale": 1} })
 	if out["monitor"], err = constCollectorDocs(sync); err != nil {
 		return nil, fmt.Errorf("monitor: %w", err)

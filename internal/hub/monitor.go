@@ -38,7 +38,26 @@ func newHubMonitor(h *Hub, cfg *Config) *hubMonitor {
 	if listen == "" {
 		listen = defaultMonitorListen
 	}
+	m.Registry().MustRegister(metrics.NewZoneCollector(h.zoneInfos))
 	return &hubMonitor{mon: m, listen: listen, counters: metrics.NewHub(m.Registry())}
+}
+
+// zoneInfos is, for the hub's /metrics, each client zone with an accepted
+// version: the serial it serves nodes, when a primary last answered, and
+// whether the copy expired.
+func (h *Hub) zoneInfos() []metrics.ZoneInfo {
+	var out []metrics.ZoneInfo
+	for _, z := range h.Status().Zones {
+		if z.Serial == nil {
+			continue
+		}
+		zi := metrics.ZoneInfo{Zone: z.Zone, Serial: *z.Serial}
+		if z.Refresh != nil {
+			zi.LastRefresh, zi.Expired = z.Refresh.LastContact, z.Refresh.Expired
+		}
+		out = append(out, zi)
+	}
+	return out
 }
 
 // Monitor returns the monitor running in the hub, or nil when the

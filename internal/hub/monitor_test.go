@@ -69,6 +69,15 @@ func TestMonitorInHub(t *testing.T) {
 	if got := counter(fams, "anycloud_sync_serial", "zone", "example.", "role", "hub"); got != 1 {
 		t.Errorf("anycloud_sync_serial of the hub = %v, want 1", got)
 	}
+	if got := counter(fams, "anycloud_zone_serial", "zone", "example."); got != 1 {
+		t.Errorf("anycloud_zone_serial at the hub = %v, want 1", got)
+	}
+	if got := counter(fams, "anycloud_zone_last_refresh_timestamp_seconds", "zone", "example."); got < float64(time.Now().Add(-time.Minute).Unix()) {
+		t.Errorf("anycloud_zone_last_refresh_timestamp_seconds at the hub = %v, want within the last minute", got)
+	}
+	if got := counter(fams, "anycloud_zone_expired", "zone", "example."); got != 0 {
+		t.Errorf("anycloud_zone_expired at the hub = %v, want 0", got)
+	}
 }
 
 // TestMonitorInHubRejection: a version the gate refuses is counted by

@@ -29,3 +29,26 @@ func NewHub(reg prometheus.Registerer) *Hub {
 	reg.MustRegister(h.TransferAttempts, h.TransferFailures, h.GateRejections)
 	return h
 }
+
+// ZoneCollector exports the zones a server holds (serial, last refresh,
+// expired), read at scrape time from its source. The hub registers one
+// over its clients' zones; the node's NodeCollector exports the same
+// metrics for the zones it serves.
+type ZoneCollector struct{ zones func() []ZoneInfo }
+
+// NewZoneCollector returns a collector over zones.
+func NewZoneCollector(zones func() []ZoneInfo) *ZoneCollector { return &ZoneCollector{zones: zones} }
+
+// Describe sends the zone descriptors.
+func (c *ZoneCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- descSerial
+	ch <- descRefresh
+	ch <- descExpired
+}
+
+// Collect reads the zones once.
+func (c *ZoneCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, z := range c.zones() {
+		collectZoneInfo(ch, z)
+	}
+}

@@ -9,11 +9,11 @@ import (
 	"anycloud/internal/authserver"
 )
 
-// ZoneInfo is what a node knows about one zone it serves.
+// ZoneInfo is what a node (or the hub) knows about one zone it serves.
 type ZoneInfo struct {
 	Zone        string
 	Serial      uint32
-	LastRefresh time.Time // last successful contact with the hub; zero if never
+	LastRefresh time.Time // last successful contact with its source (the hub; the hub's: a primary); zero if never
 	Expired     bool
 }
 
@@ -52,8 +52,8 @@ var (
 	descRRLLim    = desc("rrl_limited_responses_total", "Responses dropped or slipped by response rate limiting.")
 	descRRLSlip   = desc("rrl_slipped_responses_total", "Rate-limited responses sent truncated (slip).")
 	descSerial    = desc("zone_serial", "SOA serial of the zone version served.", "zone")
-	descRefresh   = desc("zone_last_refresh_timestamp_seconds", "Unix time of the zone's last successful refresh from the hub.", "zone")
-	descExpired   = desc("zone_expired", "1 when the zone's SOA EXPIRE passed without a refresh (answers SERVFAIL).", "zone")
+	descRefresh   = desc("zone_last_refresh_timestamp_seconds", "Unix time of the zone's last successful refresh from its source (a node's: the hub; the hub's: the client's primary).", "zone")
+	descExpired   = desc("zone_expired", "1 when the zone's SOA EXPIRE passed without a refresh (a node answers SERVFAIL, the hub stops serving it to nodes).", "zone")
 	descAnnState  = desc("announce_state", "1 for the announcer's current state (announced, withdrawn, drained).", "state")
 	descSession   = desc("bgp_session_up", "1 when the BGP session with the peer is established.", "peer")
 	descPrefix    = desc("bgp_prefix_announced", "1 when the service prefix is announced to at least one peer.", "prefix")

@@ -217,3 +217,33 @@ func TestHubAndSyncMetrics(t *testing.T) {
 		t.Error("an unreachable server with no serial yet must not export a lag")
 	}
 }
+
+// TestZoneCollector: the hub's zone gauges, scraped and parsed.
+func TestZoneCollector(t *testing.T) {
+	reg := NewRegistry()
+	reg.MustRegister(NewZoneCollector(func() []ZoneInfo {
+		return []ZoneInfo{
+			{Zone: "sv.", Serial: 2026112701, LastRefresh: time.Unix(1800000000, 500e6)},
+			{Zone: "do.", Serial: 7, Expired: true},
+		}
+	}))
+	fams := scrape(t, Handler(reg))
+	tests := []struct {
+		name, zone string
+		want       float64
+		present    bool
+	}{
+		{"anycloud_zone_serial", "sv.", 2026112701, true},
+		{"anycloud_zone_last_refresh_timestamp_seconds", "sv.", 1800000000.5, true},
+		{"anycloud_zone_expired", "sv.", 0, true},
+		{"anycloud_zone_serial", "do.", 7, true},
+		{"anycloud_zone_expired", "do.", 1, true},
+		{"anycloud_zone_last_refresh_timestamp_seconds", "do.", 0, false}, // never refreshed: absent
+	}
+	for _, tc := range tests {
+		got, ok := value(t, fams, tc.name, map[string]string{"zone": tc.zone})
+		if ok != tc.present || got != tc.want {
+			t.Errorf("%s{zone=%q} = %v (present %v), want %v (present %v)", tc.name, tc.zone, got, ok, tc.want, tc.present)
+		}
+	}
+}
