@@ -69,12 +69,30 @@ const clientUsage = `commands:
 Each runs on the hub's host and finds the hub's control API by itself
 (--config or --control otherwise). Checks exit 0 when they pass, 1 when not.`
 
-// splitZone takes the leading ZONE argument, so flags may follow it.
-func splitZone(args []string) (string, []string) {
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return dns.CanonicalName(args[0]), args[1:]
+// parseWords parses flags that may come before, between or after the
+// positional words (ZONE, STEP, NAME) and returns the words, so that
+// `client check sv. sync --json` means what it says.
+func parseWords(fs *flag.FlagSet, args []string) ([]string, error) {
+	var words []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return words, nil
+		}
+		words = append(words, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	return "", args
+}
+
+// zoneWord returns the first word as a zone name ("" when none) and the
+// rest.
+func zoneWord(words []string) (string, []string) {
+	if len(words) == 0 {
+		return "", nil
+	}
+	return dns.CanonicalName(words[0]), words[1:]
 }
 
 func printJSON(v any) {
@@ -94,11 +112,12 @@ func runClientAdd(args []string) error {
 	name := fs.String("name", "", "the client organisation's name (default: the zone)")
 	adopt := fs.String("tsig-key", "", "adopt the key in FILE (tried with 'client trial transfer --tsig-key') instead of a fresh one")
 	asJSON := fs.Bool("json", false, "machine-readable output")
-	zone, rest := splitZone(args)
-	if err := parseFlags(fs, rest); err != nil {
+	words, err := parseWords(fs, args)
+	if err != nil {
 		return err
 	}
-	if zone == "" || *pgpKey == "" || (*primaries == "" && !*rotate) {
+	zone, extra := zoneWord(words)
+	if zone == "" || len(extra) > 0 || *pgpKey == "" || (*primaries == "" && !*rotate) {
 		fs.Usage()
 		return errUsage
 	}
@@ -213,17 +232,18 @@ func runClientCheck(name, step string, args []string) error {
 	secret := fs.String("tsig-secret", "", "try this base64 secret (with the zone's key name) instead of the configured key; nothing is recorded")
 	keyFile := fs.String("tsig-key", "", "try the key in FILE (BIND/Knot key clause, the decrypted bundle, or a bare base64 secret); nothing is recorded")
 	wait := fs.Duration("wait", 0, "repeat until every check passes or this long has passed")
-	zone, rest := splitZone(args)
-	if err := parseFlags(fs, rest); err != nil {
+	words, err := parseWords(fs, args)
+	if err != nil {
 		return err
 	}
-	if step == "" {
-		step = fs.Arg(0)
-		if step == "" {
-			step = "all"
-		}
+	zone, extra := zoneWord(words)
+	if step == "" && len(extra) > 0 {
+		step, extra = extra[0], extra[1:]
 	}
-	if zone == "" {
+	if step == "" {
+		step = "all"
+	}
+	if zone == "" || len(extra) > 0 {
 		fs.Usage()
 		return errUsage
 	}

@@ -88,9 +88,14 @@ func runClientStatus(args []string) error {
 	fs := newFlagSet("client status", "[ZONE] [--json]", "anycloud client status sv.")
 	hf := addHubFlags(fs)
 	asJSON := fs.Bool("json", false, "machine-readable output")
-	zone, rest := splitZone(args)
-	if err := parseFlags(fs, rest); err != nil {
+	words, err := parseWords(fs, args)
+	if err != nil {
 		return err
+	}
+	zone, extra := zoneWord(words)
+	if len(extra) > 0 {
+		fs.Usage()
+		return errUsage
 	}
 	ctl, err := hf.dial()
 	if err != nil {

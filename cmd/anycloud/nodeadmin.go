@@ -25,11 +25,10 @@ func runNodeAdmin(what string, args []string) error {
 	case "add":
 		return runNodeAdd(args)
 	case "list":
-		return runNodeState("", "", args)
+		return runNodeState("list", "", args)
 	}
-	name, rest := splitName(args)
 	state := map[string]string{"disable": hub.NodeDisabled, "enable": hub.NodeEnabled, "drain": hub.NodeDrained}[what]
-	return runNodeState(name, state, rest)
+	return runNodeState(what, state, args)
 }
 
 func splitName(args []string) (string, []string) {
@@ -52,13 +51,27 @@ func isHubNodeCommand(args []string) bool {
 	return false
 }
 
-func runNodeState(name, state string, args []string) error {
-	fs := newFlagSet("node "+map[bool]string{true: "list", false: "disable|enable|drain"}[state == ""], "NAME [--json]",
-		"anycloud node disable node-bogota")
+// runNodeState is `node list` (state "") and `node disable|enable|drain
+// NAME`: the last prints the nodes as changed.
+func runNodeState(what, state string, args []string) error {
+	synopsis := "NAME [--json]"
+	if state == "" {
+		synopsis = "[--json]"
+	}
+	fs := newFlagSet("node "+what, synopsis, "anycloud node "+what+map[bool]string{true: "", false: " node-bogota"}[state == ""])
 	hf := addHubFlags(fs)
 	asJSON := fs.Bool("json", false, "machine-readable output")
-	if err := parseFlags(fs, args); err != nil {
+	words, err := parseWords(fs, args)
+	if err != nil {
 		return err
+	}
+	if (state == "") != (len(words) == 0) || len(words) > 1 {
+		fs.Usage()
+		return errUsage
+	}
+	name := ""
+	if state != "" {
+		name = words[0]
 	}
 	ctl, err := hf.dial()
 	if err != nil {
@@ -108,10 +121,16 @@ func runNodeAdd(args []string) error {
 	operators := fs.String("operator", "", "prefixes allowed to reach SSH and metrics, comma-separated")
 	out := fs.String("out", "", "directory for node.yaml, the key and nftables.conf (default ./NAME)")
 	storage := fs.String("storage", "/var/lib/anycloud/node", "the node's storage directory on its host")
-	name, rest := splitName(args)
-	if err := parseFlags(fs, rest); err != nil {
+	asJSON := fs.Bool("json", false, "machine-readable output: the files written and the node as the hub lists it")
+	words, err := parseWords(fs, args)
+	if err != nil {
 		return err
 	}
+	if len(words) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	name := words[0]
 	site, err := nodeSite(name, *city, *country, *lat, *lon, *unicast, uint32(*asn), peers, *operators, *storage)
 	if err != nil {
 		fs.Usage()
@@ -121,7 +140,24 @@ func runNodeAdd(args []string) error {
 	if dir == "" {
 		dir = name
 	}
-	return addNode(hf, site, dir)
+	res, err := addNode(hf, site, dir)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		printJSON(res)
+		return nil
+	}
+	fmt.Printf("node %s registered at the hub; copy %s to the host:\n  %s\n", site.Name, dir, strings.Join(res.Files, "\n  "))
+	fmt.Println("then on the host: nft -f nftables.conf && anycloud node --config node.yaml")
+	return nil
+}
+
+// nodeAddResult is what `node add --json` prints: never the secret.
+type nodeAddResult struct {
+	Name  string         `json:"name"`
+	Files []string       `json:"files"`
+	Nodes []hub.NodeInfo `json:"nodes"`
 }
 
 // peerList collects --peer ADDR,AS flags.
@@ -166,40 +202,41 @@ func nodeSite(name, city, country string, lat, lon float64, unicast string, asn 
 // addNode writes the node's files, checks the configuration with the
 // node's own reader, then registers the node at the hub; if the hub
 // refuses, the files are removed again.
-func addNode(hf hubFlags, site onboard.NodeSite, dir string) error {
+func addNode(hf hubFlags, site onboard.NodeSite, dir string) (*nodeAddResult, error) {
 	if _, err := os.Stat(filepath.Join(dir, "node.yaml")); err == nil {
-		return fmt.Errorf("%s already holds a node configuration; choose another --out", dir)
+		return nil, fmt.Errorf("%s already holds a node configuration; choose another --out", dir)
 	}
 	ctl, err := hf.dial()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var settings hub.Settings
 	if err := ctl.Do(http.MethodGet, "/onboard/settings", nil, &settings); err != nil {
-		return err
+		return nil, err
 	}
 	if err := site.FromSettings(settings.Service, settings.HubAddresses, settings.Catalog); err != nil {
-		return err
+		return nil, err
 	}
 	secret := make([]byte, 32)
-	rand.Read(secret)
+	if _, err := rand.Read(secret); err != nil {
+		return nil, err
+	}
 	key := base64.StdEncoding.EncodeToString(secret)
 	files, err := writeNodeFiles(site, dir, key)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req := hub.AddNodeRequest{Name: site.Name, Address: netip.AddrPortFrom(site.Unicast[0], 53).String(),
 		Key:  hub.KeyJSON{Name: site.KeyName, Algorithm: "hmac-sha256", Secret: key},
 		Site: hub.NodeSite{City: site.City, Country: site.Country, Lat: site.Lat, Lon: site.Lon, ASN: site.ASN}}
-	if err := ctl.Do(http.MethodPost, "/onboard/nodes", req, nil); err != nil {
+	res := &nodeAddResult{Name: site.Name, Files: files}
+	if err := ctl.Do(http.MethodPost, "/onboard/nodes", req, &res.Nodes); err != nil {
 		for _, f := range files {
 			os.Remove(f)
 		}
-		return err
+		return nil, err
 	}
-	fmt.Printf("node %s registered at the hub; copy %s to the host:\n  %s\n", site.Name, dir, strings.Join(files, "\n  "))
-	fmt.Println("then on the host: nft -f nftables.conf && anycloud node --config node.yaml")
-	return nil
+	return res, nil
 }
 
 func writeNodeFiles(site onboard.NodeSite, dir, secret string) ([]string, error) {

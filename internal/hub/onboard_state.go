@@ -3,10 +3,13 @@ package hub
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"anycloud/internal/monitor"
 	"anycloud/internal/onboard"
@@ -42,7 +45,7 @@ type onboardState struct {
 	mu       sync.Mutex
 	loaded   bool
 	progress map[string][]StepState
-	notifies map[string]time.Time
+	notifies map[string]onboard.NotifySeen
 }
 
 func (h *Hub) progressPath() string { return adminPath(h.config().Storage, adminOnboarding) }
@@ -53,7 +56,7 @@ func (h *Hub) loadProgress() {
 	if s.loaded {
 		return
 	}
-	s.loaded, s.progress, s.notifies = true, map[string][]StepState{}, map[string]time.Time{}
+	s.loaded, s.progress, s.notifies = true, map[string][]StepState{}, map[string]onboard.NotifySeen{}
 	data, err := os.ReadFile(h.progressPath())
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
@@ -153,16 +156,18 @@ func (h *Hub) publishAllOnboarding() {
 	}
 }
 
-// noteNotify records that a primary sent NOTIFY for zone.
-func (h *Hub) noteNotify(zone string) {
+// noteNotify records that a NOTIFY for zone came from from; refused says
+// why the hub refused it ("" when accepted), so the transfer trial can
+// tell a primary that sends none from one that sends it wrongly.
+func (h *Hub) noteNotify(zone, from, refused string) {
 	s := &h.onb
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h.loadProgress()
-	s.notifies[zone] = time.Now()
+	s.notifies[zone] = onboard.NotifySeen{At: time.Now().UTC(), From: from, Refused: refused}
 }
 
-func (h *Hub) lastNotify(zone string) time.Time {
+func (h *Hub) lastNotify(zone string) onboard.NotifySeen {
 	s := &h.onb
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -177,4 +182,15 @@ func stepFromReport(r *onboard.Report) StepState {
 		st.State, st.Detail, st.Todo = "pass", "", ""
 	}
 	return st
+}
+
+// notifyRefusal words why a NOTIFY was refused, for the transfer trial.
+func notifyRefusal(w dns.ResponseWriter, req *dns.Msg) string {
+	if t := req.IsTsig(); t != nil {
+		if err := w.TsigStatus(); err != nil {
+			return fmt.Sprintf("signed with key %s, which does not verify here (%v): the primary's key differs from the hub's", t.Hdr.Name, err)
+		}
+		return fmt.Sprintf("signed with key %s, which is not this zone's key", t.Hdr.Name)
+	}
+	return "unsigned, from an address not listed as the zone's primary: sign NOTIFY with the zone's key, or list that address with --primary"
 }

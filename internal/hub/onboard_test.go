@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"anycloud/internal/knotprimary"
 	"anycloud/internal/onboard"
 	"anycloud/internal/xfr"
@@ -35,7 +37,7 @@ onboarding:
 // but anycloud's Knot snippet for key (plus server basics): the test
 // proves the snippet works. aclAddr replaces the hub address in the ACL,
 // to make a primary that refuses the hub.
-func snippetKnot(t *testing.T, zone string, key *xfr.Key, hub netip.AddrPort, aclAddr string, serial uint32) string {
+func snippetKnot(t *testing.T, zone string, key *xfr.Key, hub netip.AddrPort, aclAddr string, serial uint32) (string, string) {
 	t.Helper()
 	if _, err := exec.LookPath("knotd"); err != nil {
 		t.Skip("knotd not installed; install knot to run this interoperability test")
@@ -66,7 +68,19 @@ func snippetKnot(t *testing.T, zone string, key *xfr.Key, hub netip.AddrPort, ac
 	if err := knotprimary.WaitSOA(addr, zone, 0, 20*time.Second); err != nil {
 		t.Fatalf("knotd from the snippet did not start: %v\n%s\n%s", err, conf, out.String())
 	}
-	return addr
+	return addr, dir
+}
+
+// knotChange adds a TXT record at the snippet Knot in dir in one
+// transaction: Knot raises the serial and sends NOTIFY as the snippet says.
+func knotChange(t *testing.T, dir, zone string) {
+	t.Helper()
+	sock := filepath.Join(dir, "knot.sock")
+	for _, args := range [][]string{{"zone-begin", zone}, {"zone-set", zone, "change." + zone, "60", "TXT", "changed"}, {"zone-commit", zone}} {
+		if out, err := exec.Command("knotc", append([]string{"-s", sock}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("knotc %v: %v\n%s", args, err, out)
+		}
+	}
 }
 
 // startOnboardHub starts a hub with no clients and a Knot root zone that
@@ -121,15 +135,23 @@ func TestOnboardClientAgainstKnot(t *testing.T) {
 	th, ctl := startOnboardHub(t, true)
 	hubAddr := netip.MustParseAddrPort(th.addr)
 	key, _ := onboard.NewKey("example.")
-	primary := snippetKnot(t, "example.", key, hubAddr, "", 7)
+	primary, knotDir := snippetKnot(t, "example.", key, hubAddr, "", 7)
 	if err := addClient(t, ctl, "example.", primary, key); err != nil {
 		t.Fatal(err)
 	}
 	th.waitSerial(t, "example.", 7, 10*time.Second)
 
 	r := check(t, ctl, "example.", onboard.StepTransfer, nil)
-	if !r.Pass || r.Facts["serial"] != "7" {
+	if !r.Pass || r.Facts["serial"] != "7" || !strings.Contains(r.Facts["notify"], "no NOTIFY received") {
 		t.Fatalf("transfer trial with the right key: %+v", r)
+	}
+	// A change at the primary: Knot sends NOTIFY as the snippet configures
+	// it, signed with the key, and the trial says the primary sends it.
+	knotChange(t, knotDir, "example.")
+	th.waitSerial(t, "example.", 8, 10*time.Second)
+	r = check(t, ctl, "example.", onboard.StepTransfer, nil)
+	if !r.Pass || r.Facts["serial"] != "8" || !strings.Contains(r.Facts["notify"], "the primary sends NOTIFY") {
+		t.Errorf("transfer trial after a change: %+v", r.Facts)
 	}
 	wrong, _ := onboard.NewKey("example.")
 	r = check(t, ctl, "example.", onboard.StepTransfer, wrong)
@@ -155,6 +177,12 @@ func TestOnboardClientAgainstKnot(t *testing.T) {
 	if steps[onboard.StepSync].State != "pending" || progress[0].Pass {
 		t.Errorf("sync never ran, yet %+v", progress[0])
 	}
+	// The secrets never reach the log, at debug level either.
+	for _, s := range []string{key.Secret, wrong.Secret} {
+		if strings.Contains(th.logs.String(), s) {
+			t.Errorf("a TSIG secret shows in the hub's log")
+		}
+	}
 }
 
 // TestOnboardFailures: a primary whose ACL leaves the hub out (Knot says
@@ -164,13 +192,26 @@ func TestOnboardClientAgainstKnot(t *testing.T) {
 func TestOnboardFailures(t *testing.T) {
 	th, ctl := startOnboardHub(t, false)
 	key, _ := onboard.NewKey("example.")
-	primary := snippetKnot(t, "example.", key, netip.MustParseAddrPort(th.addr), "192.0.2.99", 3)
+	primary, _ := snippetKnot(t, "example.", key, netip.MustParseAddrPort(th.addr), "192.0.2.99", 3)
 	if err := addClient(t, ctl, "example.", primary, key); err != nil {
 		t.Fatal(err)
+	}
+	// A NOTIFY signed with another secret is refused, and the trial says
+	// why, so the client knows its primary sends it but wrongly.
+	bad, _ := xfr.NewKey(key.Name, "hmac-sha256", nodeSecret)
+	n := new(dns.Msg)
+	n.SetNotify("example.")
+	n.SetTsig(bad.Name, dns.HmacSHA256, 300, time.Now().Unix())
+	c := &dns.Client{TsigSecret: map[string]string{bad.Name: bad.Secret}, Timeout: 2 * time.Second}
+	if m, _, err := c.Exchange(n, th.addr); err == nil && m.Rcode == dns.RcodeSuccess {
+		t.Errorf("a NOTIFY signed with the wrong secret was accepted")
 	}
 	r := check(t, ctl, "example.", onboard.StepTransfer, nil)
 	if r.Pass || !strings.Contains(r.Reason, "BADKEY") || !strings.Contains(r.Reason, "ACL") || r.Todo == "" {
 		t.Errorf("refusing primary: pass=%v reason %q todo %q", r.Pass, r.Reason, r.Todo)
+	}
+	if !strings.Contains(r.Facts["notify"], "was refused: signed with key example-anycloud., which does not verify") {
+		t.Errorf("refused NOTIFY: %q", r.Facts["notify"])
 	}
 	r = check(t, ctl, "example.", onboard.StepNSInParent, nil)
 	if r.Pass || !strings.Contains(r.Reason, "missing [ns.anycloud.test.]") || !strings.Contains(r.Todo, "example. NS ns.anycloud.test.") ||

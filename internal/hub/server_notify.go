@@ -18,11 +18,12 @@ func (h *Hub) handleNotify(w dns.ResponseWriter, req *dns.Msg) {
 		return
 	}
 	if !h.notifyAllowed(w, req, h.clientOf(z)) {
+		h.noteNotify(origin, w.RemoteAddr().String(), notifyRefusal(w, req))
 		h.refuse(w, req, dns.RcodeRefused, "NOTIFY neither from a primary of the zone nor signed with its client's key")
 		return
 	}
 	h.log.Info("NOTIFY received", "zone", origin, "from", w.RemoteAddr().String())
-	h.noteNotify(origin)
+	h.noteNotify(origin, w.RemoteAddr().String(), "")
 	z.sec.Notify()
 	m := new(dns.Msg)
 	m.SetReply(req)

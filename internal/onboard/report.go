@@ -3,6 +3,7 @@ package onboard
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -80,23 +81,37 @@ func newReport(zone, step string) *Report {
 	return &Report{Zone: zone, Step: step, At: time.Now().UTC()}
 }
 
-// WriteText prints the report as a table of target x check.
+// WriteText prints the report as a table of target x check (pass, FAIL,
+// or - where that check does not apply), then the evidence for every
+// failure, the figures, the reason and what is still to do. The JSON form
+// keeps every check's detail, passed or not.
 func (r *Report) WriteText(w io.Writer) {
 	verdict := "PASS"
 	if !r.Pass {
 		verdict = "FAIL"
 	}
 	fmt.Fprintf(w, "%s %s: %s (%s)\n", r.Step, r.Zone, verdict, r.Took)
+	targets, names, cell := r.matrix()
 	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TARGET\tCHECK\tRESULT\tDETAIL")
-	for _, c := range r.Checks {
-		res := "pass"
-		if !c.Pass {
-			res = "FAIL"
+	fmt.Fprintf(tw, "TARGET\t%s\n", strings.Join(names, "\t"))
+	for _, tg := range targets {
+		row := []string{tg}
+		for _, n := range names {
+			row = append(row, cell[[2]string{tg, n}])
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Target, c.Name, res, oneLine(c.Detail))
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	tw.Flush()
+	failed := false
+	for _, c := range r.Checks {
+		if !c.Pass {
+			if !failed {
+				fmt.Fprintln(w, "evidence:")
+				failed = true
+			}
+			fmt.Fprintf(w, "  %s %s: %s\n", c.Target, c.Name, oneLine(c.Detail))
+		}
+	}
 	for _, k := range sortedFacts(r.Facts) {
 		fmt.Fprintf(w, "%s: %s\n", k, r.Facts[k])
 	}
@@ -106,6 +121,37 @@ func (r *Report) WriteText(w io.Writer) {
 	if r.Todo != "" {
 		fmt.Fprintf(w, "to do: %s\n", r.Todo)
 	}
+}
+
+// matrix returns the targets and check names in the order they were first
+// checked, and each cell's verdict: a check run more than once for a
+// target fails if any run failed.
+func (r *Report) matrix() ([]string, []string, map[[2]string]string) {
+	var targets, names []string
+	cell := map[[2]string]string{}
+	for _, c := range r.Checks {
+		if !slices.Contains(targets, c.Target) {
+			targets = append(targets, c.Target)
+		}
+		if !slices.Contains(names, c.Name) {
+			names = append(names, c.Name)
+		}
+		k := [2]string{c.Target, c.Name}
+		switch {
+		case !c.Pass:
+			cell[k] = "FAIL"
+		case cell[k] == "":
+			cell[k] = "pass"
+		}
+	}
+	for _, tg := range targets {
+		for _, n := range names {
+			if cell[[2]string{tg, n}] == "" {
+				cell[[2]string{tg, n}] = "-"
+			}
+		}
+	}
+	return targets, names, cell
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " | ") }

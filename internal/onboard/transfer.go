@@ -23,9 +23,16 @@ type TransferTrial struct {
 	// the candidate with it as the hub would.
 	Current *zonever.Version
 	Gate    gate.Policy
-	// LastNotify is when the hub last received a NOTIFY for the zone from
-	// a primary (zero: never since it started).
-	LastNotify time.Time
+	// Notify is the last NOTIFY the hub received for the zone (zero: none
+	// since it started).
+	Notify NotifySeen
+}
+
+// NotifySeen is the last NOTIFY the hub received for a zone.
+type NotifySeen struct {
+	At      time.Time `json:"at,omitzero"`
+	From    string    `json:"from,omitempty"`
+	Refused string    `json:"refused,omitempty"` // why the hub refused it; "" when accepted
 }
 
 // RunTransfer does an AXFR and an IXFR from every primary with the key and
@@ -63,6 +70,8 @@ func (t TransferTrial) tryPrimary(ctx context.Context, r *Report, server string)
 	r.add(target, "tsig", t.Key != nil, "%s", tsigNote(t.Key))
 	r.fact("serial", "%d", res.SOA.Serial)
 	r.fact("records", "%d", v.Len())
+	r.fact("size", "%d bytes", wireSize(v.RRs))
+	r.fact("duration", "%s", took.Round(time.Millisecond))
 	t.tryIXFR(ctx, r, c, server, target, res)
 	if rej := gate.Check(t.Current, v, t.Gate); rej != nil {
 		r.add(target, "gate", false, "the hub would reject this version: %s", rej.Error())
@@ -89,14 +98,19 @@ func (t TransferTrial) tryIXFR(ctx context.Context, r *Report, c xfr.Client, ser
 	r.add(target, "ixfr", true, "answered %s at serial %d", res.Kind, res.SOA.Serial)
 }
 
-// notifyFact says whether the primary has been seen sending NOTIFY; it is
-// advice, not a failure, since a trial cannot make the primary change.
+// notifyFact says whether the primary has been seen sending NOTIFY, and
+// whether the hub took it; it is advice, not a failure, since a trial
+// cannot make the primary send one (it does on its next change).
 func (t TransferTrial) notifyFact(r *Report) {
-	if t.LastNotify.IsZero() {
-		r.fact("notify", "no NOTIFY received from the primary yet (changes then wait for the SOA refresh timer)")
-		return
+	n := t.Notify
+	switch {
+	case n.At.IsZero():
+		r.fact("notify", "no NOTIFY received from the primary since the hub started: until one comes, changes wait for the SOA refresh timer (configure notify to the hub as in the snippets; a primary sends one on its next change)")
+	case n.Refused != "":
+		r.fact("notify", "the last NOTIFY, from %s at %s, was refused: %s", n.From, n.At.UTC().Format(time.RFC3339), n.Refused)
+	default:
+		r.fact("notify", "the primary sends NOTIFY: the last one, from %s at %s, was accepted", n.From, n.At.UTC().Format(time.RFC3339))
 	}
-	r.fact("notify", "last NOTIFY from the primary at %s", t.LastNotify.UTC().Format(time.RFC3339))
 }
 
 // Explain turns a transfer error into the sentence shown to the client;
