@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -22,6 +23,14 @@ import (
 // startTestHub runs a hub set up for onboarding, with no client and no
 // node, and returns its DNS and control addresses.
 func startTestHub(t *testing.T) (string, string) {
+	t.Helper()
+	dnsAddr, control, _ := startTestHubIn(t)
+	return dnsAddr, control
+}
+
+// startTestHubIn is startTestHub that also returns the hub's storage
+// directory.
+func startTestHubIn(t *testing.T) (string, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	dnsAddr, control := freeAddr(t), freeAddr(t)
@@ -46,7 +55,7 @@ func startTestHub(t *testing.T) (string, string) {
 	case err := <-done:
 		t.Fatal(err)
 	}
-	return dnsAddr, control
+	return dnsAddr, control, filepath.Join(dir, "storage")
 }
 
 func freeAddr(t *testing.T) string {
@@ -68,8 +77,14 @@ func TestNodeAddAndAdministrativeState(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "node-bogota")
 	args := []string{"node", "add", "node-bogota", "--control", control, "--city", "Bogotá", "--country", "CO", "--lat", "4.71", "--lon", "-74.07",
 		"--unicast", "203.0.113.10,2001:db8:c5::10", "--asn", "64500", "--peer", "203.0.113.9,64506", "--operator", "192.0.2.0/24", "--out", out}
-	if code := run(context.Background(), args); code != 0 {
+	stdout, code := runCaptured(t, append(args, "--json")...)
+	if code != 0 {
 		t.Fatalf("node add exited %d", code)
+	}
+	var added nodeAddResult
+	if err := json.Unmarshal([]byte(stdout), &added); err != nil || len(added.Files) != 3 || len(added.Nodes) != 1 ||
+		added.Nodes[0].Site == nil || added.Nodes[0].Site.City != "Bogotá" || added.Nodes[0].State != "enabled" {
+		t.Errorf("node add --json: %v\n%s", err, stdout)
 	}
 	cfg, err := node.LoadConfig(filepath.Join(out, "node.yaml"))
 	if err != nil {

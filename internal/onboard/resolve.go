@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -57,8 +58,21 @@ func RunResolve(ctx context.Context, t ResolveTrial) *Report {
 	if len(t.Targets) == 0 {
 		r.add("cloud", "targets", false, "no node and no anycast address to check")
 	}
-	for _, tg := range t.Targets {
-		t.checkTarget(ctx, r, tg, questions, ref)
+	// Targets are asked in parallel (a lab or a real cloud has tens of
+	// milliseconds between the hub and each node); the table keeps their
+	// order.
+	parts := make([]Report, len(t.Targets))
+	var wg sync.WaitGroup
+	for i, tg := range t.Targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.checkTarget(ctx, &parts[i], tg, questions, ref)
+		}()
+	}
+	wg.Wait()
+	for _, p := range parts {
+		r.Checks = append(r.Checks, p.Checks...)
 	}
 	if !r.finish(start).Pass {
 		r.Todo = "nodes must answer as the primary does; see the failing checks (a node still syncing passes on the next run)"
@@ -154,7 +168,7 @@ func (t ResolveTrial) compare(ctx context.Context, network, addr string, q quest
 // checkRecursion asks for a name outside the zone with RD set: an
 // authoritative-only server refuses or refers, never answers it.
 func (t ResolveTrial) checkRecursion(ctx context.Context, r *Report, label, addr string) {
-	m, err := query(ctx, "udp", addr, "anycloud-recursion-check.example.", dns.TypeA, false, true, t.Timeout)
+	m, err := query(ctx, "udp", addr, outOfZone(t.Zone), dns.TypeA, false, true, t.Timeout)
 	switch {
 	case err != nil:
 		r.add(label, "no-recursion", false, "no answer to an out-of-zone query: %v", err)
@@ -163,6 +177,16 @@ func (t ResolveTrial) checkRecursion(ctx context.Context, r *Report, label, addr
 	default:
 		r.add(label, "no-recursion", true, "out-of-zone query answered %s without recursion", dns.RcodeToString[m.Rcode])
 	}
+}
+
+// outOfZone is a name outside zone for the recursion check.
+func outOfZone(zone string) string {
+	for _, n := range []string{"anycloud-recursion-check.example.", "anycloud-recursion-check.test."} {
+		if !dns.IsSubDomain(zone, n) {
+			return n
+		}
+	}
+	return "anycloud-recursion-check.invalid."
 }
 
 // checkReferralSize asks for a delegated name over UDP without EDNS: the

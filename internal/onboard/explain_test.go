@@ -1,0 +1,128 @@
+package onboard
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/knotprimary"
+	"anycloud/internal/xfr"
+)
+
+// TestExplainTSIG: each TSIG failure a client's primary can answer comes
+// out as a sentence that says what differs and what to check.
+func TestExplainTSIG(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want []string
+	}{
+		{&xfr.TSIGError{Server: "192.0.2.1:53", Key: "sv-anycloud.", Code: dns.RcodeBadKey},
+			[]string{"BADKEY", "does not know key \"sv-anycloud.\"", "transfer ACL does not list the hub's address"}},
+		{&xfr.TSIGError{Server: "192.0.2.1:53", Key: "sv-anycloud.", Code: dns.RcodeBadSig},
+			[]string{"BADSIG", "the secrets differ"}},
+		{&xfr.TSIGError{Server: "192.0.2.1:53", Key: "sv-anycloud.", Code: dns.RcodeBadTime, Skew: 10 * time.Minute},
+			[]string{"BADTIME", "clock is 10m0s ahead of ours", "check NTP"}},
+		{&xfr.TSIGError{Server: "192.0.2.1:53", Key: "sv-anycloud.", Code: dns.RcodeBadTime, Skew: -time.Hour},
+			[]string{"BADTIME", "1h0m0s behind ours"}},
+		{&xfr.TSIGError{Server: "192.0.2.1:53", Key: "sv-anycloud."},
+			[]string{"not TSIG-signed", "does not have the key"}},
+		{fmt.Errorf("transfer: %w", &xfr.TSIGError{Server: "192.0.2.1:53", Key: "k.", Code: dns.RcodeBadKey}),
+			[]string{"BADKEY", "ACL"}},
+		{errors.New("no answer from 192.0.2.1:53 in time"), []string{"no answer"}},
+	} {
+		got := Explain(tc.err)
+		for _, w := range tc.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("Explain(%v) = %q, lacks %q", tc.err, got, w)
+			}
+		}
+	}
+}
+
+// TestReportTable: a report prints as a target x check table, "-" where a
+// check does not apply, then the evidence for each failure.
+func TestReportTable(t *testing.T) {
+	r := newReport("sv.", StepResolve)
+	r.add("node-a 192.0.2.1:53", "soa-udp", true, "authoritative, serial 5")
+	r.add("node-a 192.0.2.1:53", "referral-512", true, "fits")
+	r.add("node-b 192.0.2.2:53", "soa-udp", false, "serial 4, the primary has 5")
+	r.add("node-b 192.0.2.2:53", "soa-udp", true, "a second run that passed does not hide the failure")
+	r.finish(time.Now())
+	r.Took = "1ms"
+	var b bytes.Buffer
+	r.WriteText(&b)
+	golden(t, "testdata/report_table.golden", b.String())
+}
+
+// misconfigured is a name server that does what the resolution trial must
+// catch: it recurses for anyone (RA and an answer for any name outside
+// the zone), truncates every UDP answer in the zone and refuses TCP.
+func misconfigured(t *testing.T, zone string) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler := dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(req)
+		m.RecursionAvailable = true
+		q := req.Question[0]
+		switch {
+		case !dns.IsSubDomain(zone, q.Name):
+			rr, _ := dns.NewRR(q.Name + " 60 IN A 192.0.2.99")
+			m.Answer = append(m.Answer, rr)
+		case w.RemoteAddr().Network() == "tcp":
+			m.Rcode = dns.RcodeRefused
+		default:
+			m.Authoritative, m.Truncated = true, true
+		}
+		w.WriteMsg(m)
+	})
+	udp, tcp := &dns.Server{PacketConn: pc, Handler: handler}, &dns.Server{Listener: ln, Handler: handler}
+	go udp.ActivateAndServe()
+	go tcp.ActivateAndServe()
+	t.Cleanup(func() { udp.Shutdown(); tcp.Shutdown() })
+	return pc.LocalAddr().String()
+}
+
+// TestResolveCatchesMisconfiguredServer: open recursion, a truncated
+// referral and a dead TCP each fail their check with the evidence.
+func TestResolveCatchesMisconfiguredServer(t *testing.T) {
+	text := knotprimary.ZoneText("example.", 5, 3600, 600, 86400, 20)
+	primary := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: text})
+	bad := misconfigured(t, "example.")
+	r := RunResolve(context.Background(), ResolveTrial{Zone: "example.", Primary: primary.Addr, Targets: []Target{{Name: "node-bad", Addr: bad}},
+		Version: parseVersion(t, text), Timeout: time.Second})
+	if r.Pass {
+		t.Fatalf("a misconfigured server passed: %+v", r)
+	}
+	want := map[string]string{
+		"no-recursion": "open recursion: RA=true and 1 answer records",
+		"referral-512": "referral truncated (TC) in 512 bytes",
+		"soa-tcp":      "answered REFUSED instead of the SOA",
+		"soa-udp":      "answer holds no SOA",
+	}
+	for _, c := range r.Checks {
+		if w, ok := want[c.Name]; ok {
+			if c.Pass || !strings.Contains(c.Detail, w) {
+				t.Errorf("%s: pass=%v %q, want failure %q", c.Name, c.Pass, c.Detail, w)
+			}
+			delete(want, c.Name)
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("checks not run: %v", want)
+	}
+}
