@@ -22,7 +22,7 @@ type Config struct {
 	StaleAfter    time.Duration `yaml:"stale-after"`    // behind longer than this is stale, default 5m
 	ExpireWarning float64       `yaml:"expire-warning"` // alert when behind this fraction of SOA EXPIRE, default 0.5
 	StatsInterval time.Duration `yaml:"stats-interval"` // node /metrics scraping period, default 60s
-	StateFile     string        `yaml:"state-file"`     // traffic history kept here (JSON); empty: memory only
+	StateFile     string        `yaml:"state-file"`     // traffic history kept here (bbolt database); empty: memory only
 	Zones         []ZoneConfig  `yaml:"zones"`
 	Hub           *Server       `yaml:"hub"`
 	Nodes         []NodeConfig  `yaml:"nodes"`
@@ -36,15 +36,15 @@ type Config struct {
 
 // ZoneConfig is one client zone and its primaries ("ADDR" or "ADDR:PORT").
 type ZoneConfig struct {
-	Zone      string       `yaml:"zone"`
-	Primaries []string     `yaml:"primaries"`
-	TSIG      *xfr.KeySpec `yaml:"tsig"` // signs the SOA queries to the primaries
+	Zone      string       `yaml:"zone"`      // the client zone, e.g. sv.
+	Primaries []string     `yaml:"primaries"` // the client's primaries, asked for the zone's SOA
+	TSIG      *xfr.KeySpec `yaml:"tsig"`      // signs the SOA queries to the primaries
 	key       *xfr.Key
 }
 
 // Server is a name server the monitor queries.
 type Server struct {
-	Name      string       `yaml:"name"`
+	Name      string       `yaml:"name"`      // shown on the dashboard, default "hub"
 	Addresses []string     `yaml:"addresses"` // unicast, "ADDR" or "ADDR:PORT"
 	TSIG      *xfr.KeySpec `yaml:"tsig"`      // the hub answers only signed SOA queries
 	key       *xfr.Key
@@ -52,23 +52,23 @@ type Server struct {
 
 // NodeConfig is one node of the cloud.
 type NodeConfig struct {
-	Name       string       `yaml:"name"`
-	City       string       `yaml:"city"`
-	Lat        float64      `yaml:"lat"`
-	Lon        float64      `yaml:"lon"`
-	Unicast    []string     `yaml:"unicast"`
+	Name       string       `yaml:"name"`        // the node's name, as its NSID says
+	City       string       `yaml:"city"`        // shown on the dashboard
+	Lat        float64      `yaml:"lat"`         // latitude on the map, degrees
+	Lon        float64      `yaml:"lon"`         // longitude on the map, degrees
+	Unicast    []string     `yaml:"unicast"`     // the node's own addresses ("ADDR" or "ADDR:PORT"), asked for every zone's SOA
 	MetricsURL string       `yaml:"metrics-url"` // the node's /metrics, for traffic history
 	StatusURL  string       `yaml:"status-url"`  // JSON with "state" (announced, withdrawn, drained) and "reason"
-	TSIG       *xfr.KeySpec `yaml:"tsig"`
+	TSIG       *xfr.KeySpec `yaml:"tsig"`        // signs the SOA queries to the node, if it wants them signed
 	key        *xfr.Key
 }
 
 // Vantage is a place probes run from (a lab city or a probe host).
 type Vantage struct {
-	Name string  `yaml:"name"`
-	City string  `yaml:"city"`
-	Lat  float64 `yaml:"lat"`
-	Lon  float64 `yaml:"lon"`
+	Name string  `yaml:"name"` // what `anycloud probe --vantage` reports as
+	City string  `yaml:"city"` // shown on the dashboard
+	Lat  float64 `yaml:"lat"`  // latitude on the map, degrees
+	Lon  float64 `yaml:"lon"`  // longitude on the map, degrees
 }
 
 // AlertConfig sets the hysteresis and the sinks.
@@ -85,7 +85,7 @@ type AlertConfig struct {
 
 // Webhook receives every alert change as a JSON POST.
 type Webhook struct {
-	URL     string        `yaml:"url"`
+	URL     string        `yaml:"url"`     // receives each alert as a JSON POST
 	Retries int           `yaml:"retries"` // after the first attempt, default 3
 	Backoff time.Duration `yaml:"backoff"` // before the first retry, doubling, default 1s
 	Timeout time.Duration `yaml:"timeout"` // per attempt, default 5s
