@@ -95,31 +95,59 @@ func (t ResolveTrial) samples() int {
 // reference asks the primary every question over TCP (the most reliable
 // transport), keyed by question.
 func (t ResolveTrial) reference(ctx context.Context, qs []question) (map[question]*dns.Msg, error) {
+	answers := make([]*dns.Msg, len(qs))
+	errs := make([]error, len(qs))
+	var wg sync.WaitGroup
+	for i, q := range qs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i], errs[i] = query(ctx, "tcp", t.Primary, q.name, q.qtype, false, false, t.Timeout)
+		}()
+	}
+	wg.Wait()
 	ref := map[question]*dns.Msg{}
-	for _, q := range qs {
-		m, err := query(ctx, "tcp", t.Primary, q.name, q.qtype, false, false, t.Timeout)
-		if err != nil {
-			return nil, err
+	for i, q := range qs {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		ref[q] = m
+		ref[q] = answers[i]
 	}
 	return ref, nil
 }
 
+// checkTarget runs UDP, TCP and the recursion and referral checks of one
+// target side by side (each is bound by the round trip to the node), and
+// adds them to r in that order.
 func (t ResolveTrial) checkTarget(ctx context.Context, r *Report, tg Target, qs []question, ref map[question]*dns.Msg) {
 	label := tg.Name + " " + tg.Addr
-	for _, network := range []string{"udp", "tcp"} {
-		t.checkSOA(ctx, r, label, network, tg.Addr, ref[qs[0]])
-		var mismatches []string
-		for _, q := range qs[1:] {
-			if d := t.compare(ctx, network, tg.Addr, q, ref[q]); d != "" {
-				mismatches = append(mismatches, d)
+	var parts [3]Report
+	var wg sync.WaitGroup
+	for i, network := range []string{"udp", "tcp"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := &parts[i]
+			t.checkSOA(ctx, p, label, network, tg.Addr, ref[qs[0]])
+			var mismatches []string
+			for _, q := range qs[1:] {
+				if d := t.compare(ctx, network, tg.Addr, q, ref[q]); d != "" {
+					mismatches = append(mismatches, d)
+				}
 			}
-		}
-		r.add(label, "answers-"+network, len(mismatches) == 0, "%s", orOK(mismatches, fmt.Sprintf("NS, DNSKEY and %d sample names as the primary", len(qs)-3)))
+			p.add(label, "answers-"+network, len(mismatches) == 0, "%s", orOK(mismatches, fmt.Sprintf("NS, DNSKEY and %d sample names as the primary", len(qs)-3)))
+		}()
 	}
-	t.checkRecursion(ctx, r, label, tg.Addr)
-	t.checkReferralSize(ctx, r, label, tg.Addr, qs)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t.checkRecursion(ctx, &parts[2], label, tg.Addr)
+		t.checkReferralSize(ctx, &parts[2], label, tg.Addr, qs)
+	}()
+	wg.Wait()
+	for _, p := range parts {
+		r.Checks = append(r.Checks, p.Checks...)
+	}
 }
 
 func orOK(problems []string, ok string) string {
