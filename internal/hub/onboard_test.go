@@ -257,3 +257,58 @@ func TestOnboardAddIsAllOrNothing(t *testing.T) {
 		t.Errorf("hub status through the token: %v", err)
 	}
 }
+
+// TestOnboardSnippetsWorkInNSDAndBIND: the NSD snippet, pasted into an
+// otherwise bare nsd.conf, makes a real NSD serve the hub with the key
+// (the transfer trial passes); the BIND snippet passes named-checkconf.
+func TestOnboardSnippetsWorkInNSDAndBIND(t *testing.T) {
+	if _, err := exec.LookPath("nsd"); err != nil {
+		t.Skip("nsd not installed; install nsd to run this interoperability test")
+	}
+	th, ctl := startOnboardHub(t, true)
+	hubAddr := netip.MustParseAddrPort(th.addr)
+	key, _ := onboard.NewKey("example.")
+	dir := t.TempDir()
+	port := knotprimary.FreePort(t)
+	zoneFile := filepath.Join(dir, "example.zone")
+	os.WriteFile(zoneFile, []byte(knotprimary.ZoneText("example.", 11, 3600, 600, 86400, 20)+"@ NS ns.anycloud.test.\n"), 0o600)
+	snippet, err := onboard.Snippet("nsd", "example.", key, []netip.AddrPort{hubAddr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snippet = strings.Replace(snippet, "    # ... your existing zonefile stays ...", fmt.Sprintf("    zonefile: %q", zoneFile), 1)
+	conf := fmt.Sprintf("server:\n    ip-address: 127.0.0.1@%d\n    port: %d\n    do-ip6: no\n    username: \"\"\n    chroot: \"\"\n    zonesdir: %q\n"+
+		"    pidfile: %q\n    database: \"\"\n    xfrdfile: %q\n    xfrdir: %q\n    zonelistfile: %q\n    cookie-secret-file: %q\n"+
+		"    server-count: 1\n    verbosity: 1\n    rrl-ratelimit: 0\n%s",
+		port, port, dir, filepath.Join(dir, "nsd.pid"), filepath.Join(dir, "xfrd.state"), dir, filepath.Join(dir, "zone.list"),
+		filepath.Join(dir, "cookiesecrets.txt"), snippet)
+	os.WriteFile(filepath.Join(dir, "nsd.conf"), []byte(conf), 0o600)
+	cmd := exec.Command("nsd", "-d", "-c", filepath.Join(dir, "nsd.conf"))
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	primary := fmt.Sprintf("127.0.0.1:%d", port)
+	if err := knotprimary.WaitSOA(primary, "example.", 0, 20*time.Second); err != nil {
+		t.Fatalf("nsd from the snippet did not start: %v\n%s\n%s", err, conf, out.String())
+	}
+	if err := addClient(t, ctl, "example.", primary, key); err != nil {
+		t.Fatal(err)
+	}
+	if r := check(t, ctl, "example.", onboard.StepTransfer, nil); !r.Pass || r.Facts["serial"] != "11" {
+		t.Errorf("transfer trial against NSD from the snippet: %+v", r)
+	}
+	th.waitSerial(t, "example.", 11, 10*time.Second)
+
+	if _, err := exec.LookPath("named-checkconf"); err != nil {
+		t.Skip("named-checkconf not installed (bind9-utils)")
+	}
+	bind, _ := onboard.Snippet("bind", "example.", key, []netip.AddrPort{hubAddr})
+	bind = strings.Replace(bind, "    # ... your existing type, file and options stay ...", "    type primary;\n    file \"example.zone\";", 1)
+	os.WriteFile(filepath.Join(dir, "named.conf"), []byte(bind), 0o600)
+	if b, err := exec.Command("named-checkconf", filepath.Join(dir, "named.conf")).CombinedOutput(); err != nil {
+		t.Errorf("named-checkconf on the BIND snippet: %v\n%s\n%s", err, b, bind)
+	}
+}
