@@ -69,8 +69,19 @@ func (h *Hub) AddClient(req AddClientRequest) error {
 		return fmt.Errorf("the hub refused the new client, nothing changed: %w", err)
 	}
 	h.log.Info("client added", "zone", zone, "key", key.Name, "rotate", req.Rotate, "primaries", req.Primaries)
-	h.recordStep(zone, StepState{Name: onboard.StepKey, State: "pass", At: time.Now().UTC(),
-		Detail: fmt.Sprintf("key %s (%s) created, encrypted to %s", key.Name, onboard.AlgorithmName(key), req.Recipient)})
+	now := time.Now().UTC()
+	verb := "created"
+	if req.Rotate {
+		verb = "rotated"
+	}
+	h.recordStep(zone, StepState{Name: onboard.StepKey, State: "pass", At: now,
+		Detail: fmt.Sprintf("key %s (%s) %s, encrypted to %s", key.Name, onboard.AlgorithmName(key), verb, req.Recipient)})
+	if req.Rotate {
+		// The primary still has the old key: transfers fail until the
+		// client installs the new one, and status must not say otherwise.
+		h.recordStep(zone, StepState{Name: onboard.StepTransfer, State: "pending", At: now, Detail: "the key was rotated",
+			Todo: "the client installs the new key from the bundle on its primary; then run 'anycloud client trial transfer " + zone + "'"})
+	}
 	return nil
 }
 

@@ -177,8 +177,23 @@ func TestOnboardClientAgainstKnot(t *testing.T) {
 	if steps[onboard.StepSync].State != "pending" || progress[0].Pass {
 		t.Errorf("sync never ran, yet %+v", progress[0])
 	}
+	// A rotated key: the primary still has the old one, so the transfer
+	// step goes back to pending (status incomplete) and the trial fails
+	// with BADSIG until the client installs the new key.
+	rotated, _ := onboard.NewKey("example.")
+	if err := ctl.Do(http.MethodPost, "/onboard/clients", AddClientRequest{Zone: "example.", Rotate: true,
+		Key: KeyJSON{Name: rotated.Name, Algorithm: "hmac-sha256", Secret: rotated.Secret}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	progress = th.Progress("example.")
+	if st := progress[0].Steps[1]; st.Name != onboard.StepTransfer || st.State != "pending" || !strings.Contains(st.Todo, "new key") || st.LastPass.IsZero() {
+		t.Errorf("transfer step after --rotate: %+v", st)
+	}
+	if r = check(t, ctl, "example.", onboard.StepTransfer, nil); r.Pass || !strings.Contains(r.Reason, "BADSIG") {
+		t.Errorf("transfer with the rotated key against the old primary: pass=%v %q", r.Pass, r.Reason)
+	}
 	// The secrets never reach the log, at debug level either.
-	for _, s := range []string{key.Secret, wrong.Secret} {
+	for _, s := range []string{key.Secret, wrong.Secret, rotated.Secret} {
 		if strings.Contains(th.logs.String(), s) {
 			t.Errorf("a TSIG secret shows in the hub's log")
 		}
