@@ -54,13 +54,15 @@ func (n *Node) acceptMember(m *member, p *xfr.Pulled) error {
 }
 
 // publish builds the serving snapshot (patched from the current one when
-// deltas lead to v) and swaps it in atomically.
+// deltas lead to v) and swaps it in atomically. The node keeps the version
+// as its snapshot alone (zonever.Held): the next IXFR patches it, and the
+// records as dns.RR values, the bulk of the memory, are let go.
 func (n *Node) publish(m *member, v *zonever.Version, deltas []zonever.Delta) error {
 	z, err := v.Snapshot(m.cur.Load(), deltas)
 	if err != nil {
 		return fmt.Errorf("version %d does not build: %w", v.Serial(), err)
 	}
 	n.srv.Publish(z)
-	m.cur.Store(v)
+	m.cur.Store(v.Held())
 	return nil
 }

@@ -61,7 +61,7 @@ func (s *Store) Save(v *zonever.Version, j *zonever.Journal) error {
 	}
 	err := writeAtomic(s.path(v.Origin, zoneSuffix), func(w io.Writer) error {
 		fmt.Fprintf(w, "; anycloud zone %s serial %d, %d records\n", v.Origin, v.Serial(), v.Len())
-		return writeRRs(w, v.RRs)
+		return writeVersion(w, v)
 	})
 	if err != nil {
 		return fmt.Errorf("save %s: %w", v.Origin, err)
@@ -196,9 +196,18 @@ func (s *Store) SaveRejected(v *zonever.Version, reason string) (string, error) 
 	path := filepath.Join(s.dir, rejectedDir, fmt.Sprintf("%s.%d%s", fileBase(v.Origin), v.Serial(), zoneSuffix))
 	err := writeAtomic(path, func(w io.Writer) error {
 		fmt.Fprintf(w, "; rejected: %s\n", strings.ReplaceAll(reason, "\n", " "))
-		return writeRRs(w, v.RRs)
+		return writeVersion(w, v)
 	})
 	return path, err
+}
+
+// writeVersion writes every record of v, one at a time (a held version's
+// records are rebuilt from its snapshot as they are written).
+func writeVersion(w io.Writer, v *zonever.Version) error {
+	return v.Each(func(rr dns.RR) error {
+		_, err := io.WriteString(w, rr.String()+"\n")
+		return err
+	})
 }
 
 func writeRRs(w io.Writer, rrs []dns.RR) error {

@@ -107,3 +107,39 @@ func TestJournalOnlySave(t *testing.T) {
 		t.Fatalf("load after a journal-only save: %v %v %v", got, j, err)
 	}
 }
+
+// TestSaveHeld: a version held by its snapshot alone (as nodes keep them)
+// is written record by record from the snapshot and loads back whole.
+func TestSaveHeld(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := version(t, "7", "a 60 TXT \"x y\"\nd 60 NS ns.d\nns.d 60 A 192.0.2.9\n")
+	if _, err := v.Snapshot(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	held := v.Held()
+	if !held.IsHeld() {
+		t.Fatal("not held")
+	}
+	if err := s.Save(held, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.Load("example.")
+	if err != nil || got == nil {
+		t.Fatalf("load: %v %v", got, err)
+	}
+	if got.Serial() != 7 || got.Len() != v.Len() {
+		t.Fatalf("loaded serial %d with %d records, want 7 with %d", got.Serial(), got.Len(), v.Len())
+	}
+	want := map[string]bool{}
+	for _, rr := range v.RRs {
+		want[rr.String()] = true
+	}
+	for _, rr := range got.RRs {
+		if !want[rr.String()] {
+			t.Errorf("loaded %s, not in the saved version", rr)
+		}
+	}
+}

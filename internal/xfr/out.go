@@ -24,10 +24,8 @@ type Served struct {
 func ServeAXFR(w dns.ResponseWriter, req *dns.Msg, s Served) error {
 	v := s.Version
 	return send(w, req, s.Expire, func(emit func(dns.RR) error) error {
-		for _, rr := range v.RRs {
-			if err := emit(rr); err != nil {
-				return err
-			}
+		if err := v.Each(emit); err != nil {
+			return err
 		}
 		return emit(v.SOA())
 	})

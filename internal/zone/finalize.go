@@ -3,6 +3,7 @@ package zone
 import (
 	"bytes"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 )
@@ -22,6 +23,8 @@ func (b *builder) finish() (*Zone, error) {
 		nodes:  make([]node, len(b.nodes)),
 		rdata:  make([]byte, 0, len(b.data)),
 		rrsets: make([]RRSet, 0, len(b.recs)/2+16),
+
+		tailClaimed: new(atomic.Bool),
 	}
 	var group []int32
 	for id := range b.nodes {

@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"sort"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 )
@@ -86,18 +87,34 @@ func patchInPlace(old *Zone, deleted, added []dns.RR) (*Zone, error) {
 	return p.z, nil
 }
 
-// cloneForPatch copies what a patch rewrites in place and caps what it
-// only appends to, so old is never written.
+// cloneForPatch copies what a patch rewrites in place (with room for what
+// it appends) and shares what it only appends to. The first patch made from
+// old appends to old's append-only arrays in place, past their end, where
+// old never reads; any later patch from old copies them on its first
+// append, so old, and every patch made from it, stay as they were.
 func (old *Zone) cloneForPatch() *Zone {
 	z := *old
-	z.nodes = slices.Clone(old.nodes)
+	z.tailClaimed = new(atomic.Bool)
+	z.nodes = withRoom(old.nodes)
 	z.slots = slices.Clone(old.slots)
-	z.rrsets = slices.Clone(old.rrsets)
-	z.names = old.names[:len(old.names):len(old.names)]
-	z.rdata = old.rdata[:len(old.rdata):len(old.rdata)]
-	z.extra = old.extra[:len(old.extra):len(old.extra)]
+	z.rrsets = withRoom(old.rrsets)
+	if old.tailClaimed == nil || !old.tailClaimed.CompareAndSwap(false, true) {
+		z.names = old.names[:len(old.names):len(old.names)]
+		z.rdata = old.rdata[:len(old.rdata):len(old.rdata)]
+		z.extra = old.extra[:len(old.extra):len(old.extra)]
+	}
 	return &z
 }
+
+// withRoom copies s into a new array with patchRoom spare elements; only
+// the spare part is cleared.
+func withRoom[T any](s []T) []T {
+	return append(s[:len(s):len(s)], make([]T, patchRoom)...)[:len(s)]
+}
+
+// patchRoom is the spare capacity a patch's copies get, so the names and
+// sets a small change adds do not copy the arrays a second time.
+const patchRoom = 1024
 
 // collect groups the delta by owner in stored form.
 func (p *patcher) collect(deleted, added []dns.RR) error {
@@ -414,11 +431,11 @@ func (p *patcher) updateOcclusion() error {
 	if len(p.structural) == 0 {
 		return nil
 	}
-	for id := range z.nodes {
+	for _, id := range p.occlusionCandidates() {
 		if z.nodes[id].flags&Removed != 0 {
 			continue
 		}
-		name := z.Name(NodeID(id))
+		name := z.Name(id)
 		for _, s := range p.structural {
 			if len(name) > len(s) && IsBelowOrEqual(name, s) {
 				z.nodes[id].flags &^= Occluded
@@ -430,6 +447,27 @@ func (p *patcher) updateOcclusion() error {
 		}
 	}
 	return nil
+}
+
+// occlusionCandidates returns the names that can lie below a name whose cut
+// or DNAME status changed. When every such name is new in this patch, so
+// is everything below it (an existing name below would have made it exist
+// as an empty non-terminal): the names created here. Otherwise, every name.
+func (p *patcher) occlusionCandidates() []NodeID {
+	created := map[string]bool{}
+	for _, id := range p.created {
+		created[string(p.z.Name(id))] = true
+	}
+	for _, s := range p.structural {
+		if !created[string(s)] {
+			all := make([]NodeID, len(p.z.nodes))
+			for i := range all {
+				all[i] = NodeID(i)
+			}
+			return all
+		}
+	}
+	return p.created
 }
 
 // updateExtra relinks the glue of touched sets and, when a name gained or
@@ -456,10 +494,14 @@ func (p *patcher) updateExtra() error {
 	if len(changed) == 0 {
 		return nil
 	}
+	var lengths [256]bool // a cheap first filter: most targets are not changed
+	for name := range changed {
+		lengths[len(name)] = true
+	}
 	for id := range z.nodes {
 		n := &z.nodes[id]
 		for i := n.rrsFirst; i < n.rrsFirst+uint32(n.rrsCount); i++ {
-			if rs := &z.rrsets[i]; extraSkip(rs.Type) >= 0 && z.namesAny(*rs, changed) {
+			if rs := &z.rrsets[i]; extraSkip(rs.Type) >= 0 && z.namesAny(*rs, changed, &lengths) {
 				z.linkExtraOf(rs)
 			}
 		}
@@ -467,12 +509,13 @@ func (p *patcher) updateExtra() error {
 	return nil
 }
 
-// namesAny reports whether a set's rdata targets include a name in names.
-func (z *Zone) namesAny(rs RRSet, names map[string]bool) bool {
+// namesAny reports whether a set's rdata targets include a name in names;
+// lengths marks the wire lengths of those names.
+func (z *Zone) namesAny(rs RRSet, names map[string]bool, lengths *[256]bool) bool {
 	skip := extraSkip(rs.Type)
 	for rd := z.Rdata(rs); len(rd) >= 2; {
 		l := int(u16(rd))
-		if names[string(rd[2+skip:2+l])] {
+		if target := rd[2+skip : 2+l]; len(target) < 256 && lengths[len(target)] && names[string(target)] {
 			return true
 		}
 		rd = rd[2+l:]

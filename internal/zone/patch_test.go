@@ -104,3 +104,72 @@ func TestPatchRejectsForeignDelta(t *testing.T) {
 		t.Fatalf("want a not-in-serial error, got %v", err)
 	}
 }
+
+// TestPatchesFromOneSnapshot: the first patch made from a snapshot appends
+// to its arrays in place; a second patch from the same snapshot, and a
+// patch of the first, must neither see nor disturb each other's records.
+func TestPatchesFromOneSnapshot(t *testing.T) {
+	loaded, err := Load("sv.", "testdata/ok.zone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	soa := func(serial string) string { return "sv. 3600 IN SOA ns.sv. h.sv. " + serial + " 7200 900 1209600 300" }
+	// A patched snapshot, whose arrays have room past their end.
+	old, err := Patch(loaded, mustRRs(t, soa("2026010101")), mustRRs(t, soa("2026010101"), "m.sv. 60 IN TXT \"mid\""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := recordText(old)
+	oldSOA := mustRRs(t, soa("2026010101"))
+	tests := []struct {
+		name  string
+		base  func() *Zone
+		added []string
+	}{
+		{"first from old", func() *Zone { return old }, []string{soa("2026010102"), "a1.sv. 60 IN NS ns.a1.sv.", "ns.a1.sv. 60 IN A 192.0.2.1"}},
+		{"second from old", func() *Zone { return old }, []string{soa("2026010102"), "b2.sv. 60 IN NS ns.b2.sv.", "ns.b2.sv. 60 IN AAAA 2001:db8::2"}},
+	}
+	var patched []*Zone
+	for _, tc := range tests {
+		z, err := Patch(tc.base(), oldSOA, mustRRs(t, tc.added...))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		patched = append(patched, z)
+	}
+	// Patch the first again: it appends where the second's copy would be
+	// had it shared old's arrays.
+	third, err := Patch(patched[0], mustRRs(t, soa("2026010102")), mustRRs(t, soa("2026010103"), "c3.sv. 60 IN TXT \"third\""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tc := range tests {
+		want, err := Build("sv.", append(withoutSOA(old.Records()), mustRRs(t, tc.added...)...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recordText(patched[i]) != recordText(want) {
+			t.Errorf("%s:\n%s\nwant:\n%s", tc.name, recordText(patched[i]), recordText(want))
+		}
+	}
+	want, err := Build("sv.", append(withoutSOA(old.Records()), mustRRs(t, append(tests[0].added[1:], soa("2026010103"), "c3.sv. 60 IN TXT \"third\"")...)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recordText(third) != recordText(want) {
+		t.Errorf("third:\n%s\nwant:\n%s", recordText(third), recordText(want))
+	}
+	if recordText(old) != before {
+		t.Error("the old snapshot changed")
+	}
+}
+
+func withoutSOA(rrs []dns.RR) []dns.RR {
+	var out []dns.RR
+	for _, rr := range rrs {
+		if rr.Header().Rrtype != dns.TypeSOA {
+			out = append(out, rr)
+		}
+	}
+	return out
+}

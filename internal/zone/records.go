@@ -9,28 +9,45 @@ import (
 // meant for transfers and diffs, never for the query path.
 func (z *Zone) Records() []dns.RR {
 	out := make([]dns.RR, 0, z.count)
-	soa := z.SOA()
-	out = append(out, soa)
+	z.EachRecord(func(rr dns.RR) error {
+		out = append(out, rr)
+		return nil
+	})
+	return out
+}
+
+// EachRecord calls f with every record of the snapshot, the apex SOA first,
+// in the order of Records, one at a time (a zone file is written from a
+// snapshot without holding every record as a dns.RR). It stops at f's
+// first error and returns it.
+func (z *Zone) EachRecord(f func(dns.RR) error) error {
+	if err := f(z.SOA()); err != nil {
+		return err
+	}
 	for id := range z.nodes {
 		for _, rs := range z.RRSets(NodeID(id)) {
 			if id == 0 && rs.Type == dns.TypeSOA {
 				continue
 			}
-			out = z.appendRRs(out, NodeID(id), rs)
+			if err := z.eachRR(NodeID(id), rs, f); err != nil {
+				return err
+			}
 		}
 	}
-	return out
+	return nil
 }
 
-func (z *Zone) appendRRs(out []dns.RR, id NodeID, rs RRSet) []dns.RR {
+func (z *Zone) eachRR(id NodeID, rs RRSet, f func(dns.RR) error) error {
 	for rd := z.Rdata(rs); len(rd) >= 2; {
 		l := int(u16(rd))
 		if rr, err := z.unpack(id, rs, rd[2:2+l]); err == nil {
-			out = append(out, rr)
+			if err := f(rr); err != nil {
+				return err
+			}
 		}
 		rd = rd[2+l:]
 	}
-	return out
+	return nil
 }
 
 // unpack turns one stored rdata back into a dns.RR.

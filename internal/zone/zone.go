@@ -2,6 +2,7 @@ package zone
 
 import (
 	"hash/maphash"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 )
@@ -78,6 +79,10 @@ type Zone struct {
 
 	nsec  []NodeID // nodes owning NSEC, in canonical order
 	nsec3 *nsec3Chain
+
+	// tailClaimed is set by the first patch made from this snapshot, which
+	// then appends to names, rdata and extra in place (cloneForPatch).
+	tailClaimed *atomic.Bool
 }
 
 // Origin is the zone's apex, a canonical lower-case FQDN such as "sv.".

@@ -32,19 +32,20 @@ func exact(rr dns.RR) string {
 // Diff computes the delta that turns old into new.
 func Diff(old, new *Version) Delta {
 	d := Delta{From: old.SOA(), To: new.SOA()}
-	inNew := make(map[string]struct{}, len(new.RRs))
-	for _, rr := range new.RRs[1:] {
+	oldRRs, newRRs := recordsOf(old), recordsOf(new)
+	inNew := make(map[string]struct{}, len(newRRs))
+	for _, rr := range newRRs[1:] {
 		inNew[exact(rr)] = struct{}{}
 	}
-	inOld := make(map[string]struct{}, len(old.RRs))
-	for _, rr := range old.RRs[1:] {
+	inOld := make(map[string]struct{}, len(oldRRs))
+	for _, rr := range oldRRs[1:] {
 		k := exact(rr)
 		inOld[k] = struct{}{}
 		if _, ok := inNew[k]; !ok {
 			d.Deleted = append(d.Deleted, rr)
 		}
 	}
-	for _, rr := range new.RRs[1:] {
+	for _, rr := range newRRs[1:] {
 		if _, ok := inOld[exact(rr)]; !ok {
 			d.Added = append(d.Added, rr)
 		}
@@ -52,12 +53,29 @@ func Diff(old, new *Version) Delta {
 	return d
 }
 
+// recordsOf returns v's records, rebuilt from the snapshot when v is held.
+func recordsOf(v *Version) []dns.RR {
+	if !v.IsHeld() {
+		return v.RRs
+	}
+	out := make([]dns.RR, 0, v.Len())
+	v.Each(func(rr dns.RR) error {
+		out = append(out, rr)
+		return nil
+	})
+	return out
+}
+
 // Apply returns the version obtained by applying deltas in order to base. A
 // delta whose From serial does not match, or that deletes a record that is
 // not there, is an error: the caller falls back to a full transfer. Only
 // the records at owner names the deltas touch are indexed, so a small change
 // to a large zone costs a scan of owner names, not of every record's text.
+// A held base (see Held) gives a held version: its snapshot is patched.
 func Apply(base *Version, deltas []Delta) (*Version, error) {
+	if base.IsHeld() {
+		return applyHeld(base, deltas)
+	}
 	touched := touchedOwners(deltas)
 	var lengths [256]bool // a cheap first filter: most names are not touched
 	for name := range touched {
@@ -123,4 +141,22 @@ func compact(rrs []dns.RR) []dns.RR {
 		}
 	}
 	return out
+}
+
+// applyHeld patches a held version's snapshot with deltas. The patch checks
+// what Apply checks (each deleted record must be there) and what a build
+// checks, for the names the deltas touch.
+func applyHeld(base *Version, deltas []Delta) (*Version, error) {
+	z, soa := base.snap.built(), base.SOA()
+	for _, d := range deltas {
+		if d.From == nil || d.To == nil || d.From.Serial != soa.Serial {
+			return nil, fmt.Errorf("delta does not apply to serial %d", soa.Serial)
+		}
+		var err error
+		if z, err = patchOne(z, d); err != nil {
+			return nil, fmt.Errorf("delta %d->%d: %w", d.From.Serial, d.To.Serial, err)
+		}
+		soa = d.To
+	}
+	return newHeld(base.Origin, z, soa), nil
 }

@@ -2,6 +2,7 @@ package zonever
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 
@@ -12,9 +13,10 @@ import (
 // built by the hub's gate or a node's publish is built once and the next
 // version can be patched from it instead of rebuilt whole.
 type snapshotCache struct {
-	once sync.Once
-	z    *serving.Zone
-	err  error
+	once  sync.Once
+	z     *serving.Zone
+	err   error
+	ready atomic.Pointer[serving.Zone] // z once built without error
 }
 
 // Snapshot returns the serving snapshot of v. When prev has its snapshot and
@@ -29,8 +31,14 @@ func (v *Version) Snapshot(prev *Version, deltas []Delta) (*serving.Zone, error)
 		}
 		v.snap.z, v.snap.err = serving.Build(v.Origin, v.RRs)
 	})
+	if v.snap.err == nil {
+		v.snap.ready.Store(v.snap.z)
+	}
 	return v.snap.z, v.snap.err
 }
+
+// built returns the snapshot once Snapshot built it without error, else nil.
+func (c *snapshotCache) built() *serving.Zone { return c.ready.Load() }
 
 // patchFrom applies deltas to prev's snapshot; ok is false when that is not
 // possible (no snapshot yet, deltas that do not chain, a delta that does not
@@ -48,13 +56,17 @@ func patchFrom(prev *Version, deltas []Delta, serial uint32) (*serving.Zone, boo
 			return nil, false
 		}
 		var err error
-		// Fresh slices: the delta's own are shared with the journal.
-		deleted := append(append(make([]dns.RR, 0, len(d.Deleted)+1), d.Deleted...), d.From)
-		added := append(append(make([]dns.RR, 0, len(d.Added)+1), d.Added...), d.To)
-		z, err = serving.Patch(z, deleted, added)
-		if err != nil {
+		if z, err = patchOne(z, d); err != nil {
 			return nil, false
 		}
 	}
 	return z, z.Serial() == serial
+}
+
+// patchOne applies one delta to a snapshot.
+func patchOne(z *serving.Zone, d Delta) (*serving.Zone, error) {
+	// Fresh slices: the delta's own are shared with the journal.
+	deleted := append(append(make([]dns.RR, 0, len(d.Deleted)+1), d.Deleted...), d.From)
+	added := append(append(make([]dns.RR, 0, len(d.Added)+1), d.Added...), d.To)
+	return serving.Patch(z, deleted, added)
 }

@@ -6,14 +6,19 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	serving "anycloud/internal/zone"
 )
 
 // Version is one immutable version of a zone: every record, the apex SOA
 // first, without the closing SOA of an AXFR.
 type Version struct {
 	Origin string
-	RRs    []dns.RR
-	snap   snapshotCache
+	// RRs holds every record, the SOA first. It is nil in a version held
+	// as its serving snapshot only (see Held): read records with Each.
+	RRs  []dns.RR
+	held *dns.SOA // the SOA of a held version
+	snap snapshotCache
 }
 
 // New checks that rrs starts with the apex SOA of origin and drops any later
@@ -39,13 +44,68 @@ func New(origin string, rrs []dns.RR) (*Version, error) {
 }
 
 // SOA returns the apex SOA record.
-func (v *Version) SOA() *dns.SOA { return v.RRs[0].(*dns.SOA) }
+func (v *Version) SOA() *dns.SOA {
+	if v.held != nil {
+		return v.held
+	}
+	return v.RRs[0].(*dns.SOA)
+}
 
 // Serial returns the SOA serial.
 func (v *Version) Serial() uint32 { return v.SOA().Serial }
 
 // Len returns the number of records, SOA included.
-func (v *Version) Len() int { return len(v.RRs) }
+func (v *Version) Len() int {
+	if v.held != nil {
+		return v.snap.z.Len()
+	}
+	return len(v.RRs)
+}
+
+// Held returns v as a version held by its serving snapshot alone, once the
+// snapshot is built (else v itself). For a large zone the records as dns.RR
+// values are most of a node's memory and of its garbage collector's work,
+// while the snapshot holds the same records without a pointer. A held
+// version's RRs is nil: Each reads its records back from the snapshot, and
+// Apply patches the snapshot instead of copying records.
+func (v *Version) Held() *Version {
+	z := v.snap.built()
+	if v.held != nil || z == nil {
+		return v
+	}
+	return newHeld(v.Origin, z, v.SOA())
+}
+
+func newHeld(origin string, z *serving.Zone, soa *dns.SOA) *Version {
+	h := &Version{Origin: origin, held: soa}
+	h.snap.once.Do(func() { h.snap.z = z })
+	h.snap.ready.Store(z)
+	return h
+}
+
+// IsHeld reports whether v is held by its snapshot alone (RRs is nil).
+func (v *Version) IsHeld() bool { return v.held != nil }
+
+// Each calls f with every record, the SOA first, and stops at f's first
+// error. A held version's records are rebuilt one at a time.
+func (v *Version) Each(f func(dns.RR) error) error {
+	if v.held == nil {
+		for _, rr := range v.RRs {
+			if err := f(rr); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	first := true
+	return v.snap.z.EachRecord(func(rr dns.RR) error {
+		if first { // the snapshot's SOA: give the one transferred
+			first = false
+			return f(v.held)
+		}
+		return f(rr)
+	})
+}
 
 // SerialNewer reports whether a is newer than b in RFC 1982 serial number
 // arithmetic (32 bits); equal serials and the undefined half-way case are not
