@@ -43,6 +43,9 @@ func run(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
+	if o.soak > 0 {
+		return runSoak(ctx, log, o)
+	}
 	kinds, cleanup, err := setUpServers(ctx, o)
 	defer cleanup()
 	if err != nil {

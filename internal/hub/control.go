@@ -29,10 +29,22 @@ func (h *Hub) startControl(ctx context.Context) (*http.Server, error) {
 	if addr == "" {
 		return nil, nil
 	}
+	handler, err := h.controlHandler()
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("control endpoint: %w", err)
 	}
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return srv, nil
+}
+
+// controlHandler is the whole control API behind its token check (the
+// fuzz target drives it without a listener).
+func (h *Hub) controlHandler() (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /status", h.httpStatus)
 	mux.HandleFunc("POST /retransfer", h.httpRetransfer)
@@ -41,12 +53,9 @@ func (h *Hub) startControl(ctx context.Context) (*http.Server, error) {
 	h.onboardRoutes(mux)
 	token, err := h.controlToken()
 	if err != nil {
-		ln.Close()
 		return nil, err
 	}
-	srv := &http.Server{Handler: requireToken(token, mux), ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
-	return srv, nil
+	return requireToken(token, mux), nil
 }
 
 func (h *Hub) httpStatus(w http.ResponseWriter, _ *http.Request) {
