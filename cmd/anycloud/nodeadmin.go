@@ -119,6 +119,7 @@ func runNodeAdd(args []string) error {
 	var peers peerList
 	fs.Var(&peers, "peer", "BGP neighbour as ADDR,AS (repeat for several)")
 	operators := fs.String("operator", "", "prefixes allowed to reach SSH and metrics, comma-separated")
+	announce := fs.String("prefix", "", "prefixes the node announces, comma-separated (default: the /24 or /48 holding each service address)")
 	out := fs.String("out", "", "directory for node.yaml, the key and nftables.conf (default ./NAME)")
 	storage := fs.String("storage", "/var/lib/anycloud/node", "the node's storage directory on its host")
 	asJSON := fs.Bool("json", false, "machine-readable output: the files written and the node as the hub lists it")
@@ -135,6 +136,13 @@ func runNodeAdd(args []string) error {
 	if err != nil {
 		fs.Usage()
 		return err
+	}
+	for _, p := range splitList(*announce) {
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			return fmt.Errorf("--prefix %q is not a prefix such as 198.51.100.0/24", p)
+		}
+		site.Prefixes = append(site.Prefixes, pfx.Masked())
 	}
 	dir := *out
 	if dir == "" {

@@ -93,6 +93,13 @@ func TestNodeAddAndAdministrativeState(t *testing.T) {
 	if cfg.NSID != "node-bogota" || len(cfg.Listen) != 4 || cfg.Announce == nil || len(cfg.Announce.Config.Peers) != 1 || cfg.Key == nil {
 		t.Errorf("node config %+v", cfg)
 	}
+	var announced []string
+	for _, p := range cfg.Announce.Config.Prefixes {
+		announced = append(announced, p.Prefix.String())
+	}
+	if strings.Join(announced, " ") != "198.51.100.0/24 2001:db8:53::/48" || len(cfg.Announce.Service) != 2 {
+		t.Errorf("announces %v for service %v, want the /24 and /48 holding the service addresses", announced, cfg.Announce.Service)
+	}
 	if st, _ := os.Stat(filepath.Join(out, "node-bogota-xfr.key")); st == nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("key file: %v", st)
 	}

@@ -59,6 +59,8 @@ func TestRulesetInNamespace(t *testing.T) {
 		{"SSH from an operator", operator, "192.0.2.1:22", tcpConnect, true},
 		{"metrics from an operator", operator, "192.0.2.1:9153", tcpConnect, true},
 		{"SSH from a stranger", stranger, "192.0.2.1:22", tcpConnect, false},
+		{"metrics from the hub (its monitor)", hub, "192.0.2.1:9153", tcpConnect, true},
+		{"SSH from the hub", hub, "192.0.2.1:22", tcpConnect, false},
 		{"metrics from a stranger over IPv6", "2001:db8:1::40", "[2001:db8:1::1]:9153", tcpConnect, false},
 		{"an unlisted port from an operator", operator, "192.0.2.1:8080", tcpConnect, false},
 	}

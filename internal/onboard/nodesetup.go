@@ -3,6 +3,7 @@ package onboard
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"anycloud/internal/firewall"
@@ -18,6 +19,7 @@ type NodeSite struct {
 	ASN       uint32       // the AS the node announces from
 	Peers     []Peer
 	Service   []netip.Addr     // anycast addresses, from the hub's settings
+	Prefixes  []netip.Prefix   // what the node announces; default AnnouncePrefixes(Service)
 	Hubs      []netip.AddrPort // where the node transfers from
 	Catalog   string
 	Operators []netip.Prefix // management sources for the firewall
@@ -50,14 +52,40 @@ func (s NodeSite) NodeYAML() string {
 	fmt.Fprintf(&b, "hub:\n  addresses: [%s]\n  tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}\n", strings.Join(hubs, ", "), s.KeyName, s.KeyFile)
 	fmt.Fprintf(&b, "control: 127.0.0.1:8954\nmetrics: %q\n", netip.AddrPortFrom(s.Unicast[0], 9153).String())
 	fmt.Fprintf(&b, "announce:\n  local-as: %d\n  router-id: %s\n  loopback: true\n  prefixes:\n", s.ASN, s.routerID())
-	for _, a := range s.Service {
-		fmt.Fprintf(&b, "    - {prefix: %q}\n", netip.PrefixFrom(a, a.BitLen()).String())
+	prefixes := s.Prefixes
+	if len(prefixes) == 0 {
+		prefixes = AnnouncePrefixes(s.Service)
 	}
-	b.WriteString("  peers:\n")
+	for _, p := range prefixes {
+		fmt.Fprintf(&b, "    - {prefix: %q}\n", p.String())
+	}
+	var service []string
+	for _, a := range s.Service {
+		service = append(service, fmt.Sprintf("%q", a.String()))
+	}
+	fmt.Fprintf(&b, "  service: [%s]\n  peers:\n", strings.Join(service, ", "))
 	for _, p := range s.Peers {
 		fmt.Fprintf(&b, "    - {neighbor: %q, peer-as: %d}\n", p.Addr.String(), p.AS)
 	}
 	return b.String()
+}
+
+// AnnouncePrefixes are the prefixes that carry the service addresses on
+// the Internet: the /24 (IPv4) or /48 (IPv6) holding each, the longest
+// that networks commonly accept. A /32 or /128 would be filtered.
+func AnnouncePrefixes(service []netip.Addr) []netip.Prefix {
+	var out []netip.Prefix
+	for _, a := range service {
+		bits := 24
+		if a.Is6() {
+			bits = 48
+		}
+		p, _ := a.Prefix(bits)
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // routerID is the first IPv4 unicast address (BGP wants a 32-bit id).
