@@ -64,10 +64,13 @@ const clientUsage = `commands:
   anycloud client add ZONE --primary ADDR[,ADDR] --pgp-key FILE.asc [--rotate] [--out FILE]
   anycloud client trial transfer ZONE [--tsig-secret BASE64 | --tsig-key FILE] [--json]
   anycloud client trial resolve ZONE [--json]
-  anycloud client check ZONE [sync|ns-in-zone|ns-in-parent|all] [--wait DURATION] [--json]
+  anycloud client check ZONE [transfer|resolve|sync|ns-in-zone|ns-in-parent|all] [--wait DURATION] [--json]
   anycloud client status [ZONE] [--json]
 Each runs on the hub's host and finds the hub's control API by itself
-(--config or --control otherwise). Checks exit 0 when they pass, 1 when not.`
+(--config or --control otherwise). Trials, checks and status exit 0 when
+everything passes, 1 when not (2 on a bad command line). Flags may follow
+ZONE and STEP. Prefer --tsig-key FILE to --tsig-secret: a command line is
+visible to every user of the host.`
 
 // parseWords parses flags that may come before, between or after the
 // positional words (ZONE, STEP, NAME) and returns the words, so that

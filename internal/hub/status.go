@@ -23,6 +23,9 @@ type Status struct {
 	Zones         []ZoneStatus   `json:"zones"`
 	PendingNotify map[string]int `json:"pending_notify"`
 	ConfigFile    string         `json:"config_file,omitempty"`
+	// Nodes with the administrative state set at the hub (node
+	// disable|enable|drain), which each node follows.
+	Nodes []NodeInfo `json:"nodes,omitempty"`
 }
 
 // Status returns a snapshot for operators and tests.
@@ -33,7 +36,7 @@ func (h *Hub) Status() Status {
 		zones = append(zones, z)
 	}
 	h.mu.RUnlock()
-	st := Status{PendingNotify: h.notifier.Pending(), ConfigFile: h.config().Path}
+	st := Status{PendingNotify: h.notifier.Pending(), ConfigFile: h.config().Path, Nodes: h.Nodes()}
 	for _, z := range zones {
 		st.Zones = append(st.Zones, z.status())
 	}

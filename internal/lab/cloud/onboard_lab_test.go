@@ -539,6 +539,16 @@ func (l *testLab) testNodeDrain(t *testing.T) {
 			t.Errorf("node list: %s is %s", n.Name, n.State)
 		}
 	}
+	var hubStatus hub.Status
+	json.Unmarshal([]byte(l.mustCLI(t, 0, "hub", "status", "--control", hubControl)), &hubStatus)
+	for _, n := range hubStatus.Nodes {
+		if (n.Name == node) != (n.State == hub.NodeDrained) {
+			t.Errorf("hub status: %s is %s", n.Name, n.State)
+		}
+	}
+	if len(hubStatus.Nodes) != len(l.topo.Nodes) {
+		t.Errorf("hub status lists %d nodes", len(hubStatus.Nodes))
+	}
 	if doc := l.nodeStatus(t, node); doc["hub_state"] != hub.NodeDrained {
 		t.Errorf("%s's status: hub state %v", node, doc["hub_state"])
 	}
