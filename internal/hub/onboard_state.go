@@ -179,7 +179,7 @@ func (h *Hub) lastNotify(zone string) onboard.NotifySeen {
 func stepFromReport(r *onboard.Report) StepState {
 	st := StepState{Name: r.Step, State: "fail", At: r.At, Detail: r.Reason, Todo: r.Todo, Report: r}
 	if r.Pass {
-		st.State, st.Detail, st.Todo = "pass", "", ""
+		st.State, st.Detail, st.Todo = "pass", r.Summary(), ""
 	}
 	return st
 }

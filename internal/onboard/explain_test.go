@@ -61,6 +61,34 @@ func TestReportTable(t *testing.T) {
 	golden(t, "testdata/report_table.golden", b.String())
 }
 
+func TestReportSummary(t *testing.T) {
+	pass := newReport("sv.", StepTransfer)
+	pass.add("primary 192.0.2.1:53", "axfr", true, "AXFR serial 5")
+	pass.add("primary 192.0.2.1:53", "tsig", true, "signed")
+	pass.fact("serial", "5")
+	pass.fact("records", "120")
+	pass.fact("size", "3434 bytes")
+	pass.fact("duration", "12ms")
+	pass.finish(time.Now())
+	sync := newReport("sv.", StepSync)
+	sync.add("node-a", "serial", true, "serves serial 5")
+	sync.add("node-b", "serial", true, "serves serial 5")
+	sync.fact("primary_serial", "5")
+	sync.finish(time.Now())
+	fail := newReport("sv.", StepSync)
+	fail.add("node-a", "serial", false, "serves serial 4, the primary has 5 (stale)")
+	fail.finish(time.Now())
+	for r, want := range map[*Report]string{
+		pass: "serial 5, 120 records, 3434 bytes in 12ms; 2 checks on 1 targets passed",
+		sync: "2 checks on 2 targets passed at serial 5",
+		fail: "node-a: serial: serves serial 4, the primary has 5 (stale)",
+	} {
+		if got := r.Summary(); got != want {
+			t.Errorf("Summary() = %q, want %q", got, want)
+		}
+	}
+}
+
 // misconfigured is a name server that does what the resolution trial must
 // catch: it recurses for anyone (RA and an answer for any name outside
 // the zone), truncates every UDP answer in the zone and refuses TCP.

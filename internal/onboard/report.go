@@ -123,6 +123,23 @@ func (r *Report) WriteText(w io.Writer) {
 	}
 }
 
+// Summary is the verdict in one line, for status and the dashboard: the
+// reason of a failure, or the figures of a pass.
+func (r *Report) Summary() string {
+	if !r.Pass {
+		return r.Reason
+	}
+	targets, _, _ := r.matrix()
+	s := fmt.Sprintf("%d checks on %d targets passed", len(r.Checks), len(targets))
+	switch {
+	case r.Facts["serial"] != "":
+		s = fmt.Sprintf("serial %s, %s records, %s in %s; %s", r.Facts["serial"], r.Facts["records"], r.Facts["size"], r.Facts["duration"], s)
+	case r.Facts["primary_serial"] != "":
+		s += " at serial " + r.Facts["primary_serial"]
+	}
+	return s
+}
+
 // matrix returns the targets and check names in the order they were first
 // checked, and each cell's verdict: a check run more than once for a
 // target fails if any run failed.
