@@ -31,7 +31,7 @@ func checkSignatures(_, cand *zonever.Version, p Policy) *Rejection {
 func checkCovered(v *zonever.Version, covered uint16, now time.Time) *Rejection {
 	name := dns.TypeToString[covered]
 	found := false
-	for _, rr := range v.RRs {
+	for _, rr := range v.ApexCandidates(dns.TypeRRSIG) {
 		sig, ok := rr.(*dns.RRSIG)
 		if !ok || sig.TypeCovered != covered || !strings.EqualFold(sig.Hdr.Name, v.Origin) {
 			continue
@@ -48,7 +48,7 @@ func checkCovered(v *zonever.Version, covered uint16, now time.Time) *Rejection 
 }
 
 func hasApex(v *zonever.Version, t uint16) bool {
-	for _, rr := range v.RRs {
+	for _, rr := range v.ApexCandidates(t) {
 		h := rr.Header()
 		if h.Rrtype == t && strings.EqualFold(h.Name, v.Origin) {
 			return true

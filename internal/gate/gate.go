@@ -68,7 +68,7 @@ func checkSerial(cur, cand *zonever.Version, p Policy) *Rejection {
 }
 
 func checkApex(_, cand *zonever.Version, _ Policy) *Rejection {
-	for _, rr := range cand.RRs {
+	for _, rr := range cand.ApexCandidates(dns.TypeNS) {
 		h := rr.Header()
 		if h.Rrtype == dns.TypeNS && strings.EqualFold(h.Name, cand.Origin) {
 			return nil

@@ -27,7 +27,7 @@ const (
 // which is not a failure.
 func checkZONEMD(_, cand *zonever.Version, _ Policy) *Rejection {
 	var supported []*dns.ZONEMD
-	for _, rr := range cand.RRs {
+	for _, rr := range cand.ApexCandidates(dns.TypeZONEMD) {
 		if z, ok := rr.(*dns.ZONEMD); ok && strings.EqualFold(z.Hdr.Name, cand.Origin) &&
 			z.Scheme == schemeSimple && (z.Hash == hashSHA384 || z.Hash == hashSHA512) {
 			supported = append(supported, z)
@@ -64,15 +64,16 @@ func uitoa(u uint32) string { return strconv.FormatUint(uint64(u), 10) }
 // algorithm: every record except the apex ZONEMD set and its signatures, in
 // canonical form and order, duplicates removed.
 func Digest(v *zonever.Version, alg uint8) []byte {
-	recs := make([]canonicalRR, 0, len(v.RRs))
-	for _, rr := range v.RRs {
+	recs := make([]canonicalRR, 0, v.Len())
+	v.Each(func(rr dns.RR) error {
 		if excludedFromDigest(v.Origin, rr) {
-			continue
+			return nil
 		}
 		if c, ok := canonical(rr); ok {
 			recs = append(recs, c)
 		}
-	}
+		return nil
+	})
 	sort.Slice(recs, func(i, j int) bool { return recs[i].less(recs[j]) })
 	var h hash.Hash = sha512.New384()
 	if alg == hashSHA512 {

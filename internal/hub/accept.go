@@ -32,7 +32,9 @@ func (h *Hub) accept(z *servedZone, p *xfr.Pulled, server string, req secondary.
 	if cur != nil && deltas == nil {
 		deltas = []zonever.Delta{zonever.Diff(cur, p.Version)}
 	}
-	next := h.withDeltas(z, p.Version, deltas)
+	// Kept as its snapshot alone once the gate built it (zonever.Held):
+	// the next IXFR patches it instead of copying every record.
+	next := h.withDeltas(z, p.Version.Held(), deltas)
 	if err := h.store.Save(next.version, next.journal); err != nil {
 		return fmt.Errorf("version %d passed the gate but could not be stored, not served: %w", p.Version.Serial(), err)
 	}

@@ -24,7 +24,7 @@ func TestKnotZONEMDAccepted(t *testing.T) {
 	// Knot bumps the serial when it adds the ZONEMD: follow its serial.
 	th.waitSerial(t, "example.", knotSerial(t, knot.Addr), 10*time.Second)
 	hasZONEMD := func() bool {
-		for _, rr := range th.Current("example.").RRs {
+		for _, rr := range th.Current("example.").Records() {
 			if rr.Header().Rrtype == dns.TypeZONEMD {
 				return true
 			}

@@ -61,13 +61,14 @@ clients:
 nodes:
 %s`, hubAddr, filepath.Join(dir, "hub"), primary.Addr, nodeYAML.String()))
 	start := time.Now()
-	hubPID := startProcess(t, bin, "hub", "--config", filepath.Join(dir, "hub.yaml"))
+	hubPID, hubLog := startProcess(t, bin, "hub", "--config", filepath.Join(dir, "hub.yaml"))
 	var nodePIDs []int
 	for i, addr := range nodes {
 		conf := filepath.Join(dir, fmt.Sprintf("node%d.yaml", i+1))
 		writeFile(t, conf, fmt.Sprintf("listen: [%q]\nstorage: %s\ncatalog: catalog.anycloud.\nhub: {addresses: [%q], tsig: {name: node%d-key., algorithm: hmac-sha256, secret-file: node.key}}\ntimeouts: {transfer: 60s, min-refresh: 1s}\n",
 			addr, filepath.Join(dir, fmt.Sprintf("node%d", i+1)), hubAddr, i+1))
-		nodePIDs = append(nodePIDs, startProcess(t, bin, "node", "--config", conf))
+		pid, _ := startProcess(t, bin, "node", "--config", conf)
+		nodePIDs = append(nodePIDs, pid)
 	}
 	for i, d := range waitEach(t, append(nodes, knot.Addr), 1, start, 20*time.Minute) {
 		t.Logf("initial: %s serves serial 1 after %v", nodeName(i), d.Round(time.Millisecond))
@@ -101,14 +102,20 @@ nodes:
 			serial++
 			mode.change()
 			primary.WaitSerial(serial)
-			each := waitEach(t, append(nodes, knot.Addr), serial, time.Now(), 5*time.Minute)
+			served := time.Now()
+			each := waitEach(t, append(nodes, knot.Addr), serial, served, 5*time.Minute)
 			ours = append(ours, max(each[0], each[1], each[2]))
 			theirs = append(theirs, each[3])
-			t.Logf("%s, serial %d: all 3 anycloud nodes after %v, Knot node after %v", mode.name, serial,
-				ours[len(ours)-1].Round(time.Millisecond), theirs[len(theirs)-1].Round(time.Millisecond))
+			notified, accepted := hubTimes(hubLog.String(), serial)
+			t.Logf("%s, serial %d: all 3 anycloud nodes after %v, Knot node after %v (NOTIFY at the hub after %v, hub accepted after %v)",
+				mode.name, serial, ours[len(ours)-1].Round(time.Millisecond), theirs[len(theirs)-1].Round(time.Millisecond),
+				notified.Sub(served).Round(time.Millisecond), accepted.Sub(served).Round(time.Millisecond))
 		}
 		t.Logf("%s: median propagation, primary serving -> every anycloud node: %v (%v); -> the Knot node: %v (%v)",
 			mode.name, median(ours), rounded(ours), median(theirs), rounded(theirs))
+	}
+	if os.Getenv("ANYCLOUD_BENCH_LOGS") != "" {
+		t.Logf("Knot primary:\n%s", primary.Log())
 	}
 }
 
@@ -136,8 +143,29 @@ func buildAnycloud(t *testing.T, dir string) string {
 	return bin
 }
 
+// hubTimes reads from the hub's log when the NOTIFY that led to serial
+// arrived and when the hub accepted serial.
+func hubTimes(log string, serial uint32) (notified, accepted time.Time) {
+	var lastNotify time.Time
+	for _, line := range strings.Split(log, "\n") {
+		at, ok := strings.CutPrefix(line, "time=")
+		if !ok || len(at) < 24 {
+			continue
+		}
+		when, err := time.Parse(time.RFC3339Nano, strings.Fields(at)[0])
+		switch {
+		case err != nil:
+		case strings.Contains(line, `msg="NOTIFY received" zone=example.`):
+			lastNotify = when
+		case strings.Contains(line, fmt.Sprintf(`msg="zone version accepted" zone=example. serial=%d `, serial)):
+			return lastNotify, when
+		}
+	}
+	return lastNotify, time.Time{}
+}
+
 // startProcess runs bin with args and stops it (by its PID) at cleanup.
-func startProcess(t *testing.T, bin string, args ...string) int {
+func startProcess(t *testing.T, bin string, args ...string) (int, *lockedLog) {
 	cmd := exec.Command(bin, args...)
 	log := &lockedLog{}
 	cmd.Stdout, cmd.Stderr = log, log
@@ -151,7 +179,7 @@ func startProcess(t *testing.T, bin string, args ...string) int {
 			t.Logf("%v:\n%s", args, log.String())
 		}
 	})
-	return cmd.Process.Pid
+	return cmd.Process.Pid, log
 }
 
 // waitEach waits for every address in parallel to serve serial and

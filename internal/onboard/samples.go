@@ -18,7 +18,7 @@ func sampleNames(v *zonever.Version, n int) []question {
 	}
 	var cuts, hosts []question
 	seen := map[string]bool{v.Origin: true}
-	for _, rr := range v.RRs {
+	for _, rr := range v.Records() { // the hub keeps versions held: rebuilt here
 		h := rr.Header()
 		name := dns.CanonicalName(h.Name)
 		if seen[name] || h.Rrtype == dns.TypeRRSIG || h.Rrtype == dns.TypeNSEC || h.Rrtype == dns.TypeNSEC3 {

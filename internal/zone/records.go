@@ -62,3 +62,18 @@ func (z *Zone) unpack(id NodeID, rs RRSet, rdata []byte) (dns.RR, error) {
 	rr, _, err := dns.UnpackRRWithHeader(hdr, rdata, 0)
 	return rr, err
 }
+
+// ApexRecords returns the apex records of type rrtype (for dns.TypeRRSIG,
+// every signature at the apex), without walking the zone.
+func (z *Zone) ApexRecords(rrtype uint16) []dns.RR {
+	var out []dns.RR
+	for _, rs := range z.RRSets(0) {
+		if rs.Type == rrtype {
+			z.eachRR(0, rs, func(rr dns.RR) error {
+				out = append(out, rr)
+				return nil
+			})
+		}
+	}
+	return out
+}

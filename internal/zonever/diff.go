@@ -32,7 +32,7 @@ func exact(rr dns.RR) string {
 // Diff computes the delta that turns old into new.
 func Diff(old, new *Version) Delta {
 	d := Delta{From: old.SOA(), To: new.SOA()}
-	oldRRs, newRRs := recordsOf(old), recordsOf(new)
+	oldRRs, newRRs := old.Records(), new.Records()
 	inNew := make(map[string]struct{}, len(newRRs))
 	for _, rr := range newRRs[1:] {
 		inNew[exact(rr)] = struct{}{}
@@ -51,19 +51,6 @@ func Diff(old, new *Version) Delta {
 		}
 	}
 	return d
-}
-
-// recordsOf returns v's records, rebuilt from the snapshot when v is held.
-func recordsOf(v *Version) []dns.RR {
-	if !v.IsHeld() {
-		return v.RRs
-	}
-	out := make([]dns.RR, 0, v.Len())
-	v.Each(func(rr dns.RR) error {
-		out = append(out, rr)
-		return nil
-	})
-	return out
 }
 
 // Apply returns the version obtained by applying deltas in order to base. A

@@ -114,3 +114,31 @@ func SerialNewer(a, b uint32) bool {
 	d := a - b
 	return d != 0 && d < 1<<31
 }
+
+// Records returns every record, the SOA first: RRs, or for a held version
+// the records rebuilt from the snapshot (which costs a walk of the zone).
+func (v *Version) Records() []dns.RR {
+	if !v.IsHeld() {
+		return v.RRs
+	}
+	out := make([]dns.RR, 0, v.Len())
+	v.Each(func(rr dns.RR) error {
+		out = append(out, rr)
+		return nil
+	})
+	return out
+}
+
+// ApexCandidates returns records among which are all the apex records of
+// type rrtype (for dns.TypeRRSIG, every signature there): for a held
+// version exactly those, from its snapshot without walking the zone; else
+// every record, for the caller to filter as it goes.
+func (v *Version) ApexCandidates(rrtype uint16) []dns.RR {
+	if !v.IsHeld() {
+		return v.RRs
+	}
+	if rrtype == dns.TypeSOA {
+		return []dns.RR{v.held}
+	}
+	return v.snap.z.ApexRecords(rrtype)
+}
