@@ -3,9 +3,9 @@ package hub
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
-	"log/slog"
 	"strings"
 	"testing"
 
