@@ -126,7 +126,8 @@ func TestClientCommands(t *testing.T) {
 	out, code = runCaptured(t, "client", "status", "example.", "--control", control, "--json")
 	var progress []hub.ClientProgress
 	if err := json.Unmarshal([]byte(out), &progress); err != nil || code != 1 || len(progress) != 1 || len(progress[0].Steps) != len(onboard.Steps) ||
-		progress[0].Steps[0].State != "pass" || progress[0].Steps[1].State != "pending" {
+		progress[0].Steps[0].State != "pass" || progress[0].Steps[1].State != "pending" ||
+		!strings.Contains(progress[0].Steps[1].Todo, "anycloud client trial transfer example.") {
 		t.Errorf("status of a new client: exit %d, %v\n%s", code, err, out)
 	}
 	out, code = runCaptured(t, "client", "check", "example.", "transfer", "--json", "--control", control)

@@ -123,13 +123,29 @@ func (h *Hub) Progress(zone string) []ClientProgress {
 			continue
 		}
 		p := ClientProgress{Zone: z, Client: c.Name, Steps: fillSteps(s.progress[z]), Pass: true}
-		for _, st := range p.Steps {
+		for i, st := range p.Steps {
 			p.Pass = p.Pass && st.State == "pass"
+			if st.State == "pending" && st.Todo == "" {
+				p.Steps[i].Todo = pendingTodo(st.Name, z)
+			}
 		}
 		out = append(out, p)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Zone < out[j].Zone })
 	return out
+}
+
+// pendingTodo says what to do for a step never run.
+func pendingTodo(step, zone string) string {
+	switch step {
+	case onboard.StepKey:
+		return "anycloud client add " + zone + " --primary ADDR --pgp-key FILE.asc"
+	case onboard.StepTransfer:
+		return "the client installs the key and configuration from the bundle on its primary; then 'anycloud client trial transfer " + zone + "'"
+	case onboard.StepResolve:
+		return "once the hub has the zone: 'anycloud client trial resolve " + zone + "'"
+	}
+	return "'anycloud client check " + zone + " " + step + "'"
 }
 
 // publishOnboarding hands the steps to the monitor in the hub, if any.
