@@ -156,6 +156,16 @@ func (c *Config) setDefaults() {
 // valid here (a hub with no client yet); a standalone monitor's file must
 // list some.
 func (c *Config) Validate() error {
+	// A negative period would panic the tickers (found by FuzzLoadConfig);
+	// zero means the default.
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"interval", c.Interval}, {"timeout", c.Timeout}, {"stale-after", c.StaleAfter}, {"stats-interval", c.StatsInterval}, {"alerts.hold-event", c.Alerts.HoldEvent}} {
+		if d.v < 0 {
+			return fmt.Errorf("%s: %v is negative", d.name, d.v)
+		}
+	}
 	seen := map[string]bool{}
 	for _, z := range c.Zones {
 		if _, ok := dns.IsDomainName(z.Zone); !ok || seen[z.Zone] {
