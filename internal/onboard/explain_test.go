@@ -154,3 +154,26 @@ func TestResolveCatchesMisconfiguredServer(t *testing.T) {
 		t.Errorf("checks not run: %v", want)
 	}
 }
+
+// TestTransferTrialSaysWhyTheGateWouldReject: a primary that transfers
+// fine but serves a zone the hub would not accept (a DNSKEY without any
+// signature: a signer that stopped) fails the trial at the gate, with the
+// gate's reason; the TSIG and transfer checks themselves pass.
+func TestTransferTrialSaysWhyTheGateWouldReject(t *testing.T) {
+	key, _ := NewKey("example.")
+	text := knotprimary.ZoneText("example.", 9, 3600, 600, 86400, 10) +
+		"example. 3600 DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==\n"
+	p := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: text, KeyName: key.Name, Algorithm: "hmac-sha256", Secret: key.Secret})
+	r := RunTransfer(context.Background(), TransferTrial{Zone: "example.", Primaries: []string{p.Addr}, Key: key, Timeout: 2 * time.Second})
+	verdicts := map[string]bool{}
+	for _, c := range r.Checks {
+		verdicts[c.Name] = c.Pass
+	}
+	if r.Pass || !verdicts["axfr"] || !verdicts["tsig"] || verdicts["gate"] ||
+		!strings.Contains(r.Reason, "the hub would reject this version") || !strings.Contains(r.Reason, "DNSKEY but no RRSIG") {
+		t.Errorf("unsigned DNSKEY: pass=%v checks %v reason %q", r.Pass, verdicts, r.Reason)
+	}
+	if r.Facts["serial"] != "9" || r.Facts["records"] == "" || r.Facts["size"] == "" {
+		t.Errorf("facts %v", r.Facts)
+	}
+}
