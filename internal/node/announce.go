@@ -8,37 +8,48 @@ import (
 )
 
 // newAnnouncer builds the announcer with the node's health checks: a real
-// SOA query over each service address for every served zone, no served zone
-// expired, a default route per family. Nothing here looks at the hub: a
-// node that lost the hub keeps serving its copies and stays announced until
-// they expire.
+// SOA query over each service address for every zone in service, something
+// left to serve, a default route per family. Nothing here looks at the hub:
+// a node that lost the hub keeps serving its copies and stays announced
+// until they expire; an expired zone is answered SERVFAIL (as NSD and Knot
+// do) while the others are still served, and the node withdraws once every
+// zone has expired, with nothing left to serve.
 func (n *Node) newAnnouncer() (*announce.Announcer, error) {
 	a := n.cfg.Announce
 	checks := announce.NodeChecks(a.Service, a.CheckPort, n.servedZones, n.expiredZones)
 	return announce.New(a.Config, checks, n.log.With("part", "announce"))
 }
 
-// servedZones lists the member zones that have a version in service.
+// servedZones lists the member zones that have a version in service and
+// have not expired.
 func (n *Node) servedZones() []string {
 	var out []string
 	for _, m := range n.memberList() {
-		if m.cur.Load() != nil {
+		if m.cur.Load() != nil && !m.expired() {
 			out = append(out, m.origin)
 		}
 	}
 	return out
 }
 
-// expiredZones lists the member zones past their SOA EXPIRE.
+// expiredZones lists the member zones past their SOA EXPIRE once no zone is
+// left to serve (the health check then withdraws with them as the reason);
+// while one zone is still served it returns none, so one client's expired
+// zone does not take the others off the air.
 func (n *Node) expiredZones() []string {
 	var out []string
 	for _, m := range n.memberList() {
-		if m.sec != nil && m.sec.Status().Expired {
+		switch {
+		case m.expired():
 			out = append(out, m.origin)
+		case m.cur.Load() != nil:
+			return nil
 		}
 	}
 	return out
 }
+
+func (m *member) expired() bool { return m.sec != nil && m.sec.Status().Expired }
 
 func (n *Node) memberList() []*member {
 	n.mu.Lock()
