@@ -32,9 +32,15 @@ func (h *Hub) accept(z *servedZone, p *xfr.Pulled, server string, req secondary.
 	if cur != nil && deltas == nil {
 		deltas = []zonever.Delta{zonever.Diff(cur, p.Version)}
 	}
-	// Kept as its snapshot alone once the gate built it (zonever.Held):
-	// the next IXFR patches it instead of copying every record.
-	next := h.withDeltas(z, p.Version.Held(), deltas)
+	// A version that came by IXFR is kept as the gate's snapshot alone
+	// (zonever.Held): the next IXFR patches it instead of copying every
+	// record. One that came whole keeps its records until then, as nodes
+	// are about to transfer it whole, which is quicker from records.
+	v := p.Version
+	if p.Kind == xfr.KindIXFR {
+		v = v.Held()
+	}
+	next := h.withDeltas(z, v, deltas)
 	if err := h.store.Save(next.version, next.journal); err != nil {
 		return fmt.Errorf("version %d passed the gate but could not be stored, not served: %w", p.Version.Serial(), err)
 	}

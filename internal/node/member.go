@@ -30,8 +30,11 @@ func (n *Node) addMember(origin string, running bool) error {
 	return nil
 }
 
-// Node journals stay short: they only spare rewriting the zone file.
-const nodeJournalDeltas = 50
+// Node journals only spare rewriting the zone file, which for a large zone
+// costs seconds of CPU (its records are rebuilt from the snapshot) that
+// would delay the next change: a journal of small changes is rewritten
+// instead, up to this many deltas.
+const nodeJournalDeltas = 500
 
 // acceptMember publishes a transferred version, then stores it (queries see
 // the new version without waiting for the disk).
