@@ -79,7 +79,7 @@ func TestReportSummary(t *testing.T) {
 	fail.add("node-a", "serial", false, "serves serial 4, the primary has 5 (stale)")
 	fail.finish(time.Now())
 	for r, want := range map[*Report]string{
-		pass: "serial 5, 120 records, 3434 bytes in 12ms; 2 checks on 1 targets passed",
+		pass: "serial 5, 120 records, 3434 bytes in 12ms; 2 checks on 1 target passed",
 		sync: "2 checks on 2 targets passed at serial 5",
 		fail: "node-a: serial: serves serial 4, the primary has 5 (stale)",
 	} {

@@ -130,7 +130,7 @@ func (r *Report) Summary() string {
 		return r.Reason
 	}
 	targets, _, _ := r.matrix()
-	s := fmt.Sprintf("%d checks on %d targets passed", len(r.Checks), len(targets))
+	s := fmt.Sprintf("%s on %s passed", plural(len(r.Checks), "check"), plural(len(targets), "target"))
 	switch {
 	case r.Facts["serial"] != "":
 		s = fmt.Sprintf("serial %s, %s records, %s in %s; %s", r.Facts["serial"], r.Facts["records"], r.Facts["size"], r.Facts["duration"], s)
@@ -169,6 +169,13 @@ func (r *Report) matrix() ([]string, []string, map[[2]string]string) {
 		}
 	}
 	return targets, names, cell
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " | ") }
