@@ -332,7 +332,11 @@ func (l *testLab) testNewClient(t *testing.T) {
 
 	// Every step passes; status exits 0; every city gets hn. at both
 	// anycast addresses from its nearest node, over UDP and TCP.
-	l.reports(t, 0, "client", "check", newZone, "all", "--wait", "30s")
+	rs = l.reports(t, 0, "client", "check", newZone, "all", "--wait", "30s")
+	if len(rs) != 5 || rs[0].Step != onboard.StepTransfer || !strings.Contains(rs[0].Facts["notify"], "the primary sends NOTIFY") {
+		t.Errorf("after changes at the primary the transfer trial should have seen its NOTIFY: %v", rs[0].Facts)
+	}
+	t.Logf("notify: %s", rs[0].Facts["notify"])
 	status = l.mustCLI(t, 0, "client", "status", newZone)
 	t.Logf("$ anycloud client status hn.\n%s", status)
 	serial, _ = p.waitSerial(l, 0, time.Second)
