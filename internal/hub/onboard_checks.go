@@ -3,7 +3,9 @@ package hub
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -74,12 +76,34 @@ func (h *Hub) runStep(ctx context.Context, zone, step string, c Client, trialKey
 // checkTimeout bounds each query of a check.
 const checkTimeout = 2 * time.Second
 
+// nodeTargets are every node's unicast addresses: those the monitor
+// section lists for it (IPv4 and IPv6), else its transfer address.
 func nodeTargets(cfg *Config) []onboard.Target {
+	unicast := map[string][]string{}
+	if cfg.Monitor != nil {
+		for _, n := range cfg.Monitor.Base.Nodes {
+			unicast[n.Name] = n.Unicast
+		}
+	}
 	var out []onboard.Target
 	for _, n := range cfg.Nodes {
-		out = append(out, onboard.Target{Name: n.Name, Addr: n.Address})
+		addrs := unicast[n.Name]
+		if len(addrs) == 0 {
+			addrs = []string{n.Address}
+		}
+		for _, a := range addrs {
+			out = append(out, onboard.Target{Name: n.Name, Addr: withPort53(a)})
+		}
 	}
 	return out
+}
+
+// withPort53 adds the DNS port to an address given without one.
+func withPort53(a string) string {
+	if _, _, err := net.SplitHostPort(a); err == nil {
+		return a
+	}
+	return net.JoinHostPort(strings.Trim(a, "[]"), "53")
 }
 
 // resolveTargets are every node's unicast address and every anycast

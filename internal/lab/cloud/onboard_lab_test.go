@@ -421,9 +421,16 @@ func (l *testLab) checkResolveTable(t *testing.T, r *onboard.Report) {
 		}
 		seen[target][c.Name] = c.Pass
 	}
+	targets := map[string]bool{}
+	for _, c := range r.Checks {
+		targets[c.Target] = true
+	}
 	for _, n := range l.topo.Nodes {
-		if _, ok := seen["node-"+n]; !ok {
-			t.Errorf("the resolution trial did not check node-%s: %v", n, seen)
+		h, _ := l.st.Plan.Host("node-" + n)
+		for _, a := range []netip.Addr{v4(h), v6(h)} {
+			if want := h.Name + " " + netip.AddrPortFrom(a, 53).String(); !targets[want] {
+				t.Errorf("the resolution trial did not check %s: %v", want, targets)
+			}
 		}
 	}
 	for _, want := range []string{"soa-udp", "soa-tcp", "answers-udp", "answers-tcp", "no-recursion", "referral-512"} {
