@@ -235,8 +235,12 @@ func addNode(hf hubFlags, site onboard.NodeSite, dir string) (*nodeAddResult, er
 		return nil, err
 	}
 	req := hub.AddNodeRequest{Name: site.Name, Address: netip.AddrPortFrom(site.Unicast[0], 53).String(),
-		Key:  hub.KeyJSON{Name: site.KeyName, Algorithm: "hmac-sha256", Secret: key},
-		Site: hub.NodeSite{City: site.City, Country: site.Country, Lat: site.Lat, Lon: site.Lon, ASN: site.ASN}}
+		Key: hub.KeyJSON{Name: site.KeyName, Algorithm: "hmac-sha256", Secret: key},
+		Site: hub.NodeSite{City: site.City, Country: site.Country, Lat: site.Lat, Lon: site.Lon, ASN: site.ASN,
+			Metrics: site.MetricsAddr().String()}}
+	for _, a := range site.Unicast {
+		req.Site.Unicast = append(req.Site.Unicast, netip.AddrPortFrom(a, 53).String())
+	}
 	res := &nodeAddResult{Name: site.Name, Files: files}
 	if err := ctl.Do(http.MethodPost, "/onboard/nodes", req, &res.Nodes); err != nil {
 		for _, f := range files {

@@ -83,7 +83,8 @@ func TestNodeAddAndAdministrativeState(t *testing.T) {
 	}
 	var added nodeAddResult
 	if err := json.Unmarshal([]byte(stdout), &added); err != nil || len(added.Files) != 3 || len(added.Nodes) != 1 ||
-		added.Nodes[0].Site == nil || added.Nodes[0].Site.City != "Bogotá" || added.Nodes[0].State != "enabled" {
+		added.Nodes[0].Site == nil || added.Nodes[0].Site.City != "Bogotá" || added.Nodes[0].State != "enabled" ||
+		strings.Join(added.Nodes[0].Site.Unicast, " ") != "203.0.113.10:53 [2001:db8:c5::10]:53" || added.Nodes[0].Site.Metrics != "203.0.113.10:9153" {
 		t.Errorf("node add --json: %v\n%s", err, stdout)
 	}
 	cfg, err := node.LoadConfig(filepath.Join(out, "node.yaml"))

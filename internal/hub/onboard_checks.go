@@ -64,7 +64,7 @@ func (h *Hub) runStep(ctx context.Context, zone, step string, c Client, trialKey
 		return onboard.RunResolve(ctx, onboard.ResolveTrial{Zone: zone, Primary: c.Primaries[0], Targets: h.resolveTargets(cfg),
 			Version: h.Current(zone), Timeout: checkTimeout}), nil
 	case onboard.StepSync:
-		return onboard.RunSync(ctx, onboard.SyncCheck{Zone: zone, Primaries: c.Primaries, Key: key, Nodes: nodeTargets(cfg), Timeout: checkTimeout}), nil
+		return onboard.RunSync(ctx, onboard.SyncCheck{Zone: zone, Primaries: c.Primaries, Key: key, Nodes: h.nodeTargets(cfg), Timeout: checkTimeout}), nil
 	case onboard.StepNSInZone:
 		return onboard.NSInZone(ctx, zone, c.Primaries, cloud, checkTimeout), nil
 	case onboard.StepNSInParent:
@@ -77,12 +77,18 @@ func (h *Hub) runStep(ctx context.Context, zone, step string, c Client, trialKey
 const checkTimeout = 2 * time.Second
 
 // nodeTargets are every node's unicast addresses: those the monitor
-// section lists for it (IPv4 and IPv6), else its transfer address.
-func nodeTargets(cfg *Config) []onboard.Target {
+// section lists for it (IPv4 and IPv6), else those `node add` recorded,
+// else its transfer address.
+func (h *Hub) nodeTargets(cfg *Config) []onboard.Target {
 	unicast := map[string][]string{}
+	for name, site := range h.nodeSites() {
+		unicast[name] = site.Unicast
+	}
 	if cfg.Monitor != nil {
 		for _, n := range cfg.Monitor.Base.Nodes {
-			unicast[n.Name] = n.Unicast
+			if len(n.Unicast) > 0 {
+				unicast[n.Name] = n.Unicast
+			}
 		}
 	}
 	var out []onboard.Target
@@ -109,7 +115,7 @@ func withPort53(a string) string {
 // resolveTargets are every node's unicast address and every anycast
 // service address.
 func (h *Hub) resolveTargets(cfg *Config) []onboard.Target {
-	out := nodeTargets(cfg)
+	out := h.nodeTargets(cfg)
 	for _, a := range cfg.Onboarding.Service {
 		out = append(out, onboard.Target{Name: "anycast", Addr: a.String()})
 	}

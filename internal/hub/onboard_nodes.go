@@ -12,6 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/monitor"
 	"anycloud/internal/xfr"
 )
 
@@ -34,13 +35,31 @@ type AddNodeRequest struct {
 	Site    NodeSite `json:"site"`
 }
 
-// NodeSite is where a node is, for status and maps.
+// NodeSite is where a node is, for status and maps, and where the
+// monitor and the onboarding checks reach it.
 type NodeSite struct {
-	City    string  `json:"city,omitempty"`
-	Country string  `json:"country,omitempty"`
-	Lat     float64 `json:"lat,omitempty"`
-	Lon     float64 `json:"lon,omitempty"`
-	ASN     uint32  `json:"asn,omitempty"`
+	City    string   `json:"city,omitempty"`
+	Country string   `json:"country,omitempty"`
+	Lat     float64  `json:"lat,omitempty"`
+	Lon     float64  `json:"lon,omitempty"`
+	ASN     uint32   `json:"asn,omitempty"`
+	Unicast []string `json:"unicast,omitempty"` // ADDR:53 of each of the host's addresses
+	Metrics string   `json:"metrics,omitempty"` // ADDR:PORT serving the node's /metrics and /status
+}
+
+// fill completes the monitor's entry for a node added with `node add`
+// from what it recorded: where the node is (the dashboard's map), its
+// addresses, and its metrics and status. The monitor section wins.
+func (s NodeSite) fill(nc *monitor.NodeConfig) {
+	if nc.City == "" && nc.Lat == 0 && nc.Lon == 0 {
+		nc.City, nc.Lat, nc.Lon = s.City, s.Lat, s.Lon
+	}
+	if len(nc.Unicast) == 0 {
+		nc.Unicast = s.Unicast
+	}
+	if nc.MetricsURL == "" && nc.StatusURL == "" && s.Metrics != "" {
+		nc.MetricsURL, nc.StatusURL = "http://"+s.Metrics+"/metrics", "http://"+s.Metrics+"/status"
+	}
 }
 
 // NodeInfo is a node as the hub lists it.

@@ -14,6 +14,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/knotprimary"
+	"anycloud/internal/monitor"
 	"anycloud/internal/onboard"
 	"anycloud/internal/xfr"
 )
@@ -325,5 +326,27 @@ func TestOnboardSnippetsWorkInNSDAndBIND(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "named.conf"), []byte(bind), 0o600)
 	if b, err := exec.Command("named-checkconf", filepath.Join(dir, "named.conf")).CombinedOutput(); err != nil {
 		t.Errorf("named-checkconf on the BIND snippet: %v\n%s\n%s", err, b, bind)
+	}
+}
+
+// TestNodeSiteFillsTheMonitor: a node added with `node add` appears on the
+// dashboard's map with its addresses, metrics and status; what the monitor
+// section says about a node wins.
+func TestNodeSiteFillsTheMonitor(t *testing.T) {
+	site := NodeSite{City: "Bogotá", Lat: 4.71, Lon: -74.07, Unicast: []string{"203.0.113.10:53", "[2001:db8:c5::10]:53"}, Metrics: "203.0.113.10:9153"}
+	var nc monitor.NodeConfig
+	site.fill(&nc)
+	if nc.City != "Bogotá" || nc.Lat != 4.71 || len(nc.Unicast) != 2 || nc.MetricsURL != "http://203.0.113.10:9153/metrics" || nc.StatusURL != "http://203.0.113.10:9153/status" {
+		t.Errorf("filled from the site: %+v", nc)
+	}
+	configured := monitor.NodeConfig{City: "Bogota (DC 2)", Lat: 4.6, Lon: -74.1, Unicast: []string{"192.0.2.1"}, MetricsURL: "http://192.0.2.1:9999/metrics"}
+	site.fill(&configured)
+	if configured.City != "Bogota (DC 2)" || configured.Lat != 4.6 || len(configured.Unicast) != 1 || configured.MetricsURL != "http://192.0.2.1:9999/metrics" || configured.StatusURL != "" {
+		t.Errorf("the monitor section was overridden: %+v", configured)
+	}
+	var none monitor.NodeConfig
+	NodeSite{}.fill(&none)
+	if none.City != "" || none.Unicast != nil || none.MetricsURL != "" {
+		t.Errorf("a node without a site got %+v", none)
 	}
 }

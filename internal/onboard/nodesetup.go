@@ -50,7 +50,7 @@ func (s NodeSite) NodeYAML() string {
 		hubs = append(hubs, fmt.Sprintf("%q", h.String()))
 	}
 	fmt.Fprintf(&b, "hub:\n  addresses: [%s]\n  tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}\n", strings.Join(hubs, ", "), s.KeyName, s.KeyFile)
-	fmt.Fprintf(&b, "control: 127.0.0.1:8954\nmetrics: %q\n", netip.AddrPortFrom(s.Unicast[0], 9153).String())
+	fmt.Fprintf(&b, "control: 127.0.0.1:8954\nmetrics: %q\n", s.MetricsAddr().String())
 	fmt.Fprintf(&b, "announce:\n  local-as: %d\n  router-id: %s\n  loopback: true\n  prefixes:\n", s.ASN, s.routerID())
 	prefixes := s.Prefixes
 	if len(prefixes) == 0 {
@@ -88,6 +88,14 @@ func AnnouncePrefixes(service []netip.Addr) []netip.Prefix {
 	return out
 }
 
+// MetricsPort is where a node set up by `node add` serves /metrics and
+// /status, on its first unicast address; the firewall opens it to the
+// operators and the hub.
+const MetricsPort = 9153
+
+// MetricsAddr is where the node serves its metrics and status.
+func (s NodeSite) MetricsAddr() netip.AddrPort { return netip.AddrPortFrom(s.Unicast[0], MetricsPort) }
+
 // routerID is the first IPv4 unicast address (BGP wants a 32-bit id).
 func (s NodeSite) routerID() string {
 	for _, a := range s.Unicast {
@@ -100,7 +108,7 @@ func (s NodeSite) routerID() string {
 
 // Firewall is the node's nftables ruleset.
 func (s NodeSite) Firewall() string {
-	spec := firewall.Spec{Node: s.Name, Service: s.Service, Unicast: s.Unicast, Operators: s.Operators}
+	spec := firewall.Spec{Node: s.Name, Service: s.Service, Unicast: s.Unicast, Operators: s.Operators, MetricsPort: MetricsPort}
 	for _, p := range s.Peers {
 		spec.Peers = append(spec.Peers, p.Addr)
 	}
