@@ -71,7 +71,7 @@ func (p *Primary) start() {
 	if err := p.cmd.Start(); err != nil {
 		p.t.Fatal(err)
 	}
-	if err := WaitSOA(p.Addr, p.opts.Origin, 0, 20*time.Second); err != nil {
+	if err := WaitSOA(p.Addr, p.opts.Origin, 0, 2*time.Minute); err != nil { // a large zone on a busy machine
 		p.Stop()
 		p.t.Fatalf("knotd not ready: %v\n%s", err, p.out.String())
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -202,12 +203,52 @@ func (s *Store) SaveRejected(v *zonever.Version, reason string) (string, error) 
 }
 
 // writeVersion writes every record of v, one at a time (a held version's
-// records are rebuilt from its snapshot as they are written).
+// records are rebuilt from its snapshot as they are written). A large list
+// of records is formatted on every CPU: the hub writes a version that came
+// whole before it serves it, and a million records take seconds to format.
 func writeVersion(w io.Writer, v *zonever.Version) error {
+	if !v.IsHeld() && len(v.RRs) >= 4*formatChunk {
+		return writeParallel(w, v.RRs)
+	}
 	return v.Each(func(rr dns.RR) error {
 		_, err := io.WriteString(w, rr.String()+"\n")
 		return err
 	})
+}
+
+// formatChunk is how many records one goroutine formats at a time.
+const formatChunk = 1 << 15
+
+// writeParallel formats chunks of rrs concurrently, at most one chunk per
+// CPU ahead of the writer, and writes them in order.
+func writeParallel(w io.Writer, rrs []dns.RR) error {
+	n := (len(rrs) + formatChunk - 1) / formatChunk
+	done := make([]chan []byte, n)
+	for i := range done {
+		done[i] = make(chan []byte, 1)
+	}
+	ahead := make(chan struct{}, runtime.GOMAXPROCS(0)+1)
+	go func() {
+		for i := range n {
+			ahead <- struct{}{}
+			go func() {
+				var b []byte
+				for _, rr := range rrs[i*formatChunk : min((i+1)*formatChunk, len(rrs))] {
+					b = append(append(b, rr.String()...), '\n')
+				}
+				done[i] <- b
+			}()
+		}
+	}()
+	var err error
+	for i := range n {
+		b := <-done[i]
+		<-ahead
+		if err == nil { // after an error, still take every chunk so no goroutine is left waiting
+			_, err = w.Write(b)
+		}
+	}
+	return err
 }
 
 func writeRRs(w io.Writer, rrs []dns.RR) error {

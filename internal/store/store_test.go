@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,6 +141,36 @@ func TestSaveHeld(t *testing.T) {
 	for _, rr := range got.RRs {
 		if !want[rr.String()] {
 			t.Errorf("loaded %s, not in the saved version", rr)
+		}
+	}
+}
+
+// TestSaveLargeInOrder: a version large enough to be formatted in parallel
+// is written whole and in order.
+func TestSaveLargeInOrder(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var extra strings.Builder
+	n := 4*formatChunk + 123
+	for i := range n {
+		fmt.Fprintf(&extra, "h%d 60 A 192.0.2.%d\n", i, i%250+1)
+	}
+	v := version(t, "3", extra.String())
+	if err := s.Save(v, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := s.Load("example.")
+	if err != nil || got == nil {
+		t.Fatalf("load: %v %v", got, err)
+	}
+	if got.Len() != v.Len() {
+		t.Fatalf("loaded %d records, saved %d", got.Len(), v.Len())
+	}
+	for i := range v.RRs {
+		if got.RRs[i].String() != v.RRs[i].String() {
+			t.Fatalf("record %d: loaded %s, saved %s", i, got.RRs[i], v.RRs[i])
 		}
 	}
 }
