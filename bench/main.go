@@ -102,8 +102,26 @@ func publish(o *options, kinds []serverKind, zs *zoneSet, res results, args []st
 	if o.report == "" {
 		return nil
 	}
+	buf.Write(keptSections(o.report))
 	if err := os.WriteFile(o.report, buf.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("write report: %w", err)
+	}
+	return nil
+}
+
+// keptMarker starts the part of the report written by hand (figures
+// measured by other commands, such as zone distribution), which a new
+// report keeps.
+const keptMarker = "<!-- kept by go run ./bench:"
+
+// keptSections returns the part of the existing report from keptMarker on.
+func keptSections(path string) []byte {
+	old, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	if i := bytes.Index(old, []byte(keptMarker)); i >= 0 {
+		return append([]byte("\n"), old[i:]...)
 	}
 	return nil
 }
