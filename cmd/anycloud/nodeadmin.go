@@ -107,7 +107,7 @@ func runNodeState(what, state string, args []string) error {
 }
 
 func runNodeAdd(args []string) error {
-	fs := newFlagSet("node add", "NAME --city CITY --country CC --lat LAT --lon LON --unicast ADDR[,ADDR] --asn N --peer ADDR,AS [--peer ...] [--operator PREFIX,...] [--out DIR]",
+	fs := newFlagSet("node add", "NAME --city CITY --country CC --lat LAT --lon LON --unicast ADDR[,ADDR] --asn N --peer ADDR,AS [--peer ...] [--operator PREFIX,...] [--prefix PREFIX,...] [--out DIR] [--json]",
 		"anycloud node add node-bogota --city Bogotá --country CO --lat 4.71 --lon -74.07 --unicast 203.0.113.10 --asn 64500 --peer 203.0.113.9,64506")
 	hf := addHubFlags(fs)
 	city := fs.String("city", "", "the node's city")
