@@ -63,7 +63,7 @@ func (l *testLab) testDashboardBrowser(t *testing.T) {
 			lab.Heal(context.Background(), l.dir, node, l.cloud)
 		}
 	}()
-	waitMap(t, bctx, fmt.Sprintf(`circle[data-node=%q][data-state="drained"]`, node), 10*time.Second)
+	waitMap(t, bctx, fmt.Sprintf(`circle[data-node=%q][data-state="drained"]`, node), 15*time.Second)
 	t.Logf("the dashboard showed %s drained %v after `lab fail %s drain`", node, time.Since(start).Round(100*time.Millisecond), node)
 	// The lab's monitor records no alert in its first 30 s (alerts.grace),
 	// then raises one after two 2 s rounds.
@@ -76,7 +76,7 @@ func (l *testLab) testDashboardBrowser(t *testing.T) {
 	}
 	healed = true
 	start = time.Now()
-	waitMap(t, bctx, fmt.Sprintf(`circle[data-node=%q][data-state="announcing"]`, node), 10*time.Second)
+	waitMap(t, bctx, fmt.Sprintf(`circle[data-node=%q][data-state="announcing"]`, node), 15*time.Second)
 	t.Logf("and announcing again %v after `lab heal`", time.Since(start).Round(100*time.Millisecond))
 	l.waitCatchments(t, l.expected(""), 15*time.Second) // leave the lab as found
 	if e := errs.Get(); len(e) > 0 {
