@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net"
 	"os"
@@ -23,6 +24,8 @@ import (
 //	primary-down  a client's Knot primary frozen for 3 refresh periods
 //	gate-refuses  a client publishes a zone without apex NS: the hub's gate
 //	              refuses it, the nodes keep the last good version
+//	wrong-key     a client's primary gets another TSIG secret: the hub
+//	              refuses its NOTIFY and transfers, says why, keeps serving
 //	hub-down      the hub frozen until the zones expire: SERVFAIL for the
 //	              first expired zone while the others are served, withdrawal
 //	              once nothing is left; back when the hub is
@@ -45,6 +48,7 @@ func (l *testLab) testFaults(t *testing.T) {
 	}{
 		{"primary-down", l.faultPrimaryDown},
 		{"gate-refuses", l.faultGateRefuses},
+		{"wrong-key", l.faultWrongKey},
 		{"hub-down", l.faultHubDown},
 		{"node-restart", l.faultNodeRestart},
 		{"uplink-flap", l.faultUplinkFlap},
@@ -151,6 +155,81 @@ func (l *testLab) faultGateRefuses(t *testing.T) faultRow {
 	}
 	return faultRow{scenario: "zone failing the gate (do. without apex NS)",
 		did:  fmt.Sprintf("hub refused serial %d (logged with the reason, kept under rejected/); nodes kept serial %d; the fix went through", bad, good),
+		lost: lost, sent: sent, recover: took}
+}
+
+// faultWrongKey: gt.'s Knot primary is reconfigured with another secret
+// for the client's key and changes the zone; the hub cannot verify it
+// (BADSIG), says so, and keeps serving; once the secret is put back the
+// change reaches every node.
+func (l *testLab) faultWrongKey(t *testing.T) faultRow {
+	const zone = "gt."
+	dir := filepath.Join(l.dir, "primary-gt")
+	conf, sock := filepath.Join(dir, "knot.conf"), filepath.Join(dir, "knot.sock")
+	orig, err := os.ReadFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := readKey(filepath.Join(l.dir, "keys", strings.TrimSuffix(clientKeyName(zone), ".")+".key"))
+	if err != nil || !strings.Contains(string(orig), secret) {
+		t.Fatalf("the client key is not in %s: %v", conf, err)
+	}
+	wrong := base64.StdEncoding.EncodeToString([]byte("not-the-secret-the-hub-holds-000"))
+	reload := func(text []byte) {
+		t.Helper()
+		if err := os.WriteFile(conf, text, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("knotc", "-s", sock, "reload").CombinedOutput(); err != nil {
+			t.Fatalf("knotc reload: %v: %s", err, out)
+		}
+	}
+	restored := false
+	restore := func() {
+		if !restored {
+			restored = true
+			reload(orig)
+		}
+	}
+	t.Cleanup(restore)
+	good := l.nodeAnswer("node-mexico-city", zone).serial
+	s := l.startFaultStream(t, "mexico-city", zone)
+	broken := time.Now()
+	reload([]byte(strings.ReplaceAll(string(orig), secret, wrong)))
+	if err := lab.Bump(context.Background(), l.dir, zone, l.cloud); err != nil {
+		t.Fatal(err)
+	}
+	bad := l.primarySerial(t, zone)
+	seen := l.waitUntil(t, 15*time.Second, "the hub reports the bad signature", func() bool {
+		return l.logsSince("hub", broken, "BADSIG") > 0
+	})
+	var line string
+	logs, _ := filepath.Glob(filepath.Join(l.dir, "hub", "*.log"))
+	for _, f := range logs {
+		data, _ := os.ReadFile(f)
+		for _, ln := range strings.Split(string(data), "\n") {
+			if _, rest, ok := strings.Cut(ln, "BADSIG"); ok {
+				line = "BADSIG" + rest
+			}
+		}
+	}
+	time.Sleep(2 * time.Second)
+	for _, n := range l.nodes() {
+		if a := l.nodeAnswer(n, zone); a.rcode != dns.RcodeSuccess || a.serial != good {
+			t.Errorf("%s with the primary's key wrong: %v, want serial %d", n, a, good)
+		}
+	}
+	fixed := time.Now()
+	restore()
+	took := l.waitAllServe(t, 20*time.Second)
+	lost, sent, _ := countLost(s.Stop(context.Background()))
+	t.Logf("wrong secret at gt.'s primary: the hub said so %v later (%s); serial %d reached every node %v after the secret was put back",
+		seen.Sub(broken).Round(time.Millisecond), strings.TrimSpace(line), bad, time.Since(fixed).Round(time.Millisecond))
+	if lost > 0 {
+		t.Errorf("%d of %d queries lost while a primary had the wrong key", lost, sent)
+	}
+	return faultRow{scenario: "wrong TSIG key at a client's primary (gt.)",
+		did:  fmt.Sprintf("hub refused the primary's NOTIFY/transfer (BADSIG logged, with the key name) and kept serial %d; the change went through once the key was right", good),
 		lost: lost, sent: sent, recover: took}
 }
 
