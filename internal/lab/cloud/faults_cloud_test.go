@@ -25,7 +25,7 @@ import (
 //	gate-refuses  a client publishes a zone without apex NS: the hub's gate
 //	              refuses it, the nodes keep the last good version
 //	wrong-key     a client's primary gets another TSIG secret: the hub
-//	              refuses its NOTIFY and transfers, says why, keeps serving
+//	              cannot verify it (BADSIG), says why, keeps serving
 //	hub-down      the hub frozen until the zones expire: SERVFAIL for the
 //	              first expired zone while the others are served, withdrawal
 //	              once nothing is left; back when the hub is
@@ -160,8 +160,8 @@ func (l *testLab) faultGateRefuses(t *testing.T) faultRow {
 
 // faultWrongKey: gt.'s Knot primary is reconfigured with another secret
 // for the client's key and changes the zone; the hub cannot verify it
-// (BADSIG), says so, and keeps serving; once the secret is put back the
-// change reaches every node.
+// (BADSIG), says so, and keeps serving the last version; once the secret
+// is put back the change reaches every node.
 func (l *testLab) faultWrongKey(t *testing.T) faultRow {
 	const zone = "gt."
 	dir := filepath.Join(l.dir, "primary-gt")
@@ -229,7 +229,7 @@ func (l *testLab) faultWrongKey(t *testing.T) faultRow {
 		t.Errorf("%d of %d queries lost while a primary had the wrong key", lost, sent)
 	}
 	return faultRow{scenario: "wrong TSIG key at a client's primary (gt.)",
-		did:  fmt.Sprintf("hub refused the primary's NOTIFY/transfer (BADSIG logged, with the key name) and kept serial %d; the change went through once the key was right", good),
+		did:  fmt.Sprintf("hub's refreshes failed with BADSIG (logged, with the key name) and kept serial %d; the change went through once the key was right", good),
 		lost: lost, sent: sent, recover: took}
 }
 
