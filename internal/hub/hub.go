@@ -83,7 +83,8 @@ func (h *Hub) startSecondary(ctx context.Context, z *servedZone) {
 		Origin:  z.origin,
 		Servers: func() []string { return h.clientOf(z).Primaries },
 		Client: func() xfr.Client {
-			return xfr.Client{Key: h.clientOf(z).Key, Timeout: h.config().Timeout, Limits: h.config().transferLimits()}
+			cfg := h.config() // the gate's engine check uses the snapshot built as an AXFR streams in
+			return xfr.Client{Key: h.clientOf(z).Key, Timeout: cfg.Timeout, Limits: cfg.transferLimits(), BuildSnapshot: cfg.EngineCheck}
 		},
 		Current: z.current,
 		Attempted: func(server, kind string, err error) {
