@@ -54,6 +54,7 @@ mkdir -p "$BUILD_DIR/completion"
 # Examples without their throwaway TSIG secrets, so nobody deploys them.
 mkdir -p "$BUILD_DIR/examples/keys"
 cp examples/*.yaml "$BUILD_DIR/examples/"
+cp -r examples/single-host "$BUILD_DIR/examples/"
 cp -r examples/zones "$BUILD_DIR/examples/"
 cp examples/keys/README.md "$BUILD_DIR/examples/keys/"
 

@@ -30,6 +30,12 @@ func TestBashCompletion(t *testing.T) {
 		{"anycloud completion ", []string{"bash", "zsh"}},
 		{"anycloud hub re", []string{"reload", "retransfer"}},
 		{"anycloud manpage --d", []string{"--date", "--dir"}},
+		{"anycloud client add --pr", []string{"--primary"}},
+		{"anycloud client trial ", []string{"transfer", "resolve"}},
+		{"anycloud client trial transfer --tsig-", []string{"--tsig-key", "--tsig-secret"}},
+		{"anycloud hub retransfer --acc", []string{"--accept-older"}},
+		{"anycloud node di", []string{"disable"}},
+		{"anycloud node drain --t", []string{"--timeout"}},
 	}
 	for _, tt := range tests {
 		got := bashComplete(t, bash, script, tt.line)
@@ -60,16 +66,67 @@ func TestCompletionsNameEveryCommand(t *testing.T) {
 	pages := helpPages()
 	bash, zsh := bashCompletion(pages), zshCompletion(pages)
 	for _, p := range pages {
-		if !strings.Contains(bash, "\n    "+p.name+") flags=") {
+		if !strings.Contains(bash, "\n    "+completionKey(p.name)+") flags=") {
 			t.Errorf("bash completion has no case for %s", p.name)
 		}
-		if !strings.Contains(zsh, "'"+p.name+":") {
+		if !strings.Contains(p.name, " ") && !strings.Contains(zsh, "'"+p.name+":") {
 			t.Errorf("zsh completion does not describe %s", p.name)
+		}
+		if !strings.Contains(zsh, "\n    "+completionKey(p.name)+")\n") {
+			t.Errorf("zsh completion has no case for %s", p.name)
 		}
 		for _, f := range p.flags {
 			if !strings.Contains(zsh, "--"+f.name+"[") {
 				t.Errorf("zsh completion lacks %s --%s", p.name, f.name)
 			}
+		}
+	}
+}
+
+// TestZshCompletion runs the script in zsh with the completion system's
+// _arguments and _describe replaced by functions that print what they were
+// given, so the command-word matching is checked by zsh itself.
+func TestZshCompletion(t *testing.T) {
+	zsh, err := exec.LookPath("zsh")
+	if err != nil {
+		t.Skip("zsh not installed")
+	}
+	script := filepath.Join(t.TempDir(), "_anycloud")
+	if err := os.WriteFile(script, []byte(zshCompletion(helpPages())), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		line string
+		want []string // in what _arguments or _describe received
+		not  string
+	}{
+		{"anycloud cl", []string{"describe", "client:onboard"}, ""},
+		{"anycloud client add --pr", []string{"arguments", "--primary["}, "--url["},
+		{"anycloud client trial ", []string{"1:word:(transfer resolve)"}, "--primary["},
+		{"anycloud client trial transfer --ts", []string{"--tsig-key["}, "1:word:"},
+		{"anycloud hub retransfer --a", []string{"--accept-older["}, "--check["},
+		{"anycloud serve --li", []string{"--listen["}, ""},
+	}
+	for _, tt := range tests {
+		words := strings.Split(tt.line, " ")
+		quoted := make([]string, len(words))
+		for i, w := range words {
+			quoted[i] = strconv.Quote(w)
+		}
+		prog := "_describe() { print -r -- describe \"$@\" \"${(@P)2}\"; }\n" +
+			"_arguments() { print -r -- arguments \"$@\"; }\n_files() { :; }\n" +
+			"words=(" + strings.Join(quoted, " ") + ")\nCURRENT=" + strconv.Itoa(len(words)) + "\nsource " + script + "\n"
+		out, err := exec.Command(zsh, "-f", "-c", prog).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%q: zsh: %v\n%s", tt.line, err, out)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("%q: zsh completion was given %q, lacking %q", tt.line, out, w)
+			}
+		}
+		if tt.not != "" && strings.Contains(string(out), tt.not) {
+			t.Errorf("%q: zsh completion was given %q, which should not hold %q", tt.line, out, tt.not)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -18,6 +19,7 @@ type helpPage struct {
 	synopsis string    // what follows "usage: anycloud NAME "
 	flags    []flagDoc // in the order --help lists them
 	example  string    // the lines under "example:", unindented
+	more     string    // unindented text after the example (e.g. a list of subcommands)
 	raw      string    // the whole output, for help not written by newFlagSet
 }
 
@@ -38,21 +40,128 @@ func commandNames() []string {
 	return names
 }
 
-// helpPages returns the parsed --help of every registered subcommand.
+// helpPages returns the parsed --help of every registered subcommand and of
+// the subcommands each dispatches to (client add, hub retransfer, node
+// drain, ...), found in its synopsis: a word there is a subcommand when
+// `anycloud CMD WORD --help` prints a usage line for it.
 func helpPages() []helpPage {
 	var pages []helpPage
+	probing := probingSubcommands
+	probingSubcommands = true
+	defer func() { probingSubcommands = probing }()
 	for _, n := range commandNames() {
-		p := parseHelp(captureHelp(commands[n]))
-		p.name, p.summary = n, commands[n].summary
+		c := commands[n]
+		p := parseHelp(captureHelp(c, nil))
+		p.name, p.summary = n, c.summary
 		pages = append(pages, p)
+		if probing {
+			continue
+		}
+		for _, sub := range p.subcommands() {
+			sp := parseHelp(captureHelp(c, strings.Fields(sub)))
+			if !sp.isUsageOf(n + " " + sub) {
+				continue
+			}
+			sp.name, sp.summary = n+" "+sub, subSummary(n+" "+sub)
+			sp.synopsis = synopsisAfter(sp.raw, len(strings.Fields(sp.name)))
+			pages = append(pages, sp)
+		}
 	}
 	return pages
 }
 
-// captureHelp runs c with --help and returns what it printed on stdout and
+// probingSubcommands is set while helpPages runs commands: a word that is
+// an argument, not a subcommand, may run the command itself (`completion
+// bash --help` prints the script, which calls helpPages), and that inner
+// call must not probe again.
+var probingSubcommands bool
+
+// subSummaries are the one-line descriptions of subcommands of
+// subcommands, which the command registry does not hold.
+var subSummaries = map[string]string{
+	"client add":            "register a client zone at the hub with a fresh TSIG key encrypted to the client's OpenPGP key",
+	"client trial transfer": "try a transfer from the client's primary with its key, recording nothing",
+	"client trial resolve":  "ask the cloud's service addresses for the client zone, as a resolver would",
+	"client check":          "run the onboarding checks of a client zone (sync, NS in the zone and in the parent)",
+	"client status":         "show each client zone's onboarding steps, when each was checked and last passed",
+	"hub status":            "print a running hub's state: serials, last checks, errors, rejected versions",
+	"hub reload":            "make a running hub re-read its configuration, all or nothing",
+	"hub retransfer":        "make a running hub transfer a zone in full now, optionally accepting an older serial",
+	"node status":           "print a running node's announcement state and every zone's serial",
+	"node drain":            "withdraw this node's announcements and keep answering (at the node)",
+	"node undrain":          "let health decide this node's announcements again (at the node)",
+	"node add":              "register a node at the hub and write its node.yaml, key and nftables ruleset",
+	"node list":             "list the nodes the hub knows, with their state and site",
+	"node disable":          "stop feeding a node at the hub; the node withdraws",
+	"node enable":           "feed a disabled or drained node again at the hub",
+}
+
+// subSummary is the summary of a subcommand of a subcommand.
+func subSummary(name string) string {
+	if s, ok := subSummaries[name]; ok {
+		return s
+	}
+	return "the " + name + " subcommand of anycloud"
+}
+
+// subcommands returns the runs of plain words that start the synopsis's
+// alternatives: "add NAME | trial transfer ZONE | status" gives "add",
+// "trial transfer" and "status".
+func (p helpPage) subcommands() []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, alt := range strings.Split(p.synopsis, "|") {
+		var words []string
+		for _, w := range strings.Fields(alt) {
+			if !isPlainWord(w) {
+				break
+			}
+			words = append(words, w)
+		}
+		if sub := strings.Join(words, " "); sub != "" && !seen[sub] {
+			seen[sub] = true
+			out = append(out, sub)
+		}
+	}
+	return out
+}
+
+// synopsisAfter is the usage line of text without "usage: anycloud" and
+// the n words of the command's name.
+func synopsisAfter(text string, n int) string {
+	line, _, _ := strings.Cut(text, "\n")
+	rest := strings.TrimPrefix(line, "usage: anycloud ")
+	for i := 0; i < n; i++ {
+		rest = strings.TrimLeft(rest, " ")
+		if j := strings.IndexByte(rest, ' '); j >= 0 {
+			rest = rest[j+1:]
+		} else {
+			rest = ""
+		}
+	}
+	return strings.TrimSpace(rest)
+}
+
+// isUsageOf reports whether the help's usage line is that of command name
+// ("node disable" matches "usage: anycloud node disable|enable NAME").
+func (p helpPage) isUsageOf(name string) bool {
+	line, _, _ := strings.Cut(p.raw, "\n")
+	fields := strings.Fields(strings.TrimPrefix(line, "usage: anycloud "))
+	if !strings.HasPrefix(line, "usage: anycloud ") {
+		return false
+	}
+	for i, w := range strings.Fields(name) {
+		if i >= len(fields) || !slices.Contains(strings.Split(fields[i], "|"), w) {
+			return false
+		}
+	}
+	return true
+}
+
+// captureHelp runs c with words and --help and returns what it printed on stdout and
 // stderr. The context is already cancelled so that a command which ignored
 // --help would stop at once instead of serving.
-func captureHelp(c command) string {
+func captureHelp(c command, words []string) string {
 	r, w, err := os.Pipe()
 	if err != nil {
 		return ""
@@ -67,7 +176,7 @@ func captureHelp(c command) string {
 	os.Stdout, os.Stderr = w, w
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_ = c.run(ctx, []string{"--help"}) // --help ends in flag.ErrHelp or a usage error
+	_ = c.run(ctx, append(words, "--help")) // --help ends in flag.ErrHelp or a usage error
 	os.Stdout, os.Stderr = stdout, stderr
 	w.Close()
 	text := <-out
@@ -90,8 +199,13 @@ func parseHelp(text string) helpPage {
 			section = line
 		case section == "flags:":
 			p.flags = addFlagLine(p.flags, line)
+		case section == "example:" && strings.TrimSpace(line) != "" && strings.TrimLeft(line, " \t") == line:
+			section = "more"
+			p.more = line
 		case section == "example:" && strings.TrimSpace(line) != "":
 			p.example = strings.TrimPrefix(p.example+"\n"+strings.TrimSpace(line), "\n")
+		case section == "more":
+			p.more += "\n" + line
 		}
 	}
 	return p

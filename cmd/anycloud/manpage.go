@@ -26,7 +26,7 @@ func runManpage(_ context.Context, args []string) error {
 	if *dir != "" {
 		return writeManpages(*dir, head, pages)
 	}
-	name := fs.Arg(0)
+	name := strings.Join(fs.Args(), " ")
 	if name == "" || name == "anycloud" {
 		fmt.Print(overviewManpage(head, pages))
 		return nil
@@ -58,7 +58,7 @@ func writeManpages(dir string, head manHeader, pages []helpPage) error {
 	}
 	files := map[string]string{"anycloud.1": overviewManpage(head, pages)}
 	for _, p := range pages {
-		files["anycloud-"+p.name+".1"] = commandManpage(head, p)
+		files["anycloud-"+dashed(p.name)+".1"] = commandManpage(head, p)
 	}
 	for name, text := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
@@ -72,7 +72,7 @@ func writeManpages(dir string, head manHeader, pages []helpPage) error {
 // OPTIONS and EXAMPLE come from its summary and --help.
 func commandManpage(head manHeader, p helpPage) string {
 	var b strings.Builder
-	title := "anycloud-" + p.name
+	title := "anycloud-" + dashed(p.name)
 	fmt.Fprintf(&b, ".TH %s 1 %q %q \"anycloud manual\"\n", strings.ToUpper(roff(title)), head.date, head.source)
 	fmt.Fprintf(&b, ".SH NAME\n%s \\- %s\n", roff(title), roff(p.summary))
 	fmt.Fprintf(&b, ".SH SYNOPSIS\n.B anycloud %s\n", roff(p.name))
@@ -80,6 +80,9 @@ func commandManpage(head manHeader, p helpPage) string {
 		b.WriteString(roffLine(p.synopsis) + "\n")
 	}
 	fmt.Fprintf(&b, ".SH DESCRIPTION\n%s.\n", roffLine(upperFirst(p.summary)))
+	if p.more != "" {
+		fmt.Fprintf(&b, ".PP\n.nf\n%s\n.fi\n", roffBlock(p.more))
+	}
 	if p.synopsis == "" && p.example == "" {
 		// Help not written by newFlagSet: show it as printed.
 		fmt.Fprintf(&b, ".PP\n.nf\n%s\n.fi\n", roffBlock(p.raw))
@@ -107,7 +110,7 @@ func overviewManpage(head manHeader, pages []helpPage) string {
 		"Run \\fBanycloud \\fICOMMAND\\fB \\-\\-help\\fR for a command's flags and an example.\n")
 	b.WriteString(".SH COMMANDS\n")
 	for _, p := range pages {
-		fmt.Fprintf(&b, ".TP\n.B %s\n%s; see \\fBanycloud\\-%s\\fR(1).\n", roff(p.name), roffLine(p.summary), roff(p.name))
+		fmt.Fprintf(&b, ".TP\n.B %s\n%s; see \\fBanycloud\\-%s\\fR(1).\n", roff(p.name), roffLine(p.summary), roff(dashed(p.name)))
 	}
 	b.WriteString(".SH FILES\n.TP\n.I /etc/anycloud/node.yaml\nconfiguration of \\fBanycloud node\\fR\n" +
 		".TP\n.I /etc/anycloud/hub.yaml\nconfiguration of \\fBanycloud hub\\fR\n" +
@@ -118,10 +121,14 @@ func overviewManpage(head manHeader, pages []helpPage) string {
 		if i == len(pages)-1 {
 			sep = ""
 		}
-		fmt.Fprintf(&b, ".BR anycloud\\-%s (1)%s\n", roff(p.name), sep)
+		fmt.Fprintf(&b, ".BR anycloud\\-%s (1)%s\n", roff(dashed(p.name)), sep)
 	}
 	return b.String()
 }
+
+// dashed is a command's name as man page names spell it: "client add"
+// gives "client-add" (anycloud-client-add(1)).
+func dashed(name string) string { return strings.ReplaceAll(name, " ", "-") }
 
 func roffFlag(f flagDoc) string {
 	if f.arg == "" {

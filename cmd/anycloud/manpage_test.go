@@ -51,7 +51,7 @@ func TestManpagesRenderCleanly(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range append([]string{"anycloud"}, commandNamesOf(pages)...) {
-		file := filepath.Join(dir, "anycloud-"+name+".1")
+		file := filepath.Join(dir, "anycloud-"+dashed(name)+".1")
 		if name == "anycloud" {
 			file = filepath.Join(dir, "anycloud.1")
 		}
@@ -71,10 +71,10 @@ func TestManpageCoversEveryCommand(t *testing.T) {
 	overview := overviewManpage(manHeader{}, pages)
 	for _, p := range pages {
 		page := commandManpage(manHeader{}, p)
-		if !strings.Contains(page, ".SH NAME\nanycloud\\-"+roff(p.name)+" \\- ") {
+		if !strings.Contains(page, ".SH NAME\nanycloud\\-"+roff(dashed(p.name))+" \\- ") {
 			t.Errorf("page of %s has no NAME line:\n%s", p.name, page)
 		}
-		if !strings.Contains(overview, "\\fBanycloud\\-"+roff(p.name)+"\\fR(1)") {
+		if !strings.Contains(overview, "\\fBanycloud\\-"+roff(dashed(p.name))+"\\fR(1)") {
 			t.Errorf("anycloud(1) does not list %s", p.name)
 		}
 	}
