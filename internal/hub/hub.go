@@ -83,8 +83,7 @@ func (h *Hub) startSecondary(ctx context.Context, z *servedZone) {
 		Origin:  z.origin,
 		Servers: func() []string { return h.clientOf(z).Primaries },
 		Client: func() xfr.Client {
-			cfg := h.config() // the gate's engine check uses the snapshot built as an AXFR streams in
-			return xfr.Client{Key: h.clientOf(z).Key, Timeout: cfg.Timeout, Limits: cfg.transferLimits(), BuildSnapshot: cfg.EngineCheck}
+			return xfr.Client{Key: h.clientOf(z).Key, Timeout: h.config().Timeout, Limits: h.config().transferLimits()}
 		},
 		Current: z.current,
 		Attempted: func(server, kind string, err error) {

@@ -68,10 +68,7 @@ func New(cfg *Config, log *slog.Logger) (*Node, error) {
 // Server returns the authoritative server (for tests and the serve path).
 func (n *Node) Server() *authserver.Server { return n.srv }
 
-// client builds the snapshot of a full transfer while it streams in.
-func (n *Node) client() xfr.Client {
-	return xfr.Client{Key: n.cfg.Key, Timeout: n.cfg.Timeout, BuildSnapshot: true}
-}
+func (n *Node) client() xfr.Client { return xfr.Client{Key: n.cfg.Key, Timeout: n.cfg.Timeout} }
 
 func (n *Node) newSecondary(m *member, accept func(*xfr.Pulled) error, expired func(bool)) {
 	m.sec = &secondary.Zone{

@@ -13,9 +13,6 @@ type Client struct {
 	Key     *Key          // nil: unsigned requests
 	Timeout time.Duration // per network operation; 0 means 10 s
 	Limits  Limits        // per transfer (limits.go); zero fields: defaults
-	// BuildSnapshot builds the serving snapshot of an AXFR while it streams
-	// in; the Version it returns then has it (zonever.NewBuilt).
-	BuildSnapshot bool
 }
 
 func (c Client) timeout() time.Duration {

@@ -59,14 +59,6 @@ func (c Client) transfer(ctx context.Context, server string, q *dns.Msg, have ui
 		return nil, limits.overtime(ctx, server, err)
 	}
 	s := &stream{origin: q.Question[0].Name, qtype: q.Question[0].Qtype, have: have}
-	if c.BuildSnapshot && s.qtype == dns.TypeAXFR {
-		s.build = startStreamBuild(s.origin)
-		defer func() {
-			if s.build != nil { // not taken by result: an error
-				s.build.abort()
-			}
-		}()
-	}
 	for !s.done {
 		m, err := conn.read(ctx)
 		if err != nil {
@@ -75,15 +67,11 @@ func (c Client) transfer(ctx context.Context, server string, q *dns.Msg, have ui
 		if m.Id != q.Id {
 			return nil, fmt.Errorf("%s answered with a different message ID", server)
 		}
-		first := len(s.rrs) == 0
 		if err := s.add(m.Answer); err != nil {
 			return nil, fmt.Errorf("%s: %w", server, err)
 		}
 		if err := limits.check(server, len(s.rrs), conn.received); err != nil {
 			return nil, err
-		}
-		if s.build != nil {
-			s.build.add(m.Answer, first)
 		}
 	}
 	return s.result()
@@ -98,7 +86,6 @@ type stream struct {
 	rrs        []dns.RR
 	closingSOA int // SOA records with the new serial after the first
 	done       bool
-	build      *streamBuild // the snapshot built as records arrive, or nil
 }
 
 func (s *stream) cut(server string, err error) error {
@@ -172,13 +159,6 @@ func (s *stream) result() (*Result, error) {
 	r.Kind = KindAXFR
 	if s.qtype == dns.TypeIXFR {
 		r.Kind = KindIXFRFull
-	}
-	if s.build != nil {
-		z, buildErr := s.build.finish()
-		s.build = nil
-		v, err := zonever.NewBuilt(s.origin, s.rrs[:len(s.rrs)-1], z, buildErr)
-		r.Version = v
-		return r, err
 	}
 	v, err := zonever.New(s.origin, s.rrs[:len(s.rrs)-1])
 	r.Version = v

@@ -84,43 +84,16 @@ func (b *builder) result(filename string) (*Zone, error) {
 // Build makes a snapshot from records received by transfer; it applies the
 // same checks as Load.
 func Build(origin string, rrs []dns.RR) (*Zone, error) {
-	b, err := NewBuilder(origin, len(rrs))
+	b, err := newBuilder(origin, len(rrs))
 	if err != nil {
 		return nil, err
 	}
 	for _, rr := range rrs {
-		if err := b.Add(rr); err != nil {
+		if err := b.add(rr); err != nil {
 			return nil, err
 		}
 	}
-	return b.Finish()
-}
-
-// Builder makes a snapshot from records given one at a time, such as a
-// transfer's as its messages arrive; the result is what Build gives for the
-// same records.
-type Builder struct {
-	b *builder
-}
-
-// NewBuilder starts a snapshot of origin; sizeHint is the expected number
-// of records (0 if unknown).
-func NewBuilder(origin string, sizeHint int) (*Builder, error) {
-	b, err := newBuilder(origin, sizeHint)
-	if err != nil {
-		return nil, err
-	}
-	return &Builder{b: b}, nil
-}
-
-// Add stores one record (copied).
-func (b *Builder) Add(rr dns.RR) error { return b.b.add(rr) }
-
-// Finish checks the records and lays out the snapshot. The Builder must
-// not be used afterwards.
-func (b *Builder) Finish() (*Zone, error) {
-	z, err := b.b.finish()
-	b.b = nil
+	z, err := b.finish()
 	if err != nil {
 		return nil, err
 	}

@@ -43,20 +43,6 @@ func New(origin string, rrs []dns.RR) (*Version, error) {
 	return &Version{Origin: origin, RRs: out}, nil
 }
 
-// NewBuilt is New for records whose serving snapshot (or the error building
-// it) is already known, e.g. built while a transfer streamed in.
-func NewBuilt(origin string, rrs []dns.RR, z *serving.Zone, buildErr error) (*Version, error) {
-	v, err := New(origin, rrs)
-	if err != nil {
-		return nil, err
-	}
-	v.snap.once.Do(func() { v.snap.z, v.snap.err = z, buildErr })
-	if buildErr == nil {
-		v.snap.ready.Store(z)
-	}
-	return v, nil
-}
-
 // SOA returns the apex SOA record.
 func (v *Version) SOA() *dns.SOA {
 	if v.held != nil {
