@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -108,6 +109,11 @@ func runSoak(ctx context.Context, log *slog.Logger, o *options) error {
 	}
 	for name, p := range map[string]*serverProc{"node": ch.node, "hub": ch.hub} {
 		f.LogErrors[name] = countLogErrors(p.logPath)
+		if o.soakReport != "" {
+			if b, err := os.ReadFile(p.logPath); err == nil {
+				os.WriteFile(ch.keepPath(o, name+".log"), b, 0o644)
+			}
+		}
 	}
 	report := f.report()
 	fmt.Print(report)
@@ -192,6 +198,36 @@ func startChain(ctx context.Context, log *slog.Logger, o *options, dir string, z
 	return ch, nil
 }
 
+// keepPath is where a file of the run is kept for diagnosis: beside the
+// --soak-report file, else in the run's temporary directory.
+func (ch *soakChain) keepPath(o *options, name string) string {
+	if o.soakReport != "" {
+		return strings.TrimSuffix(o.soakReport, filepath.Ext(o.soakReport)) + "-" + name
+	}
+	return filepath.Join(ch.dir, name)
+}
+
+// soakDnsperf runs the soak's dnsperf with one statistics line a second
+// (-S 1), so that a dip can be placed in time, and keeps its output at out.
+func soakDnsperf(ctx context.Context, l perfLoad, out string) (perfResult, error) {
+	f, err := os.Create(out)
+	if err != nil {
+		return perfResult{}, err
+	}
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(ctx, l.Duration+time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "taskset", append(l.args(), "-S", "1")...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Run(); err != nil {
+		return perfResult{}, fmt.Errorf("dnsperf: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return perfResult{}, err
+	}
+	return parseDnsperf(f)
+}
+
 func (ch *soakChain) stop() {
 	for _, p := range []*serverProc{ch.node, ch.hub, ch.knot} {
 		if p != nil {
@@ -221,7 +257,7 @@ func (ch *soakChain) soak(ctx context.Context, log *slog.Logger, o *options, zs 
 		defer close(loadDone)
 		l := o.load(ch.nodePort, zs.Queries, false)
 		l.Duration, l.Rate = o.soak, f.Rate
-		f.Load, loadErr = runDnsperf(ctx, l, ch.dir)
+		f.Load, loadErr = soakDnsperf(ctx, l, ch.keepPath(o, "dnsperf.out"))
 	}()
 	// Serial watcher: the node's SOA every 50 ms.
 	wg.Add(1)
