@@ -134,5 +134,16 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		}
 		return errUsage
 	}
+	if parseOnly && fs.NArg() == 0 {
+		return errParsedOnly
+	}
 	return nil
 }
+
+// parseOnly (set by tests) stops a command with errParsedOnly once its
+// command line is parsed to the end, before it does anything: how the docs
+// tests check every documented command line against the real flag sets.
+var (
+	parseOnly     bool
+	errParsedOnly = errors.New("command line parsed (parse-only mode)")
+)
