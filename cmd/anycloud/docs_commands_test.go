@@ -105,6 +105,13 @@ func checkCommandLine(line, labUsage string) string {
 			return ""
 		}
 	}
+	if len(args) == 1 {
+		// A command named in prose (`anycloud client`): it must exist.
+		if _, ok := commands[args[0]]; !ok {
+			return "no command " + args[0]
+		}
+		return ""
+	}
 	if args[0] == "lab" {
 		// The lab parses its own words; check them against its usage.
 		for _, w := range args[1:2] {
@@ -218,6 +225,8 @@ func TestDocumentedCommandsExtraction(t *testing.T) {
 		{"anycloud nodes --config x", false},
 		{"anycloud lab up", true},
 		{"anycloud lab explode", false},
+		{"anycloud client", true},
+		{"anycloud clients", false},
 		{"anycloud hub status|reload --config x.yaml [--json]", true},
 		{"anycloud hub status|reloads", false},
 		{"anycloud serve --listen 127.0.0.1:5300 [--listen [::1]:5300 ...] --zone sv.=sv.zone [--zone ORIGIN=FILE ...]", true},
