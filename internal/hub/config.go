@@ -12,10 +12,10 @@ import (
 
 // File is the hub configuration as written in YAML. Unknown keys are errors.
 type File struct {
-	Listen   []string     `yaml:"listen"`
-	Control  string       `yaml:"control"`
-	Storage  string       `yaml:"storage"`
-	Catalog  string       `yaml:"catalog"`
+	Listen   []string     `yaml:"listen"`  // "ADDR:PORT" where nodes transfer and primaries send NOTIFY, UDP and TCP
+	Control  string       `yaml:"control"` // loopback HTTP address of the control API (hub status|reload|retransfer, client, node add)
+	Storage  string       `yaml:"storage"` // directory of accepted versions, journals, rejected versions and the control token
+	Catalog  string       `yaml:"catalog"` // name of the catalog zone (RFC 9432) listing every client zone for the nodes
 	Gate     GateFile     `yaml:"gate"`
 	Timeouts TimeoutsFile `yaml:"timeouts"`
 	Clients  []ClientFile `yaml:"clients"`
@@ -47,17 +47,17 @@ type TimeoutsFile struct {
 // ClientFile is one client organisation: its zones, its primaries and the
 // key the hub transfers with.
 type ClientFile struct {
-	Name      string      `yaml:"name"`
-	Zones     []string    `yaml:"zones"`
-	Primaries []string    `yaml:"primaries"`
-	TSIG      xfr.KeySpec `yaml:"tsig"`
+	Name      string      `yaml:"name"`      // the organisation, shown in status and on the dashboard
+	Zones     []string    `yaml:"zones"`     // the zones the hub transfers from its primaries
+	Primaries []string    `yaml:"primaries"` // "ADDR" or "ADDR:PORT", tried in this order
+	TSIG      xfr.KeySpec `yaml:"tsig"`      // the key transfers and NOTIFY are signed with
 }
 
 // NodeFile is one node: where NOTIFY goes and the key it transfers with.
 type NodeFile struct {
-	Name    string      `yaml:"name"`
-	Address string      `yaml:"address"`
-	TSIG    xfr.KeySpec `yaml:"tsig"`
+	Name    string      `yaml:"name"`    // the node's name, as its NSID says
+	Address string      `yaml:"address"` // "ADDR:PORT" the hub sends NOTIFY to
+	TSIG    xfr.KeySpec `yaml:"tsig"`    // the only key the hub serves this node's transfers with
 }
 
 // Config is a validated configuration, keys loaded.

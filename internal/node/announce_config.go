@@ -15,8 +15,8 @@ type AnnounceFile struct {
 	// Mode is "gobgp" (embedded speaker, the default) or "bird" (drive the
 	// operator's local BIRD 2 through an include file).
 	Mode     string `yaml:"mode"`
-	LocalAS  uint32 `yaml:"local-as"`
-	RouterID string `yaml:"router-id"`
+	LocalAS  uint32 `yaml:"local-as"`  // the AS the service is announced from (and prepended)
+	RouterID string `yaml:"router-id"` // BGP router id, an IPv4 address (gobgp mode)
 	// ListenPort makes the embedded speaker accept sessions on that TCP
 	// port; 0 (the default) means it only dials out.
 	ListenPort int32 `yaml:"listen-port"`
@@ -24,49 +24,49 @@ type AnnounceFile struct {
 	// loopback puts on lo); default: the addresses of the /32 and /128
 	// prefixes.
 	Service   []string     `yaml:"service"`
-	Loopback  bool         `yaml:"loopback"`
+	Loopback  bool         `yaml:"loopback"` // put the service addresses on lo (needs CAP_NET_ADMIN)
 	Prefixes  []PrefixFile `yaml:"prefixes"`
 	Peers     []PeerFile   `yaml:"peers"`
 	Health    HealthFile   `yaml:"health"`
-	DrainWait string       `yaml:"drain-wait"`
+	DrainWait string       `yaml:"drain-wait"` // after withdrawing, keep answering this long before a stop, default 3s
 	BIRD      BIRDFile     `yaml:"bird"`
 }
 
 // PrefixFile is one service prefix with its routing policy.
 type PrefixFile struct {
-	Prefix      string   `yaml:"prefix"`
-	Communities []string `yaml:"communities"`
-	Prepend     int      `yaml:"prepend"`
-	NextHop     string   `yaml:"next-hop"`
+	Prefix      string   `yaml:"prefix"`      // e.g. 198.51.100.0/24
+	Communities []string `yaml:"communities"` // "ASN:VALUE" standard communities on the route
+	Prepend     int      `yaml:"prepend"`     // extra copies of local-as in the AS path, to carry less traffic
+	NextHop     string   `yaml:"next-hop"`    // default: the session's local address
 }
 
 // PeerFile is one BGP neighbor.
 type PeerFile struct {
-	Neighbor     string   `yaml:"neighbor"`
-	PeerAS       uint32   `yaml:"peer-as"`
-	LocalAddress string   `yaml:"local-address"`
-	Passive      bool     `yaml:"passive"`
-	HoldTime     string   `yaml:"hold-time"`
-	Keepalive    string   `yaml:"keepalive"`
-	ConnectRetry string   `yaml:"connect-retry"`
-	Families     []string `yaml:"families"`
+	Neighbor     string   `yaml:"neighbor"`      // the router's address
+	PeerAS       uint32   `yaml:"peer-as"`       // the router's AS
+	LocalAddress string   `yaml:"local-address"` // source address of the session, default chosen by the kernel
+	Passive      bool     `yaml:"passive"`       // wait for the router to connect (needs listen-port)
+	HoldTime     string   `yaml:"hold-time"`     // default 3s, the minimum
+	Keepalive    string   `yaml:"keepalive"`     // default 1s
+	ConnectRetry string   `yaml:"connect-retry"` // default 1s
+	Families     []string `yaml:"families"`      // "ipv4", "ipv6"; default the neighbour's address family
 }
 
 // HealthFile tunes the checks and their hysteresis.
 type HealthFile struct {
-	Interval   string `yaml:"interval"`
-	Rise       int    `yaml:"rise"`
-	Fall       int    `yaml:"fall"`
-	MaxFlaps   int    `yaml:"max-flaps"`
-	FlapWindow string `yaml:"flap-window"`
+	Interval   string `yaml:"interval"`    // between checks, default 250ms
+	Rise       int    `yaml:"rise"`        // good checks in a row before announcing, default 2
+	Fall       int    `yaml:"fall"`        // bad checks in a row before withdrawing, default 3
+	MaxFlaps   int    `yaml:"max-flaps"`   // changes within flap-window before holding the route withdrawn, default 4
+	FlapWindow string `yaml:"flap-window"` // default 1m
 }
 
 // BIRDFile configures mode "bird".
 type BIRDFile struct {
-	IncludeFile string `yaml:"include-file"`
-	Socket      string `yaml:"socket"`
-	Birdc       string `yaml:"birdc"`
-	Protocol    string `yaml:"protocol"`
+	IncludeFile string `yaml:"include-file"` // the file anycloud writes and bird.conf includes
+	Socket      string `yaml:"socket"`       // BIRD's control socket, e.g. /run/bird/bird.ctl
+	Birdc       string `yaml:"birdc"`        // the birdc binary, default "birdc"
+	Protocol    string `yaml:"protocol"`     // prefix of the static protocols' names, default "anycloud" (anycloud4, anycloud6)
 }
 
 // Announce is the validated section: the announcer's configuration and

@@ -19,11 +19,11 @@ import (
 // File is the node configuration as written in YAML. Unknown keys are
 // errors.
 type File struct {
-	Listen   []string     `yaml:"listen"`
-	NSID     string       `yaml:"nsid"`
-	Identity string       `yaml:"identity"`
-	Storage  string       `yaml:"storage"`
-	Catalog  string       `yaml:"catalog"`
+	Listen   []string     `yaml:"listen"`   // "ADDR:PORT" to answer on, UDP and TCP: the service addresses and the unicast ones
+	NSID     string       `yaml:"nsid"`     // EDNS NSID (RFC 5001); name each node uniquely
+	Identity string       `yaml:"identity"` // id.server and hostname.bind answer, default the NSID
+	Storage  string       `yaml:"storage"`  // directory of zone copies, served at once after a restart
+	Catalog  string       `yaml:"catalog"`  // name of the hub's catalog zone; its members are the zones served
 	Hub      HubFile      `yaml:"hub"`
 	Timeouts TimeoutsFile `yaml:"timeouts"`
 	// Control is the loopback HTTP endpoint for `anycloud node
@@ -38,15 +38,15 @@ type File struct {
 
 // HubFile says where the hub is and how to sign requests to it.
 type HubFile struct {
-	Addresses []string    `yaml:"addresses"`
-	TSIG      xfr.KeySpec `yaml:"tsig"`
+	Addresses []string    `yaml:"addresses"` // the hub's transfer addresses, "ADDR" or "ADDR:PORT", tried in this order
+	TSIG      xfr.KeySpec `yaml:"tsig"`      // the key the hub issued for this node
 }
 
 // TimeoutsFile bounds network operations and SOA timers.
 type TimeoutsFile struct {
-	Transfer   string `yaml:"transfer"`
-	MinRefresh string `yaml:"min-refresh"`
-	MaxRefresh string `yaml:"max-refresh"`
+	Transfer   string `yaml:"transfer"`    // per network operation, e.g. "10s"
+	MinRefresh string `yaml:"min-refresh"` // lower bound on SOA refresh/retry
+	MaxRefresh string `yaml:"max-refresh"` // upper bound on SOA refresh/retry
 }
 
 // Config is a validated node configuration.

@@ -9,9 +9,9 @@ import (
 // KeySpec is how configuration files name a TSIG key: the secret lives in a
 // file of its own (mode 0600) so configs can be shared without it.
 type KeySpec struct {
-	Name       string `yaml:"name"`
-	Algorithm  string `yaml:"algorithm"`
-	SecretFile string `yaml:"secret-file"`
+	Name       string `yaml:"name"`        // the key's name, as both sides spell it (e.g. sv-anycloud.)
+	Algorithm  string `yaml:"algorithm"`   // hmac-sha256, hmac-sha384, hmac-sha512, or hmac-sha1 for old primaries
+	SecretFile string `yaml:"secret-file"` // file holding the base64 secret alone, relative to the configuration file
 }
 
 // Load reads the secret (a base64 string, surrounding space ignored) from
