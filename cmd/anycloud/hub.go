@@ -55,9 +55,12 @@ func runHub(ctx context.Context, args []string) error {
 // runHubControl talks to a running hub through its loopback control
 // endpoint, found in the configuration file or given with --control.
 func runHubControl(what string, args []string) error {
+	example := "anycloud hub " + what + " --config /etc/anycloud/hub.yaml"
+	if what == "retransfer" {
+		example = "anycloud hub retransfer sv. --accept-older"
+	}
 	fs := newFlagSet("hub "+what, "[--config FILE | --control ADDR] "+map[string]string{
-		"retransfer": "ZONE [--accept-older]"}[what],
-		"anycloud hub retransfer sv. --accept-older --config /etc/anycloud/hub.yaml")
+		"retransfer": "ZONE [--accept-older]"}[what], example)
 	config := fs.String("config", "/etc/anycloud/hub.yaml", "hub configuration file, to find the control address")
 	control := fs.String("control", "", "control endpoint address (overrides the configuration file)")
 	acceptOlder := fs.Bool("accept-older", false, "retransfer: accept a serial older than the one in service")
