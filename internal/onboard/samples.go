@@ -18,11 +18,11 @@ func sampleNames(v *zonever.Version, n int) []question {
 	}
 	var cuts, hosts []question
 	seen := map[string]bool{v.Origin: true}
-	for _, rr := range v.Records() { // the hub keeps versions held: rebuilt here
+	v.Each(func(rr dns.RR) error { // the hub keeps versions held: records rebuilt one at a time
 		h := rr.Header()
 		name := dns.CanonicalName(h.Name)
 		if seen[name] || h.Rrtype == dns.TypeRRSIG || h.Rrtype == dns.TypeNSEC || h.Rrtype == dns.TypeNSEC3 {
-			continue
+			return nil
 		}
 		seen[name] = true
 		if h.Rrtype == dns.TypeNS {
@@ -30,7 +30,8 @@ func sampleNames(v *zonever.Version, n int) []question {
 		} else {
 			hosts = append(hosts, question{name: name, qtype: h.Rrtype})
 		}
-	}
+		return nil
+	})
 	return append(spread(cuts, (n+1)/2), spread(hosts, n/2)...)
 }
 
