@@ -92,6 +92,19 @@ func TestPatchInPlaceMatchesBuild(t *testing.T) {
 		if recordText(old) != recordText(mustBuild(t, current)) {
 			t.Fatalf("iteration %d: the old snapshot was modified", iter)
 		}
+		// A second, different patch from old (the first claimed old's tail)
+		// must copy, and leave the first intact.
+		added2 := []dns.RR{randomRecord(r), soaAt(3)}
+		want2, err2 := Build("sv.", append(keep(current[1:], deleted), added2...))
+		again, err := patchInPlace(old, append(deleted, current[0]), added2)
+		if err2 == nil && err == nil {
+			if diff := structureDiff(again, want2); diff != "" {
+				t.Fatalf("iteration %d: second patch: %s", iter, diff)
+			}
+		}
+		if diff := structureDiff(got, want); diff != "" {
+			t.Fatalf("iteration %d: first patch disturbed by the second: %s", iter, diff)
+		}
 	}
 	t.Logf("%d of 400 deltas patched in place", inPlace)
 	if inPlace < 150 {
