@@ -25,21 +25,23 @@ func Parse(v *zonever.Version) ([]Member, error) {
 	}
 	zonesSuffix := ".zones." + v.Origin
 	byZone := map[string]Member{}
-	for _, rr := range v.RRs {
+	// Each, not RRs: a version loaded from disk is held by its snapshot.
+	v.Each(func(rr dns.RR) error {
 		ptr, ok := rr.(*dns.PTR)
 		if !ok {
-			continue
+			return nil
 		}
 		owner := dns.CanonicalName(ptr.Hdr.Name)
 		label, ok := strings.CutSuffix(owner, zonesSuffix)
 		if !ok || label == "" || strings.Contains(label, ".") {
-			continue // properties of members (group., coo.) or other data
+			return nil // properties of members (group., coo.) or other data
 		}
 		m := Member{Label: label, Zone: dns.CanonicalName(ptr.Ptr)}
 		if old, dup := byZone[m.Zone]; !dup || m.Label < old.Label {
 			byZone[m.Zone] = m
 		}
-	}
+		return nil
+	})
 	out := make([]Member, 0, len(byZone))
 	for _, m := range byZone {
 		out = append(out, m)
@@ -51,11 +53,12 @@ func Parse(v *zonever.Version) ([]Member, error) {
 func checkVersion(v *zonever.Version) error {
 	versionName := "version." + v.Origin
 	var found []string
-	for _, rr := range v.RRs {
+	v.Each(func(rr dns.RR) error {
 		if txt, ok := rr.(*dns.TXT); ok && dns.CanonicalName(txt.Hdr.Name) == versionName {
 			found = append(found, strings.Join(txt.Txt, ""))
 		}
-	}
+		return nil
+	})
 	if len(found) != 1 || found[0] != "2" {
 		return fmt.Errorf("catalog %s: need exactly one version TXT \"2\" (RFC 9432), found %q", v.Origin, found)
 	}

@@ -76,6 +76,12 @@ func (v *Version) Held() *Version {
 	return newHeld(v.Origin, z, v.SOA())
 }
 
+// FromSnapshot returns a version held by a snapshot built elsewhere (a
+// stored zone file loaded by the engine).
+func FromSnapshot(origin string, z *serving.Zone) *Version {
+	return newHeld(dns.CanonicalName(origin), z, z.SOA())
+}
+
 func newHeld(origin string, z *serving.Zone, soa *dns.SOA) *Version {
 	h := &Version{Origin: origin, held: soa}
 	h.snap.once.Do(func() { h.snap.z = z })
