@@ -121,7 +121,9 @@ function onboardingCell(steps) {
   td.classList.add(next ? (next.state === "fail" ? "unreachable" : "behind") : "in-sync");
   td.appendChild(el("span", {}, `${passed}/${steps.length} steps`));
   td.appendChild(el("span", { class: "lag" }, next ? `${next.state}: ${next.name}` : "complete"));
-  td.title = steps.map((s) => `${s.state === "pass" ? "✓" : s.state === "fail" ? "✗" : "…"} ${s.name}${s.detail ? " — " + s.detail : ""}`).join("\n");
+  // Each step with when its verdict was last recorded (UTC), as client status shows it.
+  const when = (at) => (at ? ` (${at.replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC")})` : "");
+  td.title = steps.map((s) => `${s.state === "pass" ? "✓" : s.state === "fail" ? "✗" : "…"} ${s.name}${when(s.at)}${s.detail ? " — " + s.detail : ""}`).join("\n");
   return td;
 }
 
