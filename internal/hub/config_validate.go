@@ -89,7 +89,7 @@ func (v *validator) control(addr string) {
 		return
 	}
 	if !ap.Addr().IsLoopback() {
-		v.add("control", "%s is not a loopback address: the control endpoint has no authentication", addr)
+		v.add("control", "%s is not a loopback address: the control API is for this host only (its token lives in the storage directory); reach it over SSH", addr)
 	}
 }
 

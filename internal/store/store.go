@@ -150,7 +150,7 @@ func (s *Store) loadJournal(v *zonever.Version) *zonever.Journal {
 
 func (s *Store) damaged(v *zonever.Version, err error) {
 	if s.log != nil {
-		s.log.Error("journal damaged: ignored; the zone file's version is loaded and the next transfer is a full one",
+		s.log.Error("journal damaged: ignored; the zone file's version is served and brought up to date from upstream at the next refresh (IXFR from an older serial gets a full transfer)",
 			"zone", v.Origin, "zone_file_serial", v.Serial(), "err", err)
 	}
 }
