@@ -15,21 +15,7 @@ import (
 // hub with the client's key, NOTIFY to the hub on every change, and a
 // journal so the hub gets IXFR.
 var knotTemplate = template.Must(template.New("knot").Parse(`# Knot DNS primary of {{.Zone}} in the anycloud lab. Generated.
-server:
-    rundir: "{{.Dir}}"
-    pidfile: "{{.Dir}}/knot.pid"
-    listen: [ {{.Listen4}}@53, {{.Listen6}}@53 ]
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-control:
-    listen: "{{.Dir}}/knot.sock"
-database:
-    storage: "{{.Dir}}"
-log:
-  - target: stderr
-    any: info
-key:
+{{.Server}}key:
   - id: {{.KeyName}}
     algorithm: hmac-sha256
     secret: {{.Secret}}
@@ -57,7 +43,28 @@ zone:
 `))
 
 type knotConf struct {
-	Zone, Dir, Listen4, Listen6, Hub4, Hub6, KeyName, Secret string
+	Server, Zone, Dir, Hub4, Hub6, KeyName, Secret string
+}
+
+// knotServer is the part of every lab Knot's configuration that says where
+// it runs: its directory (pid, control socket, database), the addresses it
+// listens on (ADDR@PORT), one worker of each kind, and its log on stderr.
+func knotServer(dir string, listen ...string) string {
+	return fmt.Sprintf(`server:
+    rundir: "%[1]s"
+    pidfile: "%[1]s/knot.pid"
+    listen: [ %[2]s ]
+    udp-workers: 1
+    tcp-workers: 1
+    background-workers: 1
+control:
+    listen: "%[1]s/knot.sock"
+database:
+    storage: "%[1]s"
+log:
+  - target: stderr
+    any: info
+`, dir, strings.Join(listen, ", "))
 }
 
 func (c *Cloud) primary(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
@@ -74,7 +81,7 @@ func (c *Cloud) primary(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, 
 	if err != nil {
 		return nil, err
 	}
-	kc := knotConf{Zone: zone, Dir: dir, Listen4: v4(h).String(), Listen6: v6(h).String(),
+	kc := knotConf{Server: knotServer(dir, v4(h).String()+"@53", v6(h).String()+"@53"), Zone: zone, Dir: dir,
 		Hub4: v4(hub).String(), Hub6: v6(hub).String(), KeyName: clientKeyName(zone), Secret: secret}
 	var conf strings.Builder
 	if err := knotTemplate.Execute(&conf, kc); err != nil {

@@ -132,21 +132,7 @@ func (l *testLab) startNewPrimary(t *testing.T) *newPrimary {
 	t.Helper()
 	h, _ := l.st.Plan.Host("primary-gt")
 	p := &newPrimary{zone: newZone, dir: t.TempDir(), ns: h.Namespace, addr: netip.AddrPortFrom(v4(h), 5353)}
-	p.base = fmt.Sprintf(`server:
-    rundir: "%[1]s"
-    pidfile: "%[1]s/knot.pid"
-    listen: %[2]s@%[3]d
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-control:
-    listen: "%[1]s/knot.sock"
-database:
-    storage: "%[1]s"
-log:
-  - target: stderr
-    any: info
-template:
+	p.base = knotServer(p.dir, fmt.Sprintf("%s@%d", p.addr.Addr(), p.addr.Port())) + fmt.Sprintf(`template:
   - id: default
     storage: "%[1]s"
     file: "%[1]s/zone.db"
@@ -154,7 +140,7 @@ template:
     zonefile-load: difference
     journal-content: changes
     serial-policy: increment
-`, p.dir, p.addr.Addr(), p.addr.Port())
+`, p.dir)
 	// The client's zone before it joins: its own name server only.
 	text := strings.Replace(ZoneText(newZone, 1), "@ NS ns.anycloud.lab.\n", "", 1)
 	os.WriteFile(filepath.Join(p.dir, "zone.db"), []byte(text), 0o644)

@@ -18,22 +18,8 @@ const cloudNS = "ns.anycloud.lab."
 // addresses as its addresses, so onboarding's NS-in-parent check has a
 // real parent to walk. A test adds or removes delegations with knotc.
 func (c *Cloud) root(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
-	conf := fmt.Sprintf(`# Knot DNS serving the anycloud lab's root zone. Generated.
-server:
-    rundir: "%[1]s"
-    pidfile: "%[1]s/knot.pid"
-    listen: [ %[2]s@53, %[3]s@53 ]
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-control:
-    listen: "%[1]s/knot.sock"
-database:
-    storage: "%[1]s"
-log:
-  - target: stderr
-    any: info
-template:
+	conf := "# Knot DNS serving the anycloud lab's root zone. Generated.\n" +
+		knotServer(dir, v4(h).String()+"@53", v6(h).String()+"@53") + fmt.Sprintf(`template:
   - id: default
     storage: "%[1]s"
     zonefile-sync: -1
@@ -44,7 +30,7 @@ template:
 zone:
   - domain: .
     file: "%[1]s/root.zone"
-`, dir, v4(h), v6(h))
+`, dir)
 	if err := os.WriteFile(filepath.Join(dir, "knot.conf"), []byte(conf), 0o644); err != nil {
 		return nil, err
 	}
