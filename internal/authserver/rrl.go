@@ -87,9 +87,12 @@ const (
 
 // check counts one response and says whether it may go out.
 func (l *rrl) check(src netip.Addr, class int, name []byte) verdict {
-	for _, p := range l.cfg.Exempt {
-		if p.Contains(src.Unmap()) {
-			return rrlPass
+	if len(l.cfg.Exempt) > 0 {
+		unmapped := src.Unmap()
+		for _, p := range l.cfg.Exempt {
+			if p.Contains(unmapped) {
+				return rrlPass
+			}
 		}
 	}
 	h := l.key(src, class, name)
