@@ -1,14 +1,14 @@
 package lab
 
 import (
-	"encoding/hex"
 	"fmt"
 	"net"
 	"net/netip"
-	"strings"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"anycloud/internal/monitor"
 )
 
 // Probe is one query from a lab host to a service address.
@@ -36,7 +36,7 @@ func ProbeFrom(ns string, addr netip.Addr, network string, timeout time.Duration
 		return p
 	}
 	p.RTT = rtt
-	p.Node = identityOf(resp)
+	p.Node = monitor.ServerIdentity(resp)
 	if p.Node == "" {
 		p.Error = fmt.Sprintf("answer without identity (rcode %s)", dns.RcodeToString[resp.Rcode])
 	}
@@ -59,23 +59,4 @@ func exchangeIdentity(addr netip.Addr, network string, timeout time.Duration) (*
 	}
 	defer conn.Close()
 	return c.ExchangeWithConn(q, conn)
-}
-
-// identityOf prefers NSID (RFC 5001), then the id.server. TXT answer.
-func identityOf(m *dns.Msg) string {
-	if opt := m.IsEdns0(); opt != nil {
-		for _, o := range opt.Option {
-			if n, ok := o.(*dns.EDNS0_NSID); ok && n.Nsid != "" {
-				if b, err := hex.DecodeString(n.Nsid); err == nil {
-					return string(b)
-				}
-			}
-		}
-	}
-	for _, rr := range m.Answer {
-		if t, ok := rr.(*dns.TXT); ok && len(t.Txt) > 0 {
-			return strings.Join(t.Txt, "")
-		}
-	}
-	return ""
 }

@@ -43,15 +43,16 @@ func probeIdentity(network, addr string, timeout time.Duration) ProbeResult {
 		return r
 	}
 	r.RTTms = float64(rtt) / float64(time.Millisecond)
-	r.NSID = identity(resp)
+	r.NSID = ServerIdentity(resp)
 	if r.NSID == "" {
 		r.Error = "answer without NSID or id.server (rcode " + dns.RcodeToString[resp.Rcode] + ")"
 	}
 	return r
 }
 
-// identity prefers NSID (RFC 5001), then the id.server. TXT answer.
-func identity(m *dns.Msg) string {
+// ServerIdentity names the server that answered m: its NSID (RFC 5001),
+// else the TXT of an id.server. answer. The lab's probes use it too.
+func ServerIdentity(m *dns.Msg) string {
 	if opt := m.IsEdns0(); opt != nil {
 		for _, o := range opt.Option {
 			if n, ok := o.(*dns.EDNS0_NSID); ok && n.Nsid != "" {
