@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"anycloud/internal/hub"
+	"anycloud/internal/knotprimary"
 )
 
 // hubRun is a hub running in-process on loopback, its logs kept.
@@ -20,35 +20,12 @@ type hubRun struct {
 	*hub.Hub
 	addr string
 	dir  string
-	logs *lockedBuffer
+	logs *knotprimary.LogBuffer
 	stop func()
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
 }
 
 // hubConfig is a one-client hub for example. with extra YAML appended.
@@ -85,7 +62,7 @@ func startHubIn(t *testing.T, dir, yaml string) *hubRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &knotprimary.LogBuffer{}
 	h, err := hub.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)

@@ -36,7 +36,7 @@ type Primary struct {
 	dir  string
 	conf string
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *LogBuffer
 	t    testing.TB
 }
 
@@ -65,7 +65,7 @@ func Start(t testing.TB, opts Options) *Primary {
 
 func (p *Primary) start() {
 	p.t.Helper()
-	p.out = &lockedBuffer{}
+	p.out = &LogBuffer{}
 	p.cmd = exec.Command("knotd", "-c", p.conf)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	if err := p.cmd.Start(); err != nil {
@@ -180,18 +180,20 @@ func FreePort(t testing.TB) int {
 	return 0
 }
 
-type lockedBuffer struct {
+// LogBuffer collects a process's or a logger's output for a test; it is
+// safe to write from several goroutines while the test reads it.
+type LogBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *LogBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()

@@ -30,26 +30,9 @@ type chain struct {
 	hubAddr  string
 	nodeAddr string
 	nodePort int
-	logs     *lockedLog
+	logs     *knotprimary.LogBuffer
 	stopHub  func()
 	nodeYAML string
-}
-
-type lockedLog struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func (c *chain) logger(who string) *slog.Logger {
@@ -67,7 +50,7 @@ func writeFile(t *testing.T, path, text string) {
 // returns before any node runs.
 func startChain(t *testing.T, zoneText string) *chain {
 	t.Helper()
-	c := &chain{dir: t.TempDir(), logs: &lockedLog{}}
+	c := &chain{dir: t.TempDir(), logs: &knotprimary.LogBuffer{}}
 	hubPort := knotprimary.FreePort(t)
 	c.nodePort = knotprimary.FreePort(t)
 	c.hubAddr = fmt.Sprintf("127.0.0.1:%d", hubPort)

@@ -169,9 +169,9 @@ func hubTimes(log string, serial uint32) (notified, accepted time.Time) {
 }
 
 // startProcess runs bin with args and stops it (by its PID) at cleanup.
-func startProcess(t *testing.T, bin string, args ...string) (int, *lockedLog) {
+func startProcess(t *testing.T, bin string, args ...string) (int, *knotprimary.LogBuffer) {
 	cmd := exec.Command(bin, args...)
-	log := &lockedLog{}
+	log := &knotprimary.LogBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
