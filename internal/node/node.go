@@ -68,7 +68,14 @@ func New(cfg *Config, log *slog.Logger) (*Node, error) {
 // Server returns the authoritative server (for tests and the serve path).
 func (n *Node) Server() *authserver.Server { return n.srv }
 
-func (n *Node) client() xfr.Client { return xfr.Client{Key: n.cfg.Key, Timeout: n.cfg.Timeout} }
+// client is how the node transfers from the hub. A whole zone is built
+// straight into its serving snapshot as it arrives (Snapshot): the node
+// keeps its versions as snapshots anyway, and reading the records in place
+// instead of as dns.RR values makes its first transfer of a large zone
+// several times cheaper.
+func (n *Node) client() xfr.Client {
+	return xfr.Client{Key: n.cfg.Key, Timeout: n.cfg.Timeout, Snapshot: true}
+}
 
 func (n *Node) newSecondary(m *member, accept func(*xfr.Pulled) error, expired func(bool)) {
 	m.sec = &secondary.Zone{

@@ -13,6 +13,11 @@ type Client struct {
 	Key     *Key          // nil: unsigned requests
 	Timeout time.Duration // per network operation; 0 means 10 s
 	Limits  Limits        // per transfer (limits.go); zero fields: defaults
+	// Snapshot builds an AXFR answer straight into a serving snapshot, the
+	// version held by it alone (a node); otherwise the version keeps its
+	// records (the hub, which gates and diffs them).
+	Snapshot bool
+	SizeHint int // records an AXFR is expected to bring (0: unknown)
 }
 
 func (c Client) timeout() time.Duration {

@@ -2,6 +2,7 @@ package xfr
 
 import (
 	"context"
+	"encoding/binary"
 	"net"
 	"time"
 
@@ -23,6 +24,8 @@ type conn struct {
 	unsignedOK bool
 	stop       func() bool
 	received   int64 // wire bytes read, for the transfer limits
+	verifier   tsigVerifier
+	buf        []byte // the message being read, reused: Unpack copies out
 }
 
 // dial connects to server over network ("udp" or "tcp"). Cancelling ctx
@@ -34,6 +37,7 @@ func dial(ctx context.Context, network, server string, key *Key, timeout time.Du
 		return nil, explainNet(server, err)
 	}
 	c := &conn{server: server, key: key, dc: &dns.Conn{Conn: nc}, timeout: timeout}
+	c.verifier.provider = Provider(key)
 	c.stop = context.AfterFunc(ctx, func() { nc.Close() })
 	return c, nil
 }
@@ -43,17 +47,13 @@ func (c *conn) close() {
 	c.dc.Close()
 }
 
-func (c *conn) provider() dns.TsigProvider {
-	return Provider(c.key)
-}
-
 // write sends m, signed when the connection has a key.
 func (c *conn) write(m *dns.Msg) error {
 	c.key.sign(m)
 	var out []byte
 	var err error
 	if c.key != nil {
-		out, c.requestMAC, err = dns.TsigGenerateWithProvider(m, c.provider(), "", false)
+		out, c.requestMAC, err = dns.TsigGenerateWithProvider(m, c.verifier.provider, "", false)
 	} else {
 		out, err = m.Pack()
 	}
@@ -70,9 +70,51 @@ func (c *conn) write(m *dns.Msg) error {
 // read receives one message and checks its TSIG. A TSIG error the server
 // reports, or an error RCODE, is returned as such.
 func (c *conn) read(ctx context.Context) (*dns.Msg, error) {
+	buf, err := c.receive(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := new(dns.Msg)
+	if err := m.Unpack(buf); err != nil {
+		return nil, err
+	}
+	return m, c.check(buf, m.IsTsig(), m.Rcode)
+}
+
+// readRaw receives one message and checks it as read does, without
+// unpacking its records: the bytes are valid until the next read. An answer
+// without records (an error, most likely) is unpacked and checked whole.
+func (c *conn) readRaw(ctx context.Context) ([]byte, error) {
+	buf, err := c.receive(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(buf) < 12 {
+		return nil, errMalformed
+	}
+	if buf[3]&0xF != 0 || binary.BigEndian.Uint16(buf[6:]) == 0 {
+		m := new(dns.Msg)
+		if err := m.Unpack(buf); err != nil {
+			return nil, err
+		}
+		return buf, c.check(buf, m.IsTsig(), m.Rcode)
+	}
+	var tsig *dns.TSIG
+	if off, err := tsigOffset(buf); err == nil {
+		if rr, _, err := dns.UnpackRR(buf, off); err == nil {
+			tsig, _ = rr.(*dns.TSIG)
+		}
+	}
+	return buf, c.check(buf, tsig, dns.RcodeSuccess)
+}
+
+// receive reads one message into the connection's buffer.
+func (c *conn) receive(ctx context.Context) ([]byte, error) {
 	c.dc.SetReadDeadline(time.Now().Add(c.timeout))
-	buf := make([]byte, dns.MaxMsgSize)
-	n, err := c.dc.Read(buf)
+	if c.buf == nil {
+		c.buf = make([]byte, dns.MaxMsgSize)
+	}
+	n, err := c.dc.Read(c.buf)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -80,31 +122,33 @@ func (c *conn) read(ctx context.Context) (*dns.Msg, error) {
 		return nil, explainNet(c.server, err)
 	}
 	c.received += int64(n)
-	m := new(dns.Msg)
-	if err := m.Unpack(buf[:n]); err != nil {
-		return nil, err
+	return c.buf[:n], nil
+}
+
+// check verifies the TSIG of msg (its record tsig, nil if unsigned) and
+// turns a TSIG error or an error rcode into an error.
+func (c *conn) check(msg []byte, tsig *dns.TSIG, rcode int) error {
+	if tsig != nil && tsig.Error != 0 {
+		e := &TSIGError{Server: c.server, Key: c.key.nameOrEmpty(), Code: tsig.Error}
+		if tsig.Error == dns.RcodeBadTime {
+			e.Skew = serverSkew(tsig, time.Now())
+		}
+		return e
 	}
-	if t := m.IsTsig(); t != nil && t.Error != 0 {
-		e := &TSIGError{Server: c.server, Key: c.key.nameOrEmpty(), Code: t.Error}
-		if t.Error == dns.RcodeBadTime {
-			e.Skew = serverSkew(t, time.Now())
+	if c.key != nil && !(c.unsignedOK && tsig == nil) {
+		if tsig == nil && rcode != dns.RcodeSuccess {
+			return &RcodeError{Server: c.server, Rcode: rcode}
 		}
-		return m, e
-	}
-	if c.key != nil && !(c.unsignedOK && m.IsTsig() == nil) {
-		if m.IsTsig() == nil && m.Rcode != dns.RcodeSuccess {
-			return m, &RcodeError{Server: c.server, Rcode: m.Rcode}
+		if _, err := c.verifier.verify(msg, c.requestMAC, c.timersOnly, time.Now()); err != nil {
+			return verifyError(c.server, c.key, err, tsig)
 		}
-		if err := dns.TsigVerifyWithProvider(buf[:n], c.provider(), c.requestMAC, c.timersOnly); err != nil {
-			return m, verifyError(c.server, c.key, err, m.IsTsig())
-		}
-		c.requestMAC = m.IsTsig().MAC
+		c.requestMAC = tsig.MAC
 		c.timersOnly = true
 	}
-	if m.Rcode != dns.RcodeSuccess {
-		return m, &RcodeError{Server: c.server, Rcode: m.Rcode}
+	if rcode != dns.RcodeSuccess {
+		return &RcodeError{Server: c.server, Rcode: rcode}
 	}
-	return m, nil
+	return nil
 }
 
 func (k *Key) nameOrEmpty() string {

@@ -33,6 +33,9 @@ type Result struct {
 
 // AXFR pulls the whole zone from server over TCP.
 func (c Client) AXFR(ctx context.Context, server, origin string) (*Result, error) {
+	if c.Snapshot {
+		return c.axfrToSnapshot(ctx, server, origin)
+	}
 	q := new(dns.Msg)
 	q.SetAxfr(dns.CanonicalName(origin))
 	return c.transfer(ctx, server, q, 0)

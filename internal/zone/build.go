@@ -82,6 +82,17 @@ func (b *builder) reserve(n int) {
 	b.names = slices.Grow(b.names, n/6)
 }
 
+// reserveRecords sizes the arenas for n records of a typical ccTLD zone
+// (about two records per name, 20 bytes of rdata and 12 of name each).
+// Capacity not filled costs address space, not memory: the pages are
+// never touched.
+func (b *builder) reserveRecords(n int) {
+	b.recs = slices.Grow(b.recs, n)
+	b.data = slices.Grow(b.data, 24*n)
+	b.nodes = slices.Grow(b.nodes, n/2)
+	b.names = slices.Grow(b.names, 8*n)
+}
+
 // add stores one record. The owner and rdata are copied.
 func (b *builder) add(rr dns.RR) error {
 	owner, rdata, err := b.wire(rr)
@@ -90,6 +101,34 @@ func (b *builder) add(rr dns.RR) error {
 	}
 	h := rr.Header()
 	b.addRecord(b.insert(owner), h.Rrtype, h.Ttl, rdata)
+	return nil
+}
+
+// addWire stores one record given in uncompressed wire form, as a transfer
+// receiver reads it off the wire, with the checks add makes. owner and
+// rdata are lower-cased in place, then copied.
+func (b *builder) addWire(owner []byte, rtype, class uint16, ttl uint32, rdata []byte) error {
+	if err := storable(owner, rtype, class); err != nil {
+		return err
+	}
+	LowerWire(owner)
+	if !IsBelowOrEqual(owner, b.apex) {
+		return fmt.Errorf("%s %s: %w %s", presentation(owner), dns.TypeToString[rtype], ErrNotInZone, b.origin)
+	}
+	lowerRdataNames(rtype, rdata)
+	b.addRecord(b.insert(owner), rtype, ttl, rdata)
+	return nil
+}
+
+// storable refuses what cannot be a record of a zone.
+func storable(owner []byte, rtype, class uint16) error {
+	if class != dns.ClassINET {
+		return fmt.Errorf("%s: class %s not supported, only IN", presentation(owner), dns.ClassToString[class])
+	}
+	switch rtype {
+	case dns.TypeOPT, dns.TypeTSIG, dns.TypeTKEY, dns.TypeAXFR, dns.TypeIXFR, dns.TypeANY:
+		return fmt.Errorf("%s: type %s cannot appear in a zone", presentation(owner), dns.TypeToString[rtype])
+	}
 	return nil
 }
 

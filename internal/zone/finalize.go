@@ -21,8 +21,8 @@ func (b *builder) finish() (*Zone, error) {
 		seed:   b.seed,
 		count:  b.count,
 		nodes:  make([]node, len(b.nodes)),
-		rdata:  make([]byte, 0, len(b.data)),
-		rrsets: make([]RRSet, 0, len(b.recs)/2+16),
+		rdata:  make([]byte, 0, len(b.data)+2*len(b.recs)), // each record's length, then its rdata
+		rrsets: make([]RRSet, 0, len(b.recs)+16),           // untouched capacity is never resident
 
 		tailClaimed: new(atomic.Bool),
 	}

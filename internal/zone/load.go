@@ -88,6 +88,7 @@ func Build(origin string, rrs []dns.RR) (*Zone, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.reserveRecords(len(rrs))
 	for _, rr := range rrs {
 		if err := b.add(rr); err != nil {
 			return nil, err

@@ -82,6 +82,12 @@ func FromSnapshot(origin string, z *serving.Zone) *Version {
 	return newHeld(dns.CanonicalName(origin), z, z.SOA())
 }
 
+// HeldBy returns a version held by a snapshot a transfer receiver built,
+// with the SOA as transferred.
+func HeldBy(origin string, z *serving.Zone, soa *dns.SOA) *Version {
+	return newHeld(dns.CanonicalName(origin), z, soa)
+}
+
 func newHeld(origin string, z *serving.Zone, soa *dns.SOA) *Version {
 	h := &Version{Origin: origin, held: soa}
 	h.snap.once.Do(func() { h.snap.z = z })
