@@ -69,6 +69,18 @@ func (h *Hub) loadZone(origin, client string) (*servedZone, error) {
 		return nil, fmt.Errorf("stored copy of %s: %w", origin, err)
 	}
 	z := &servedZone{origin: origin, client: client, done: make(chan struct{})}
+	if v != nil && h.store.JournalDamaged(origin) {
+		// Nodes follow whatever serial the hub serves, older included (an
+		// operator's rollback), so an older zone file must not be served:
+		// nodes keep their copies until the primary's whole zone is here.
+		then := "the zone is transferred whole from its primary first, nodes keep their copies until then"
+		if client == "" {
+			then = "the catalog is built again"
+		}
+		h.log.Error("stored version not served: with its journal damaged, the zone file may be older than what nodes already serve; "+then,
+			"zone", origin, "zone_file_serial", v.Serial())
+		v, j = nil, nil
+	}
 	if v != nil {
 		z.cur.Store(&content{version: v, journal: j})
 		h.log.Info("serving stored version", "zone", origin, "serial", v.Serial(), "records", v.Len(), "journal_deltas", len(j.Deltas()))

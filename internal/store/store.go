@@ -22,9 +22,10 @@ import (
 type Store struct {
 	dir string
 
-	mu   sync.Mutex
-	base map[string]uint32 // serial of each zone file on disk
-	log  *slog.Logger      // damage found while loading; nil: silent
+	mu      sync.Mutex
+	base    map[string]uint32 // serial of each zone file on disk
+	damaged map[string]bool   // zones whose last Load dropped a damaged journal
+	log     *slog.Logger      // damage found while loading; nil: silent
 }
 
 // SetLogger makes Load report a damaged journal (the version is then served
@@ -43,7 +44,7 @@ func Open(dir string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Join(dir, rejectedDir), 0o750); err != nil {
 		return nil, fmt.Errorf("storage directory: %w", err)
 	}
-	return &Store{dir: dir, base: map[string]uint32{}}, nil
+	return &Store{dir: dir, base: map[string]uint32{}, damaged: map[string]bool{}}, nil
 }
 
 func (s *Store) path(origin, suffix string) string {
@@ -103,6 +104,9 @@ func (s *Store) setBase(origin string, serial uint32) {
 // Load returns the stored version of origin and its journal, or nil, nil,
 // nil when nothing is stored.
 func (s *Store) Load(origin string) (*zonever.Version, *zonever.Journal, error) {
+	s.mu.Lock()
+	delete(s.damaged, dns.CanonicalName(origin))
+	s.mu.Unlock()
 	v, err := loadVersion(s.path(origin, zoneSuffix), origin)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil, nil
@@ -117,7 +121,7 @@ func (s *Store) Load(origin string) (*zonever.Version, *zonever.Journal, error) 
 		if err == nil {
 			return newer, j, nil
 		}
-		s.damaged(v, err)
+		s.markDamaged(v, err)
 		return v, nil, nil // a journal that does not apply is dropped
 	}
 	if end := j.Deltas(); len(end) > 0 && end[len(end)-1].To.Serial == v.Serial() {
@@ -134,12 +138,12 @@ func (s *Store) loadJournal(v *zonever.Version) *zonever.Journal {
 		return nil
 	}
 	if err != nil {
-		s.damaged(v, err)
+		s.markDamaged(v, err)
 		return nil
 	}
 	deltas, err := zonever.ParseDeltas(rrs)
 	if err != nil {
-		s.damaged(v, err)
+		s.markDamaged(v, err)
 		return nil
 	}
 	if len(deltas) == 0 {
@@ -148,11 +152,23 @@ func (s *Store) loadJournal(v *zonever.Version) *zonever.Journal {
 	return zonever.NewJournal(deltas)
 }
 
-func (s *Store) damaged(v *zonever.Version, err error) {
+func (s *Store) markDamaged(v *zonever.Version, err error) {
+	s.mu.Lock()
+	s.damaged[dns.CanonicalName(v.Origin)] = true
+	s.mu.Unlock()
 	if s.log != nil {
-		s.log.Error("journal damaged: ignored; the zone file's version is served and brought up to date from upstream at the next refresh (IXFR from an older serial gets a full transfer)",
+		s.log.Error("journal damaged: ignored; the zone file's version may be older than the last one saved (IXFR from an older serial gets a full transfer)",
 			"zone", v.Origin, "zone_file_serial", v.Serial(), "err", err)
 	}
+}
+
+// JournalDamaged reports whether the last Load of origin found its journal
+// damaged and dropped it: the zone file's version it returned may then be
+// older than the last version saved.
+func (s *Store) JournalDamaged(origin string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.damaged[dns.CanonicalName(origin)]
 }
 
 // Remove deletes everything stored for origin except rejected versions.
