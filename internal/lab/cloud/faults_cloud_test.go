@@ -53,6 +53,13 @@ func (l *testLab) testFaults(t *testing.T) {
 		{"node-restart", l.faultNodeRestart},
 		{"uplink-flap", l.faultUplinkFlap},
 		{"router-down", l.faultRouterDown},
+		// faults_hub_test.go
+		{"transfer-cut", l.faultTransferCut},
+		{"older-serial", l.faultOlderSerial},
+		{"clock-skew", l.faultClockSkew},
+		{"hostile-primary", l.faultHostilePrimary},
+		{"disk-full", l.faultDiskFull},
+		{"corrupt-journal", l.faultCorruptJournal},
 		{"no-transfer-from-nodes", l.faultNoTransferFromNodes},
 		{"secrets-not-in-logs", l.faultSecretsNotInLogs},
 	} {

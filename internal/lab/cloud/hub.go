@@ -19,6 +19,9 @@ func (c *Cloud) hub(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, erro
 	// No clients here: `lab up` onboards them with `anycloud client add`
 	// (onboardCommand), which keeps them in the hub's storage.
 	b.WriteString("timeouts: {transfer: 5s, min-refresh: 2s}\n")
+	// Limits far below the defaults (the lab's zones have about a hundred
+	// records) so that a hostile primary is cut off within seconds.
+	b.WriteString("limits: {max-transfer-records: 20000, max-transfer-time: 4s}\n")
 	fmt.Fprintf(&b, "onboarding:\n  nameservers: [%s]\n  service: [%s]\n  root-servers: [%s]\n",
 		cloudNS, strings.Join(quoted(plan.Topology.Service), ", "), strings.Join(quotedStrings(rootServers(plan)), ", "))
 	b.WriteString("nodes:\n")
