@@ -22,7 +22,7 @@ func (b *builder) finish() (*Zone, error) {
 		count:  b.count,
 		nodes:  make([]node, len(b.nodes)),
 		rdata:  make([]byte, 0, len(b.data)+2*len(b.recs)), // each record's length, then its rdata
-		rrsets: make([]RRSet, 0, len(b.recs)+16),           // untouched capacity is never resident
+		rrsets: make([]RRSet, 0, b.countRRSets()),
 
 		tailClaimed: new(atomic.Bool),
 	}
@@ -41,6 +41,42 @@ func (b *builder) finish() (*Zone, error) {
 		return nil, err
 	}
 	return z, nil
+}
+
+// countRRSets counts the RRSets layoutNode will make, so their table is
+// allocated once at its size: growing it by appending copied it a few
+// times and left up to a quarter of it unused but resident.
+func (b *builder) countRRSets() int {
+	n := 0
+	var kinds map[uint32]bool // for the rare name with many records
+	for id := range b.nodes {
+		first := b.nodes[id].first
+		records := 0
+		for r := first; r >= 0; r = b.recs[r].next {
+			records++
+		}
+		if records > 32 {
+			clear(kinds)
+			if kinds == nil {
+				kinds = map[uint32]bool{}
+			}
+			for r := first; r >= 0; r = b.recs[r].next {
+				kinds[uint32(b.recs[r].rtype)<<16|uint32(b.recs[r].covers)] = true
+			}
+			n += len(kinds)
+			continue
+		}
+		for r := first; r >= 0; r = b.recs[r].next {
+			seen := false
+			for p := first; p != r && !seen; p = b.recs[p].next {
+				seen = b.recs[p].rtype == b.recs[r].rtype && b.recs[p].covers == b.recs[r].covers
+			}
+			if !seen {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // layoutNode writes one node's records as RRSets, dropping duplicates

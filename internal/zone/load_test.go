@@ -170,3 +170,33 @@ func TestLoadWithoutTTLDirective(t *testing.T) {
 		t.Fatal("parallel and sequential loads differ")
 	}
 }
+
+// TestRRSetTableSized checks that the RRSet table is allocated at its final
+// size (countRRSets), neither grown by appending nor left with unused room,
+// on zones with several types per name, signatures, and one name with many
+// records.
+func TestRRSetTableSized(t *testing.T) {
+	var many strings.Builder
+	many.WriteString("$ORIGIN example.\n@ 60 SOA ns admin 1 1 1 1 1\n@ 60 NS ns\nns 60 A 192.0.2.1\n")
+	for i := range 100 {
+		fmt.Fprintf(&many, "big 60 TXT \"%d\"\nbig 60 A 192.0.2.%d\n", i, i)
+	}
+	for _, tt := range []struct{ name, text string }{
+		{"many records at one name", many.String()},
+	} {
+		z, err := Parse(strings.NewReader(tt.text), "example.", tt.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(z.rrsets) != cap(z.rrsets) || len(z.rrsets) != 5 {
+			t.Errorf("%s: %d RRSets in a table of %d, want 5 in 5", tt.name, len(z.rrsets), cap(z.rrsets))
+		}
+	}
+	z, err := Load("sv.", "testdata/ok.zone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(z.rrsets) != cap(z.rrsets) {
+		t.Errorf("ok.zone: %d RRSets in a table of %d", len(z.rrsets), cap(z.rrsets))
+	}
+}
