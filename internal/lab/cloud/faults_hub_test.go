@@ -415,7 +415,7 @@ func (l *testLab) faultTransferCut(t *testing.T) faultRow {
 	}
 	return faultRow{scenario: "transfer cut half way (sv.)",
 		did: fmt.Sprintf("the hub discarded each of %d truncated transfers of serial %d (logged: `%s`) and retried; every node kept serial %d",
-			cuts, good+1, strings.TrimPrefix(shortReason(line), "transfer "), good),
+			cuts, good+1, strings.TrimPrefix(shortReason(line), "transfer: "), good),
 		lost: lost, sent: sent, recover: took}
 }
 
