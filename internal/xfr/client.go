@@ -17,7 +17,6 @@ type Client struct {
 	// version held by it alone (a node); otherwise the version keeps its
 	// records (the hub, which gates and diffs them).
 	Snapshot bool
-	SizeHint int // records an AXFR is expected to bring (0: unknown)
 }
 
 func (c Client) timeout() time.Duration {

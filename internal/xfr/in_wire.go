@@ -35,7 +35,7 @@ func (c Client) axfrToSnapshot(ctx context.Context, server, origin string) (*Res
 	if err := conn.write(q); err != nil {
 		return nil, limits.overtime(ctx, server, err)
 	}
-	r := wireAXFR{origin: origin, hint: c.SizeHint}
+	r := wireAXFR{origin: origin}
 	for !r.done {
 		msg, err := conn.readRaw(ctx)
 		if err != nil {
@@ -64,7 +64,6 @@ func (c Client) axfrToSnapshot(ctx context.Context, server, origin string) (*Res
 // wireAXFR is the state of one AXFR answer read in place.
 type wireAXFR struct {
 	origin  string
-	hint    int
 	soa     *dns.SOA // the first record
 	recv    *serving.Receiver
 	reader  wireReader
@@ -118,7 +117,7 @@ func (a *wireAXFR) addUnpacked(msg []byte, rec wireRecord) error {
 			return errors.New("answer does not start with the zone's SOA")
 		}
 		a.soa = soa
-		if a.recv, err = serving.NewReceiver(a.origin, a.hint); err != nil {
+		if a.recv, err = serving.NewReceiver(a.origin, 0); err != nil {
 			return err
 		}
 	case isSOA:
