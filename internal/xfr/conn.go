@@ -78,7 +78,7 @@ func (c *conn) read(ctx context.Context) (*dns.Msg, error) {
 	if err := m.Unpack(buf); err != nil {
 		return nil, err
 	}
-	return m, c.check(buf, m.IsTsig(), m.Rcode)
+	return m, c.check(buf, m.IsTsig(), -1, m.Rcode)
 }
 
 // readRaw receives one message and checks it as read does, without
@@ -97,15 +97,13 @@ func (c *conn) readRaw(ctx context.Context) ([]byte, error) {
 		if err := m.Unpack(buf); err != nil {
 			return nil, err
 		}
-		return buf, c.check(buf, m.IsTsig(), m.Rcode)
+		return buf, c.check(buf, m.IsTsig(), -1, m.Rcode)
 	}
-	var tsig *dns.TSIG
-	if off, err := tsigOffset(buf); err == nil {
-		if rr, _, err := dns.UnpackRR(buf, off); err == nil {
-			tsig, _ = rr.(*dns.TSIG)
-		}
+	off, tsig, err := findTSIG(buf)
+	if err != nil {
+		off, tsig = -1, nil // unsigned, or malformed: check says which
 	}
-	return buf, c.check(buf, tsig, dns.RcodeSuccess)
+	return buf, c.check(buf, tsig, off, dns.RcodeSuccess)
 }
 
 // receive reads one message into the connection's buffer.
@@ -125,9 +123,10 @@ func (c *conn) receive(ctx context.Context) ([]byte, error) {
 	return c.buf[:n], nil
 }
 
-// check verifies the TSIG of msg (its record tsig, nil if unsigned) and
-// turns a TSIG error or an error rcode into an error.
-func (c *conn) check(msg []byte, tsig *dns.TSIG, rcode int) error {
+// check verifies the TSIG of msg (its record tsig, nil if unsigned, found
+// at tsigOff, or -1 when the offset is not known yet) and turns a TSIG
+// error or an error rcode into an error.
+func (c *conn) check(msg []byte, tsig *dns.TSIG, tsigOff, rcode int) error {
 	if tsig != nil && tsig.Error != 0 {
 		e := &TSIGError{Server: c.server, Key: c.key.nameOrEmpty(), Code: tsig.Error}
 		if tsig.Error == dns.RcodeBadTime {
@@ -139,7 +138,13 @@ func (c *conn) check(msg []byte, tsig *dns.TSIG, rcode int) error {
 		if tsig == nil && rcode != dns.RcodeSuccess {
 			return &RcodeError{Server: c.server, Rcode: rcode}
 		}
-		if _, err := c.verifier.verify(msg, c.requestMAC, c.timersOnly, time.Now()); err != nil {
+		var err error
+		if tsigOff >= 0 {
+			err = c.verifier.verifyAt(msg, tsigOff, tsig, c.requestMAC, c.timersOnly, time.Now())
+		} else {
+			_, err = c.verifier.verify(msg, c.requestMAC, c.timersOnly, time.Now())
+		}
+		if err != nil {
 			return verifyError(c.server, c.key, err, tsig)
 		}
 		c.requestMAC = tsig.MAC

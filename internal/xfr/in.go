@@ -2,6 +2,7 @@ package xfr
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -50,34 +51,57 @@ func (c Client) IXFR(ctx context.Context, server string, have *dns.SOA) (*Result
 }
 
 func (c Client) transfer(ctx context.Context, server string, q *dns.Msg, have uint32) (*Result, error) {
+	s := &stream{origin: q.Question[0].Name, qtype: q.Question[0].Qtype, have: have}
+	err := c.receive(ctx, server, q, func(msg []byte) (int, bool, error) {
+		m := new(dns.Msg)
+		if err := m.Unpack(msg); err != nil {
+			return len(s.rrs), false, err
+		}
+		err := s.add(m.Answer)
+		return len(s.rrs), s.done, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.result()
+}
+
+// receive sends q to server over TCP and hands each answer message, its
+// TSIG checked, to add until add says the answer is complete; add returns
+// the records received so far. The transfer limits apply throughout, and a
+// connection lost after the first records is reported as a cut transfer.
+func (c Client) receive(ctx context.Context, server string, q *dns.Msg, add func(msg []byte) (records int, done bool, err error)) error {
 	limits := c.Limits.withDefaults()
 	ctx, cancel := context.WithTimeoutCause(ctx, limits.MaxDuration, errTransferTooLong)
 	defer cancel()
 	conn, err := dial(ctx, "tcp", server, c.Key, c.timeout())
 	if err != nil {
-		return nil, limits.overtime(ctx, server, err)
+		return limits.overtime(ctx, server, err)
 	}
 	defer conn.close()
 	if err := conn.write(q); err != nil {
-		return nil, limits.overtime(ctx, server, err)
+		return limits.overtime(ctx, server, err)
 	}
-	s := &stream{origin: q.Question[0].Name, qtype: q.Question[0].Qtype, have: have}
-	for !s.done {
-		m, err := conn.read(ctx)
+	records := 0
+	for done := false; !done; {
+		msg, err := conn.readRaw(ctx)
 		if err != nil {
-			return nil, limits.overtime(ctx, server, s.cut(server, err))
+			if records > 0 && isNetErr(err) {
+				err = &CutError{Server: server, Records: records, Err: err}
+			}
+			return limits.overtime(ctx, server, err)
 		}
-		if m.Id != q.Id {
-			return nil, fmt.Errorf("%s answered with a different message ID", server)
+		if binary.BigEndian.Uint16(msg) != q.Id {
+			return fmt.Errorf("%s answered with a different message ID", server)
 		}
-		if err := s.add(m.Answer); err != nil {
-			return nil, fmt.Errorf("%s: %w", server, err)
+		if records, done, err = add(msg); err != nil {
+			return fmt.Errorf("%s: %w", server, err)
 		}
-		if err := limits.check(server, len(s.rrs), conn.received); err != nil {
-			return nil, err
+		if err := limits.check(server, records, conn.received); err != nil {
+			return err
 		}
 	}
-	return s.result()
+	return nil
 }
 
 // stream accumulates the records of a transfer answer and knows when the
@@ -89,13 +113,6 @@ type stream struct {
 	rrs        []dns.RR
 	closingSOA int // SOA records with the new serial after the first
 	done       bool
-}
-
-func (s *stream) cut(server string, err error) error {
-	if len(s.rrs) == 0 || !isNetErr(err) {
-		return err
-	}
-	return &CutError{Server: server, Records: len(s.rrs), Err: err}
 }
 
 func isNetErr(err error) bool {

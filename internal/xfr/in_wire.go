@@ -2,7 +2,6 @@ package xfr
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -21,38 +20,16 @@ import (
 // (transfer). The checks are the same: the SOA first, the closing SOA,
 // TSIG on every message, the limits, and the snapshot's own.
 func (c Client) axfrToSnapshot(ctx context.Context, server, origin string) (*Result, error) {
-	limits := c.Limits.withDefaults()
-	ctx, cancel := context.WithTimeoutCause(ctx, limits.MaxDuration, errTransferTooLong)
-	defer cancel()
 	origin = dns.CanonicalName(origin)
-	conn, err := dial(ctx, "tcp", server, c.Key, c.timeout())
-	if err != nil {
-		return nil, limits.overtime(ctx, server, err)
-	}
-	defer conn.close()
 	q := new(dns.Msg)
 	q.SetAxfr(origin)
-	if err := conn.write(q); err != nil {
-		return nil, limits.overtime(ctx, server, err)
-	}
 	r := wireAXFR{origin: origin}
-	for !r.done {
-		msg, err := conn.readRaw(ctx)
-		if err != nil {
-			if r.records > 0 && isNetErr(err) {
-				err = &CutError{Server: server, Records: r.records, Err: err}
-			}
-			return nil, limits.overtime(ctx, server, err)
-		}
-		if binary.BigEndian.Uint16(msg) != q.Id {
-			return nil, fmt.Errorf("%s answered with a different message ID", server)
-		}
-		if err := r.add(msg); err != nil {
-			return nil, fmt.Errorf("%s: %w", server, err)
-		}
-		if err := limits.check(server, r.records, conn.received); err != nil {
-			return nil, err
-		}
+	err := c.receive(ctx, server, q, func(msg []byte) (int, bool, error) {
+		err := r.add(msg)
+		return r.records, r.done, err
+	})
+	if err != nil {
+		return nil, err
 	}
 	z, err := r.recv.Finish()
 	if err != nil {

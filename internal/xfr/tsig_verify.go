@@ -31,26 +31,41 @@ func (v *tsigVerifier) verify(msg []byte, requestMAC string, timersOnly bool, no
 	if len(msg) >= 12 && int(msg[3]&0xF) == dns.RcodeNotAuth {
 		return nil, dns.ErrAuth // as miekg: the server did not accept our signature
 	}
-	tsigOff, err := tsigOffset(msg)
+	tsigOff, t, err := findTSIG(msg)
 	if err != nil {
 		return nil, err
+	}
+	return t, v.verifyAt(msg, tsigOff, t, requestMAC, timersOnly, now)
+}
+
+// findTSIG returns the TSIG record that ends msg, and where it starts.
+func findTSIG(msg []byte) (int, *dns.TSIG, error) {
+	tsigOff, err := tsigOffset(msg)
+	if err != nil {
+		return 0, nil, err
 	}
 	rr, end, err := dns.UnpackRR(msg, tsigOff)
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	t, ok := rr.(*dns.TSIG)
 	if !ok || end != len(msg) {
-		return nil, dns.ErrNoSig // the TSIG must be the last record
+		return 0, nil, dns.ErrNoSig // the TSIG must be the last record
 	}
 	if int(t.MACSize) != len(t.MAC)/2 || int(t.OtherLen) != len(t.OtherData)/2 {
-		return nil, errMalformed // lengths that run past the record
+		return 0, nil, errMalformed // lengths that run past the record
 	}
+	return tsigOff, t, nil
+}
+
+// verifyAt checks t, the TSIG record found at tsigOff in msg.
+func (v *tsigVerifier) verifyAt(msg []byte, tsigOff int, t *dns.TSIG, requestMAC string, timersOnly bool, now time.Time) error {
+	var err error
 	buf := v.buf[:0]
 	if requestMAC != "" {
 		mac, err := hex.DecodeString(requestMAC)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		buf = binary.BigEndian.AppendUint16(buf, uint16(len(mac)))
 		buf = append(buf, mac...)
@@ -60,11 +75,11 @@ func (v *tsigVerifier) verify(msg []byte, requestMAC string, timersOnly bool, no
 	binary.BigEndian.PutUint16(buf[start:], t.OrigId)
 	binary.BigEndian.PutUint16(buf[start+10:], binary.BigEndian.Uint16(msg[10:])-1)
 	if buf, err = appendTSIGVariables(buf, t, timersOnly); err != nil {
-		return nil, err
+		return err
 	}
 	v.buf = buf
 	if err := v.provider.Verify(buf, t); err != nil {
-		return t, err
+		return err
 	}
 	// The fudge is checked after the MAC, as RFC 8945 section 5.2.3 says
 	// (and miekg does, for CVE-2017-3142/3143).
@@ -73,9 +88,9 @@ func (v *tsigVerifier) verify(msg []byte, requestMAC string, timersOnly bool, no
 		skew = -skew
 	}
 	if skew > int64(t.Fudge) {
-		return t, dns.ErrTime
+		return dns.ErrTime
 	}
-	return t, nil
+	return nil
 }
 
 // appendTSIGVariables appends the TSIG variables the MAC covers: all of
