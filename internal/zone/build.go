@@ -108,20 +108,17 @@ func (b *builder) add(rr dns.RR) error {
 // receiver reads it off the wire, with the checks add makes. owner and
 // rdata are lower-cased in place, then copied.
 func (b *builder) addWire(owner []byte, rtype, class uint16, ttl uint32, rdata []byte) error {
-	if err := storable(owner, rtype, class); err != nil {
+	if err := b.storedForm(owner, rtype, class, rdata); err != nil {
 		return err
 	}
-	LowerWire(owner)
-	if !IsBelowOrEqual(owner, b.apex) {
-		return fmt.Errorf("%s %s: %w %s", presentation(owner), dns.TypeToString[rtype], ErrNotInZone, b.origin)
-	}
-	lowerRdataNames(rtype, rdata)
 	b.addRecord(b.insert(owner), rtype, ttl, rdata)
 	return nil
 }
 
-// storable refuses what cannot be a record of a zone.
-func storable(owner []byte, rtype, class uint16) error {
+// storedForm refuses what cannot be a record of this zone and brings a
+// record in wire form to the form the snapshot stores, in place: the owner
+// lower-cased, and the names in its rdata.
+func (b *builder) storedForm(owner []byte, rtype, class uint16, rdata []byte) error {
 	if class != dns.ClassINET {
 		return fmt.Errorf("%s: class %s not supported, only IN", presentation(owner), dns.ClassToString[class])
 	}
@@ -129,6 +126,11 @@ func storable(owner []byte, rtype, class uint16) error {
 	case dns.TypeOPT, dns.TypeTSIG, dns.TypeTKEY, dns.TypeAXFR, dns.TypeIXFR, dns.TypeANY:
 		return fmt.Errorf("%s: type %s cannot appear in a zone", presentation(owner), dns.TypeToString[rtype])
 	}
+	LowerWire(owner)
+	if !IsBelowOrEqual(owner, b.apex) {
+		return fmt.Errorf("%s %s: %w %s", presentation(owner), dns.TypeToString[rtype], ErrNotInZone, b.origin)
+	}
+	lowerRdataNames(rtype, rdata)
 	return nil
 }
 
@@ -137,25 +139,15 @@ func storable(owner []byte, rtype, class uint16) error {
 // until the next call.
 func (b *builder) wire(rr dns.RR) (owner, rdata []byte, err error) {
 	h := rr.Header()
-	if h.Class != dns.ClassINET {
-		return nil, nil, fmt.Errorf("%s: class %s not supported, only IN", h.Name, dns.ClassToString[h.Class])
-	}
-	switch h.Rrtype {
-	case dns.TypeOPT, dns.TypeTSIG, dns.TypeTKEY, dns.TypeAXFR, dns.TypeIXFR, dns.TypeANY:
-		return nil, nil, fmt.Errorf("%s: type %s cannot appear in a zone", h.Name, dns.TypeToString[h.Rrtype])
-	}
 	n, err := dns.PackRR(rr, b.pack, 0, nil, false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s %s: %w", h.Name, dns.TypeToString[h.Rrtype], err)
 	}
 	ownerLen := nameLength(b.pack)
-	owner = b.pack[:ownerLen]
-	LowerWire(owner)
-	if !IsBelowOrEqual(owner, b.apex) {
-		return nil, nil, fmt.Errorf("%s %s: %w %s", h.Name, dns.TypeToString[h.Rrtype], ErrNotInZone, b.origin)
+	owner, rdata = b.pack[:ownerLen], b.pack[ownerLen+10:n]
+	if err := b.storedForm(owner, h.Rrtype, h.Class, rdata); err != nil {
+		return nil, nil, err
 	}
-	rdata = b.pack[ownerLen+10 : n]
-	lowerRdataNames(h.Rrtype, rdata)
 	return owner, rdata, nil
 }
 

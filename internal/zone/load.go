@@ -84,22 +84,16 @@ func (b *builder) result(filename string) (*Zone, error) {
 // Build makes a snapshot from records received by transfer; it applies the
 // same checks as Load.
 func Build(origin string, rrs []dns.RR) (*Zone, error) {
-	b, err := newBuilder(origin, len(rrs))
+	r, err := NewReceiver(origin, len(rrs))
 	if err != nil {
 		return nil, err
 	}
-	b.reserveRecords(len(rrs))
 	for _, rr := range rrs {
-		if err := b.add(rr); err != nil {
+		if err := r.Add(rr); err != nil {
 			return nil, err
 		}
 	}
-	z, err := b.finish()
-	if err != nil {
-		return nil, err
-	}
-	releaseBuildMemory(z)
-	return z, nil
+	return r.Finish()
 }
 
 // releaseBuildMemory hands the parser's garbage back to the operating system

@@ -31,9 +31,6 @@ func (r *Receiver) AddWire(owner []byte, rtype, class uint16, ttl uint32, rdata 
 // does not read itself).
 func (r *Receiver) Add(rr dns.RR) error { return r.b.add(rr) }
 
-// Records returns how many records were added.
-func (r *Receiver) Records() int { return r.b.count }
-
 // Finish builds the snapshot; the Receiver is not used after.
 func (r *Receiver) Finish() (*Zone, error) {
 	z, err := r.b.finish()
