@@ -342,6 +342,22 @@ func (l *testLab) hubLogLine(since time.Time, words ...string) string {
 	return last
 }
 
+// refreshError is the error of the hub's last failed refresh of zone since
+// since that says reason, "" for none.
+func (l *testLab) refreshError(since time.Time, zone, reason string) string {
+	return errOf(l.hubLogLine(since, "zone refresh failed", "zone="+zone, reason))
+}
+
+// awaitRefreshError waits until the hub logs a failed refresh of zone that
+// says reason, and returns when it was seen and its error.
+func (l *testLab) awaitRefreshError(t *testing.T, zone string, since time.Time, within time.Duration, what, reason string) (time.Time, string) {
+	t.Helper()
+	seen := l.waitUntil(t, within, what, func() bool {
+		return l.logsSince("hub", since, "zone refresh failed", "zone="+zone, reason) > 0
+	})
+	return seen, l.refreshError(since, zone, reason)
+}
+
 // errOf is the err= field of a slog text line (the line if none).
 func errOf(line string) string {
 	if _, rest, ok := strings.Cut(line, " err="); ok {
@@ -401,7 +417,7 @@ func (l *testLab) faultTransferCut(t *testing.T) faultRow {
 	l.waitUntil(t, 15*time.Second, "the hub retried the cut transfer", func() bool {
 		return p.transfers.Load() >= 2 && l.logsSince("hub", broken, "zone refresh failed", "zone="+zone, "truncated transfer discarded") >= 2
 	})
-	line := errOf(l.hubLogLine(broken, "zone refresh failed", "zone="+zone, "truncated transfer discarded"))
+	line := l.refreshError(broken, zone, "truncated transfer discarded")
 	l.keptEverywhere(t, zone, good, "while its primary cuts every transfer")
 	cuts := l.logsSince("hub", broken, "zone refresh failed", "zone="+zone, "truncated transfer discarded")
 	undo()
@@ -447,10 +463,7 @@ func (l *testLab) faultOlderSerial(t *testing.T) faultRow {
 	undo := l.divert(t, zone)
 	broken := time.Now()
 	l.notifyHub(t, zone)
-	seen := l.waitUntil(t, 15*time.Second, "the hub refuses the older serial", func() bool {
-		return l.logsSince("hub", broken, "zone refresh failed", "zone="+zone, "older than") > 0
-	})
-	line := errOf(l.hubLogLine(broken, "zone refresh failed", "zone="+zone, "older than"))
+	seen, line := l.awaitRefreshError(t, zone, broken, 15*time.Second, "the hub refuses the older serial", "older than")
 	l.keptEverywhere(t, zone, good, "while its primary serves an older serial")
 	stop()
 	undo()
@@ -542,10 +555,7 @@ func (l *testLab) faultClockSkew(t *testing.T) faultRow {
 	t.Logf("Knot under libfaketime: BADTIME with its time %v ahead; answer signed %v ahead when asked at its time", badtime.Sub(now).Round(time.Second), signed.Sub(now).Round(time.Second))
 	broken := time.Now()
 	l.notifyHub(t, zone)
-	seen := l.waitUntil(t, 15*time.Second, "the hub reports BADTIME", func() bool {
-		return l.logsSince("hub", broken, "zone refresh failed", "zone="+zone, "BADTIME") > 0
-	})
-	line := errOf(l.hubLogLine(broken, "zone refresh failed", "zone="+zone, "BADTIME"))
+	seen, line := l.awaitRefreshError(t, zone, broken, 15*time.Second, "the hub reports BADTIME", "BADTIME")
 	l.keptEverywhere(t, zone, good, "while its primary's clock is an hour ahead")
 	stop()
 	undo()
@@ -576,17 +586,11 @@ func (l *testLab) faultHostilePrimary(t *testing.T) faultRow {
 	undo := l.divert(t, zone)
 	broken := time.Now()
 	l.notifyHub(t, zone)
-	endless := l.waitUntil(t, 15*time.Second, "the hub cuts the endless transfer", func() bool {
-		return l.logsSince("hub", broken, "zone refresh failed", "zone="+zone, "more than 20000 records") > 0
-	})
-	endlessLine := errOf(l.hubLogLine(broken, "zone refresh failed", "zone="+zone, "more than 20000 records"))
+	endless, endlessLine := l.awaitRefreshError(t, zone, broken, 15*time.Second, "the hub cuts the endless transfer", "more than 20000 records")
 	sentEndless := p.sent.Load()
 	p.mode.Store(scriptTrickle)
 	trickleFrom := time.Now()
-	trickle := l.waitUntil(t, 20*time.Second, "the hub cuts the trickling transfer", func() bool {
-		return l.logsSince("hub", trickleFrom, "zone refresh failed", "zone="+zone, "still going after 4s") > 0
-	})
-	trickleLine := errOf(l.hubLogLine(trickleFrom, "zone refresh failed", "zone="+zone, "still going after 4s"))
+	trickle, trickleLine := l.awaitRefreshError(t, zone, trickleFrom, 20*time.Second, "the hub cuts the trickling transfer", "still going after 4s")
 	l.keptEverywhere(t, zone, good, "while its primary is hostile")
 	undo()
 	took := l.bumpAndServe(t, zone)
