@@ -27,11 +27,14 @@ type hubMonitor struct {
 	listen   string           // the dashboard's address, fixed at start
 	bound    atomic.Value     // string: the address it listens on, once started
 	counters *metrics.Hub
+	// unknownKeys limits the log lines about requests signed with keys
+	// the hub does not have.
+	unknownKeys *logLimit
 }
 
 func newHubMonitor(h *Hub, cfg *Config) *hubMonitor {
 	if cfg.Monitor == nil || !cfg.Monitor.Enabled {
-		return &hubMonitor{counters: metrics.NewHub(prometheus.NewRegistry())}
+		return &hubMonitor{counters: metrics.NewHub(prometheus.NewRegistry()), unknownKeys: &logLimit{period: time.Minute}}
 	}
 	m := monitor.New(h.monitorConfig(cfg), h.log)
 	listen := cfg.Monitor.Base.Listen
@@ -39,7 +42,7 @@ func newHubMonitor(h *Hub, cfg *Config) *hubMonitor {
 		listen = defaultMonitorListen
 	}
 	m.Registry().MustRegister(metrics.NewZoneCollector(h.zoneInfos))
-	return &hubMonitor{mon: m, listen: listen, counters: metrics.NewHub(m.Registry())}
+	return &hubMonitor{mon: m, listen: listen, counters: metrics.NewHub(m.Registry()), unknownKeys: &logLimit{period: time.Minute}}
 }
 
 // zoneInfos is, for the hub's /metrics, each client zone with an accepted

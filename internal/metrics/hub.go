@@ -8,6 +8,13 @@ type Hub struct {
 	TransferAttempts *prometheus.CounterVec // zone, kind (axfr, ixfr)
 	TransferFailures *prometheus.CounterVec // zone, reason (timeout, refused, tsig, ...)
 	GateRejections   *prometheus.CounterVec // zone, reason (the gate check that failed)
+	// TSIGFailures counts requests signed with a configured key that did
+	// not verify; the label takes only configured key names.
+	TSIGFailures *prometheus.CounterVec // key
+	// TSIGUnknownKey counts requests signed with a key name the hub does
+	// not have. No label: the name is the sender's choice, and a label per
+	// name would be a series per query of an attacker.
+	TSIGUnknownKey prometheus.Counter
 }
 
 // NewHub makes the hub's counters and registers them on reg.
@@ -25,8 +32,16 @@ func NewHub(reg prometheus.Registerer) *Hub {
 			Name: "anycloud_gate_rejections_total",
 			Help: "Zone versions the hub's acceptance checks rejected, by zone and reason.",
 		}, []string{"zone", "reason"}),
+		TSIGFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "anycloud_hub_tsig_failures_total",
+			Help: "Requests to the hub signed with one of its configured keys that failed TSIG (wrong secret, clock off), by key.",
+		}, []string{"key"}),
+		TSIGUnknownKey: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "anycloud_hub_tsig_unknown_key_total",
+			Help: "Requests to the hub signed with a key name it does not have (no alert, no label: the name is the sender's).",
+		}),
 	}
-	reg.MustRegister(h.TransferAttempts, h.TransferFailures, h.GateRejections)
+	reg.MustRegister(h.TransferAttempts, h.TransferFailures, h.GateRejections, h.TSIGFailures, h.TSIGUnknownKey)
 	return h
 }
 

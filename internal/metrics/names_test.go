@@ -27,6 +27,7 @@ func everyName(t *testing.T) map[string]bool {
 	hub.TransferAttempts.WithLabelValues("sv.", "axfr").Inc()
 	hub.TransferFailures.WithLabelValues("sv.", "timeout").Inc()
 	hub.GateRejections.WithLabelValues("sv.", "x").Inc()
+	hub.TSIGFailures.WithLabelValues("node-key.").Inc()
 	reg.MustRegister(NewSyncCollector(func() []LagSample {
 		return []LagSample{{Zone: "sv.", Server: "n", Role: "node", Serial: 1, Reachable: true}}
 	}, func() map[string]int { return map[string]int{"node_stale": 0} }))

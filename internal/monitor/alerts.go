@@ -1,7 +1,9 @@
 package monitor
 
 import (
+	"fmt"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -50,6 +52,7 @@ func (a *alerter) round(conds []condition, now time.Time) []Alert {
 			changed = append(changed, *t.alert)
 		} else if t.alert != nil {
 			t.alert.Message = c.message // keep the numbers current
+			t.alert.Count, t.alert.LastSeen = t.alert.Count+1, now
 		}
 	}
 	for id, t := range a.trackers {
@@ -78,14 +81,46 @@ func (a *alerter) tracker(id string) *tracker {
 }
 
 // event fires a one-off alert at once (a catchment changed, the hub
-// rejected a zone); it resolves by itself after the hold time.
+// rejected a zone); it resolves by itself after the hold time. The same
+// event again while it fires is counted in that alert, not raised anew:
+// a flood of one event is one alert, one history entry, one webhook POST.
 func (a *alerter) event(c condition, now time.Time) []Alert {
+	c = a.admit(c)
 	a.events[c.id()] = now.Add(a.hold)
 	if cur := a.active[c.id()]; cur != nil {
-		cur.Message = c.message
+		cur.Message, cur.Count, cur.LastSeen = c.message, cur.Count+1, now
 		return nil
 	}
 	return []Alert{*a.fire(c, now)}
+}
+
+// maxEventSubjects bounds the one-off alerts of one kind firing at once.
+// The subjects of events come from outside (a zone, a key, a vantage): were
+// they unbounded, every new subject would be an alert, a history entry and
+// a POST, and the active set would grow with the attacker's imagination.
+const maxEventSubjects = 20
+
+// overflowSubject is the subject of the one alert per kind that counts the
+// events beyond maxEventSubjects.
+const overflowSubject = "(more subjects)"
+
+// admit returns c, or, when maxEventSubjects of its kind already fire and
+// c is not one of them, the kind's overflow alert that counts it.
+func (a *alerter) admit(c condition) condition {
+	if a.active[c.id()] != nil || c.subject == overflowSubject {
+		return c
+	}
+	n := 0
+	for id := range a.events {
+		if k, subject, _ := strings.Cut(id, "/"); k == c.kind && subject != overflowSubject {
+			n++
+		}
+	}
+	if n < maxEventSubjects {
+		return c
+	}
+	return condition{kind: c.kind, subject: overflowSubject, severity: c.severity,
+		message: fmt.Sprintf("%d %s alerts fire already; latest other: %s: %s", maxEventSubjects, c.kind, c.subject, c.message)}
 }
 
 func (a *alerter) expireEvents(now time.Time) []Alert {
@@ -100,7 +135,8 @@ func (a *alerter) expireEvents(now time.Time) []Alert {
 }
 
 func (a *alerter) fire(c condition, now time.Time) *Alert {
-	al := &Alert{ID: c.id(), Kind: c.kind, Subject: c.subject, Severity: c.severity, State: "firing", Message: c.message, Since: now}
+	al := &Alert{ID: c.id(), Kind: c.kind, Subject: c.subject, Severity: c.severity, State: "firing", Message: c.message,
+		Since: now, Count: 1, LastSeen: now}
 	a.active[al.ID] = al
 	a.remember(*al)
 	return al
@@ -114,10 +150,28 @@ func (a *alerter) resolve(id string, now time.Time) Alert {
 	return al
 }
 
+// remember adds al to the history. When it is full, the oldest entry of
+// the kind with the most entries goes, not the oldest overall: a burst of
+// one kind then replaces its own entries and cannot push the other kinds'
+// (the real incident an attacker would like to hide) out.
 func (a *alerter) remember(al Alert) {
 	a.history = append(a.history, al)
-	if len(a.history) > a.historyMax {
-		a.history = a.history[len(a.history)-a.historyMax:]
+	if len(a.history) <= a.historyMax {
+		return
+	}
+	count := map[string]int{}
+	most := ""
+	for _, h := range a.history {
+		count[h.Kind]++
+		if count[h.Kind] > count[most] {
+			most = h.Kind
+		}
+	}
+	for i, h := range a.history {
+		if h.Kind == most {
+			a.history = append(a.history[:i], a.history[i+1:]...)
+			return
+		}
 	}
 }
 

@@ -108,6 +108,11 @@ type Alert struct {
 	Message  string     `json:"message"`
 	Since    time.Time  `json:"since"`
 	Resolved *time.Time `json:"resolved,omitempty"`
+	// Count is how many times the condition was seen while this alert
+	// fired: polling rounds, or reports of a one-off event (a key failing
+	// TSIG a thousand times is one alert with count 1000).
+	Count    int       `json:"count,omitempty"`
+	LastSeen time.Time `json:"last_seen,omitzero"` // when it was last seen
 }
 
 // ProbeReport is POST /api/v1/probes: what `anycloud probe` saw from a vantage.

@@ -50,11 +50,11 @@ func New(cfg Config, log *slog.Logger) *Monitor {
 	for _, v := range cfg.Vantages {
 		m.vantages[v.Name] = &VantageStatus{Name: v.Name, City: v.City, Lat: v.Lat, Lon: v.Lon}
 	}
-	sinks := []Sink{logSink{log}}
+	var hook Sink
 	if cfg.Alerts.Webhook != nil {
-		sinks = append(sinks, newWebhookSink(*cfg.Alerts.Webhook))
+		hook = newWebhookSink(*cfg.Alerts.Webhook)
 	}
-	m.dispatch = newDispatcher(sinks, log)
+	m.dispatch = newDispatcher(log, hook)
 	m.traffic = newTraffic(cfg.StateFile, log)
 	m.registry = metrics.NewRegistry()
 	m.registry.MustRegister(metrics.NewSyncCollector(m.lagSamples, m.activeAlerts))
@@ -152,7 +152,12 @@ func (m *Monitor) SetNodeState(node, state, reason string) {
 
 // Report raises a one-off alert from outside: the hub rejected a zone
 // (kind hub_rejected), a TSIG failure (tsig_failure). It resolves by
-// itself after alerts.hold-event.
+// itself after alerts.hold-event without another report. Reports of an
+// alert already firing only count in it (count, last_seen); at most
+// maxEventSubjects subjects of one kind fire at once, the others count in
+// one overflow alert of that kind. Callers still report only what is a
+// real problem: the subject should come from configuration (a zone, a
+// configured key), not from the request of a stranger.
 func (m *Monitor) Report(kind, subject, severity, message string) {
 	m.mu.Lock()
 	changed := m.alerts.event(condition{kind: kind, subject: subject, severity: severity, message: message}, m.now())

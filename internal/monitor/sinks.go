@@ -84,39 +84,34 @@ func (s *webhookSink) post(ctx context.Context, body []byte) (retry bool, err er
 	}
 }
 
-// dispatcher delivers alerts to the sinks in order, off the polling path,
-// so a slow webhook never delays a round.
+// dispatcher writes each alert change to the log at once and hands it to
+// the webhook's queue, so neither a slow webhook nor a burst of changes
+// ever delays a polling round or the caller of Report.
 type dispatcher struct {
-	sinks []Sink
-	queue chan Alert
-	log   *slog.Logger
+	log  Sink
+	hook *hookQueue // nil without a webhook
 }
 
-func newDispatcher(sinks []Sink, log *slog.Logger) *dispatcher {
-	return &dispatcher{sinks: sinks, queue: make(chan Alert, 1024), log: log}
+func newDispatcher(log *slog.Logger, hook Sink) *dispatcher {
+	d := &dispatcher{log: logSink{log}}
+	if hook != nil {
+		d.hook = newHookQueue(hook, log)
+	}
+	return d
 }
 
 func (d *dispatcher) enqueue(alerts []Alert) {
 	for _, a := range alerts {
-		select {
-		case d.queue <- a:
-		default:
-			d.log.Error("alert queue full, alert dropped", "id", a.ID, "state", a.State)
+		d.log.Send(context.Background(), a)
+		if d.hook != nil {
+			d.hook.push(a)
 		}
 	}
 }
 
+// run delivers to the webhook until ctx is done.
 func (d *dispatcher) run(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case a := <-d.queue:
-			for _, s := range d.sinks {
-				if err := s.Send(ctx, a); err != nil {
-					d.log.Error("alert not delivered", "id", a.ID, "err", err)
-				}
-			}
-		}
+	if d.hook != nil {
+		d.hook.run(ctx)
 	}
 }
