@@ -11,7 +11,8 @@ import (
 // once, then one every webhookEvery. Changes waiting meanwhile coalesce by
 // alert ID (the latest state of an alert replaces the one waiting; a
 // resolved alert still carries its since, so nothing is lost that the
-// receiver needs), and at most webhookPending alerts wait: a slow or dead
+// receiver needs), and at most webhookPending alerts wait (further changes
+// are dropped, and counted in the log once a minute): a slow or dead
 // receiver costs a bounded queue, never a goroutine or a buffer per alert.
 const (
 	webhookBurst   = 10
@@ -29,6 +30,7 @@ type hookQueue struct {
 	order   []string         // alert IDs, first queued first
 	pending map[string]Alert // the latest change of each
 	dropped int              // changes refused because the queue was full, not yet logged
+	logNext time.Time        // when the next line about dropped changes may be written
 	wake    chan struct{}
 }
 
@@ -37,8 +39,8 @@ func newHookQueue(sink Sink, log *slog.Logger) *hookQueue {
 		pending: map[string]Alert{}, wake: make(chan struct{}, 1)}
 }
 
-// push queues a; it never blocks. The first refusal of a full queue is
-// logged at once, the rest as one count when the queue drains.
+// push queues a; it never blocks. Changes refused by a full queue are
+// logged as a count, one line a minute at most.
 func (q *hookQueue) push(a Alert) {
 	q.mu.Lock()
 	_, queued := q.pending[a.ID]
@@ -47,9 +49,7 @@ func (q *hookQueue) push(a Alert) {
 		q.pending[a.ID] = a
 	case len(q.order) >= q.max:
 		q.dropped++
-		if q.dropped == 1 {
-			q.log.Error("webhook queue full: alert changes are dropped until the receiver catches up", "id", a.ID, "state", a.State)
-		}
+		q.logDropped()
 	default:
 		q.order = append(q.order, a.ID)
 		q.pending[a.ID] = a
@@ -64,10 +64,7 @@ func (q *hookQueue) push(a Alert) {
 func (q *hookQueue) pop() (Alert, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.dropped > 0 {
-		q.log.Error("webhook queue was full: alert changes dropped", "count", q.dropped)
-		q.dropped = 0
-	}
+	q.logDropped()
 	if len(q.order) == 0 {
 		return Alert{}, false
 	}
@@ -76,6 +73,17 @@ func (q *hookQueue) pop() (Alert, bool) {
 	a := q.pending[id]
 	delete(q.pending, id)
 	return a, true
+}
+
+// logDropped writes how many changes the full queue refused since the
+// last such line, if any and if a minute has passed; q.mu held.
+func (q *hookQueue) logDropped() {
+	now := time.Now()
+	if q.dropped == 0 || now.Before(q.logNext) {
+		return
+	}
+	q.log.Error("webhook queue full: alert changes dropped (the receiver is slow or down)", "count", q.dropped, "queued", len(q.order))
+	q.dropped, q.logNext = 0, now.Add(time.Minute)
 }
 
 func (q *hookQueue) queued() int {
