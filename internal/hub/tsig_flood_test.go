@@ -3,8 +3,12 @@ package hub
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -16,6 +20,7 @@ import (
 	"github.com/miekg/dns"
 	dto "github.com/prometheus/client_model/go"
 
+	"anycloud/internal/knotprimary"
 	"anycloud/internal/monitor"
 	"anycloud/internal/xfr"
 )
@@ -207,4 +212,49 @@ func attackLines(th *testHub) int {
 		}
 	}
 	return n
+}
+
+// TestTSIGFloodWebhook: with a webhook, the flood of unknown key names
+// and a configured key's wrong secrets reach the receiver (a real HTTP
+// server on loopback) as one tsig_failure POST, and no more POSTs in all
+// than the webhook's burst.
+func TestTSIGFloodWebhook(t *testing.T) {
+	var mu sync.Mutex
+	posts := map[string]int{}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var a monitor.Alert
+		json.NewDecoder(r.Body).Decode(&a)
+		mu.Lock()
+		posts[a.Kind]++
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "monitor.key"), []byte(monitorSecret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	port := knotprimary.FreePort(t)
+	knot := knotprimary.Start(t, primaryOpts(port, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 20)))
+	section := strings.Replace(monitorSection, "alerts: {raise-after: 1, clear-after: 1}",
+		"alerts: {raise-after: 1, clear-after: 1, webhook: {url: "+hook.URL+"}}", 1)
+	th := startHub(t, dir, port, hubYAML(port, dir, []string{knot.Addr}, section))
+	th.waitSerial(t, "example.", 1, 10*time.Second)
+
+	tsigFlood(t, th.addr, floodQueries, monitorSecret, randomKeyName)
+	tsigFlood(t, th.addr, 400, monitorSecret, func(int) string { return "node1-key." })
+	waitCounter(t, th, 400, "anycloud_hub_tsig_failures_total", "key", "node1-key.")
+	time.Sleep(time.Second) // what the webhook may send at once goes out
+	mu.Lock()
+	defer mu.Unlock()
+	total := 0
+	for _, n := range posts {
+		total += n
+	}
+	t.Logf("webhook POSTs by kind: %v", posts)
+	if posts["tsig_failure"] != 1 {
+		t.Errorf("%d tsig_failure POSTs, want 1 (one alert for node1-key., none for unknown names)", posts["tsig_failure"])
+	}
+	if total > 10 {
+		t.Errorf("%d POSTs in all, want at most the webhook's burst of 10", total)
+	}
 }
