@@ -120,10 +120,10 @@ func TestTSIGFloodUnknownKeys(t *testing.T) {
 	th, _ := startMonitoredHub(t)
 	m := th.Monitor()
 	m.Report("hub_rejected", "example.", "critical", "a real alert from before the flood")
-	heap0, logs0, rss0 := heapInUse(), th.logs.Cap(), rssKiB()
+	heap0, logs0, rss0 := heapInUse(), th.logCap(), rssKiB()
 	answered := tsigFlood(t, th.addr, floodQueries, monitorSecret, randomKeyName)
 	waitCounter(t, th, floodQueries, "anycloud_hub_tsig_unknown_key_total")
-	heap1, logs1, rss1 := heapInUse(), th.logs.Cap(), rssKiB()
+	heap1, logs1, rss1 := heapInUse(), th.logCap(), rssKiB()
 	st := m.Snapshot()
 	growth := int64(heap1) - int64(heap0) - int64(logs1-logs0) // the test's own log buffer is not the hub's
 	lines := attackLines(th)
@@ -206,7 +206,10 @@ func hasHistory(st monitor.Status, id string) bool {
 // the flood's key names.
 func attackLines(th *testHub) int {
 	n := 0
-	for _, l := range strings.Split(th.logs.String(), "\n") {
+	th.logw.mu.Lock()
+	logs := th.logs.String()
+	th.logw.mu.Unlock()
+	for _, l := range strings.Split(logs, "\n") {
 		if (strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR")) && strings.Contains(l, ".attacker.example.") {
 			n++
 		}
@@ -257,4 +260,12 @@ func TestTSIGFloodWebhook(t *testing.T) {
 	if total > 10 {
 		t.Errorf("%d POSTs in all, want at most the webhook's burst of 10", total)
 	}
+}
+
+// logCap is how many bytes the test's log buffer holds (it grows with the
+// hub's debug lines, which are the test's, not the hub's, memory).
+func (th *testHub) logCap() int {
+	th.logw.mu.Lock()
+	defer th.logw.mu.Unlock()
+	return th.logs.Cap()
 }
