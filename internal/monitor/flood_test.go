@@ -110,8 +110,9 @@ func (r *hookReceiver) count() (int, map[string]Alert) {
 // TestWebhookFlood sends a burst of alert changes to a real receiver: it
 // gets at most webhookBurst POSTs at once, the rest wait coalesced per
 // alert (a thousand changes of one alert are one entry with the latest),
-// and a receiver that never answers costs at most webhookPending queued
-// alerts and one log line, never a blocked caller.
+// a receiver that never answers costs at most webhookPending queued alerts
+// and one log line, never a blocked caller, and a real alert of another
+// kind after the flood still gets through or waits its turn.
 func TestWebhookFlood(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -121,8 +122,8 @@ func TestWebhookFlood(t *testing.T) {
 		wantPosts int // at most, within the wait
 		wantQueue int // at most, after the burst
 	}{
-		{"many alerts", false, 200, 1, webhookBurst, 200 - webhookBurst},
-		{"one alert changing", false, 1, 1000, webhookBurst, 1},
+		{"many alerts", false, 200, 1, webhookBurst, 201 - webhookBurst},
+		{"one alert changing", false, 1, 1000, webhookBurst, 2},
 		{"dead receiver", true, 10000, 1, 1, webhookPending},
 	}
 	for _, tc := range tests {
@@ -141,6 +142,9 @@ func TestWebhookFlood(t *testing.T) {
 						Message: fmt.Sprintf("change %d", c)}})
 				}
 			}
+			// A real alert after the flood is not shut out by it.
+			real := Alert{ID: "hub_rejected/sv.", Kind: "hub_rejected", State: "firing", Message: "shrink"}
+			d.enqueue([]Alert{real})
 			time.Sleep(time.Second) // the burst goes out; the next token is webhookEvery away
 			posts, last := recv.count()
 			queued := d.hook.queued()
@@ -150,6 +154,12 @@ func TestWebhookFlood(t *testing.T) {
 			}
 			if queued > tc.wantQueue || queued > webhookPending {
 				t.Errorf("%d alerts waiting, want at most %d", queued, min(tc.wantQueue, webhookPending))
+			}
+			d.hook.mu.Lock()
+			_, waiting := d.hook.pending[real.ID]
+			d.hook.mu.Unlock()
+			if _, sent := last[real.ID]; !sent && !waiting {
+				t.Errorf("the real alert after the flood was dropped")
 			}
 			if tc.changes > 1 {
 				// The latest change is delivered, or waits as the only entry.

@@ -12,8 +12,10 @@ import (
 // alert ID (the latest state of an alert replaces the one waiting; a
 // resolved alert still carries its since, so nothing is lost that the
 // receiver needs), and at most webhookPending alerts wait (further changes
-// are dropped, and counted in the log once a minute): a slow or dead
-// receiver costs a bounded queue, never a goroutine or a buffer per alert.
+// are dropped, and counted in the log once a minute; an alert of a kind
+// with few waiting displaces one of the kind with the most, so a flood of
+// one kind cannot keep the others out): a slow or dead receiver costs a
+// bounded queue, never a goroutine or a buffer per alert.
 const (
 	webhookBurst   = 10
 	webhookEvery   = 6 * time.Second
@@ -47,7 +49,7 @@ func (q *hookQueue) push(a Alert) {
 	switch {
 	case queued:
 		q.pending[a.ID] = a
-	case len(q.order) >= q.max:
+	case len(q.order) >= q.max && !q.evictForKind(a.Kind):
 		q.dropped++
 		q.logDropped()
 	default:
@@ -73,6 +75,35 @@ func (q *hookQueue) pop() (Alert, bool) {
 	a := q.pending[id]
 	delete(q.pending, id)
 	return a, true
+}
+
+// evictForKind makes room in the full queue for an alert of kind by
+// dropping the oldest waiting alert of the kind with the most waiting, if
+// that kind has more than kind: a flood of one kind then sheds its own
+// changes, and an alert of another kind still gets through. q.mu held.
+func (q *hookQueue) evictForKind(kind string) bool {
+	count := map[string]int{}
+	most := ""
+	for _, id := range q.order {
+		k := q.pending[id].Kind
+		count[k]++
+		if count[k] > count[most] {
+			most = k
+		}
+	}
+	if count[most] <= count[kind]+1 {
+		return false
+	}
+	for i, id := range q.order {
+		if q.pending[id].Kind == most {
+			q.order = append(q.order[:i], q.order[i+1:]...)
+			delete(q.pending, id)
+			q.dropped++
+			q.logDropped()
+			return true
+		}
+	}
+	return false
 }
 
 // logDropped writes how many changes the full queue refused since the
