@@ -118,4 +118,3 @@ func TestTCPPipelining(t *testing.T) {
 		}
 	}
 }
-
