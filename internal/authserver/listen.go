@@ -26,7 +26,8 @@ func (s *Server) Serve(ctx context.Context, listen []string, ready func()) error
 		}
 		wg.Wait()
 	}
-	s.tcpSlots = tcpslots.New(s.cfg.TCP)
+	slots := tcpslots.New(s.cfg.TCP)
+	s.tcpSlots.Store(slots)
 	for _, addr := range listen {
 		conns, err := listenUDP(ctx, addr, runtime.GOMAXPROCS(0))
 		if err != nil {
@@ -48,7 +49,7 @@ func (s *Server) Serve(ctx context.Context, listen []string, ready func()) error
 		}
 		closers = append(closers, func() { ln.Close() })
 		wg.Add(1)
-		go func() { defer wg.Done(); s.serveTCP(ctx, ln.(*net.TCPListener)) }()
+		go func() { defer wg.Done(); s.serveTCP(ctx, ln.(*net.TCPListener), slots) }()
 		s.log.Info("listening", "addr", addr)
 	}
 	if ready != nil {

@@ -70,7 +70,7 @@ type Server struct {
 	mu       sync.Mutex // serialises writers of zones
 	zones    atomic.Pointer[zoneSet]
 	stats    statsRegistry
-	tcpSlots *tcpslots.Table
+	tcpSlots atomic.Pointer[tcpslots.Table] // made by Serve, shared by its listeners
 }
 
 // zoneSet maps each apex (lower-case wire name) to its entry.
@@ -171,6 +171,14 @@ func (zs *zoneSet) find(q *query) *entry {
 		return zs.byApex[string(q.name())]
 	}
 	return nil
+}
+
+// TCPStats reports the TCP slots: open, evicted, refused; zero before Serve.
+func (s *Server) TCPStats() tcpslots.Stats {
+	if t := s.tcpSlots.Load(); t != nil {
+		return t.Stats()
+	}
+	return tcpslots.Stats{}
 }
 
 // RRLStats reports what rate limiting did; zero when it is off.

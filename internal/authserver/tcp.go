@@ -21,7 +21,7 @@ import (
 
 var handlerPool sync.Pool
 
-func (s *Server) serveTCP(ctx context.Context, ln *net.TCPListener) {
+func (s *Server) serveTCP(ctx context.Context, ln *net.TCPListener, slots *tcpslots.Table) {
 	for {
 		conn, err := ln.AcceptTCP()
 		if err != nil {
@@ -31,7 +31,7 @@ func (s *Server) serveTCP(ctx context.Context, ln *net.TCPListener) {
 			time.Sleep(10 * time.Millisecond) // e.g. EMFILE: do not spin
 			continue
 		}
-		c, ok := s.tcpSlots.Admit(conn)
+		c, ok := slots.Admit(conn)
 		if !ok {
 			conn.Close() // this prefix holds its share
 			continue

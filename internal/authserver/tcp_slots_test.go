@@ -81,7 +81,7 @@ func TestTCPPrefixShare(t *testing.T) {
 	if !answered(dialFrom(t, "127.0.2.1", addrs[0])) {
 		t.Error("a client of another /24 is not served")
 	}
-	if st := s.tcpSlots.Stats(); st.Refused == 0 {
+	if st := s.TCPStats(); st.Refused == 0 {
 		t.Errorf("refusals not counted: %+v", st)
 	}
 }
@@ -113,7 +113,7 @@ func TestTCPEvictIdlest(t *testing.T) {
 	if !answered(conns[0]) {
 		t.Error("the recently active connection was evicted")
 	}
-	if st := s.tcpSlots.Stats(); st.Evicted != 1 || st.Open != 12 {
+	if st := s.TCPStats(); st.Evicted != 1 || st.Open != 12 {
 		t.Errorf("stats %+v, want 1 evicted and 12 open", st)
 	}
 }
