@@ -64,6 +64,7 @@ func isReset(err error) bool {
 // refused.
 func TestTCPPrefixShare(t *testing.T) {
 	s := testServer(t)
+	s.cfg.TCP.IdleTimeout = time.Minute // none of the held ones times out on a slow machine
 	addrs := startServing(t, s)
 	held := 0
 	for host := 1; host <= 40; host++ {
@@ -99,6 +100,9 @@ func TestTCPEvictIdlest(t *testing.T) {
 			conns = append(conns, dialFrom(t, fmt.Sprintf("127.0.%d.%d", 10+p, 1+i), addrs[0]))
 			time.Sleep(5 * time.Millisecond) // a clear order of acceptance
 		}
+	}
+	for i := 0; i < 100 && s.TCPStats().Open < 12; i++ { // every one admitted
+		time.Sleep(10 * time.Millisecond)
 	}
 	// The first connection answers a query now: it is no longer the idlest.
 	if !answered(conns[0]) {

@@ -52,7 +52,7 @@ func startListenerHub(t *testing.T, extra string) *testHub {
 // before), another /24 is still served, and the configured node's address
 // is not held to the share.
 func TestHubTCPPerPrefix(t *testing.T) {
-	th := startListenerHub(t, "")
+	th := startListenerHub(t, "tcp: {idle-timeout: 1m}\n") // the default shares; none times out on a slow machine
 	held := 0
 	for i := 0; i < 3000; i++ {
 		if hubAnswers(dialHubFrom(t, "127.0.5.1", th.addr)) {
