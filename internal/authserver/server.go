@@ -31,9 +31,10 @@ type Config struct {
 	Notify func(req *dns.Msg, src netip.AddrPort) *dns.Msg
 }
 
-// DefaultTCP: 1000 connections (Knot's tcp-max-clients), a tenth of them
-// per /24 or /56, so one network's clients cannot take the rest's, and
-// Knot's 10s idle timeout.
+// DefaultTCP: 1000 connections (what the old fixed cap was; Knot takes
+// half the descriptor limit), a tenth of them per /24 or /56, so one
+// network's clients cannot take the rest's, and Knot's 10s
+// tcp-idle-timeout.
 var DefaultTCP = tcpslots.Limits{MaxConns: 1000, MaxPerPrefix: 100, IdleTimeout: 10 * time.Second}
 
 func (c *Config) setDefaults() {
