@@ -7,6 +7,8 @@ import (
 	"net"
 	"runtime"
 	"sync"
+
+	"anycloud/internal/tcpslots"
 )
 
 // Serve answers over UDP and TCP on every listen address ("127.0.0.1:53",
@@ -24,7 +26,8 @@ func (s *Server) Serve(ctx context.Context, listen []string, ready func()) error
 		}
 		wg.Wait()
 	}
-	tcpSlots := make(chan struct{}, s.cfg.TCPMaxConns)
+	slots := tcpslots.New(s.cfg.TCP)
+	s.tcpSlots.Store(slots)
 	for _, addr := range listen {
 		conns, err := listenUDP(ctx, addr, runtime.GOMAXPROCS(0))
 		if err != nil {
@@ -46,7 +49,7 @@ func (s *Server) Serve(ctx context.Context, listen []string, ready func()) error
 		}
 		closers = append(closers, func() { ln.Close() })
 		wg.Add(1)
-		go func() { defer wg.Done(); s.serveTCP(ctx, ln.(*net.TCPListener), tcpSlots) }()
+		go func() { defer wg.Done(); s.serveTCP(ctx, ln.(*net.TCPListener), slots) }()
 		s.log.Info("listening", "addr", addr)
 	}
 	if ready != nil {

@@ -151,6 +151,9 @@ func (r *response) wildcard(name []byte, offs []uint8, ce zone.NodeID, ceAt, hop
 	z, qt := r.z, r.q.qtype
 	wname := r.wildcardOf(z.Name(ce))
 	wc := z.Find(wname)
+	if r.rrlSynth == nil {
+		r.rrlSynth = z.Name(wc)
+	}
 	nextCloser := name[offs[ceAt-1]:]
 	if r.dnssec {
 		defer r.wildcardProof(name, nextCloser)
@@ -272,6 +275,9 @@ func (r *response) addExtra(rs zone.RRSet, referral bool) {
 func (r *response) dname(name []byte, offs []uint8, j int, id zone.NodeID, hop int) {
 	z := r.z
 	rs, _ := z.RRSet(id, dns.TypeDNAME)
+	if r.rrlSynth == nil {
+		r.rrlSynth = z.Name(id)
+	}
 	r.addSet((*response).addAnswer, z.Name(id), rs)
 	target := rdataName(z.Rdata(rs), 0)
 	prefix := name[:offs[j]]

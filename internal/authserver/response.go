@@ -45,6 +45,10 @@ type response struct {
 
 	rrlClass int    // set by referral and nxdomain; else derived from the answer
 	rrlName  []byte // the cut or apex those count against
+	// rrlSynth is the owner of the first wildcard or DNAME the answer was
+	// made from: random names under it count against it, as NSD counts
+	// wildcard answers against the wildcard.
+	rrlSynth []byte
 
 	synth [maxChain + 1][255]byte // names made by DNAME substitution
 	wild  [257]byte               // "*." + closest encloser
@@ -58,14 +62,18 @@ func (r *response) reset(q *query, z *zone.Zone) {
 	r.rcode = 0
 	r.nanswer, r.nauthority, r.nadditonal = 0, 0, 0
 	r.nproofs, r.nvisit = 0, 0
-	r.rrlClass, r.rrlName = 0, nil
+	r.rrlClass, r.rrlName, r.rrlSynth = 0, nil, nil
 }
 
 // rrlClassify names the rate-limiting class of the response and the name it
 // counts against: referrals per delegation, NXDOMAIN per zone (random
-// subdomains must not dodge the limit), answers and NODATA per query name.
+// subdomains must not dodge the limit), answers and NODATA made from a
+// wildcard or DNAME per its owner (for the same reason), other answers and
+// NODATA per query name.
 func (r *response) rrlClassify(answers uint16) (int, []byte) {
 	switch {
+	case r.rrlSynth != nil:
+		return rrlWildcard, r.rrlSynth
 	case r.rrlClass != 0 && answers == 0:
 		return r.rrlClass, r.rrlName
 	case answers > 0:

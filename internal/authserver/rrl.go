@@ -12,6 +12,9 @@ import (
 // counted per second; past the limit they are dropped, except every Slip-th
 // one, sent truncated and empty so a real client retries over TCP while a
 // spoofed victim gets nothing larger than the query. Only UDP is limited.
+// Names an attacker can vary at will count against what they share:
+// NXDOMAIN against the zone, answers from a wildcard or a DNAME against its
+// owner (NSD's rrl_type_wildcard), so random names cannot dodge the limit.
 
 // RRLConfig configures response rate limiting.
 type RRLConfig struct {
@@ -38,6 +41,7 @@ const (
 	rrlNoData
 	rrlNXDomain
 	rrlError
+	rrlWildcard // answers and NODATA synthesised from a wildcard or DNAME
 )
 
 // rrl is the limiter. Its table is shared by every listener; a bucket is one

@@ -10,39 +10,45 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/tcpslots"
 	"anycloud/internal/zone"
 )
 
 // Config is the server's ready-made configuration; zero values get defaults.
 type Config struct {
-	NSID            string // NSID option payload (RFC 5001); empty: none
-	Identity        string // id.server / hostname.bind; empty: the NSID
-	Version         string // version.bind
-	HideVersion     bool   // refuse version.bind
-	MaxUDPSize      uint16 // our EDNS buffer size; default 1232
-	TCPIdleTimeout  time.Duration
-	TCPMaxConns     int
-	TCPMaxPerSource int        // open TCP connections one address may hold; default 32
-	RRL             *RRLConfig // response rate limiting; nil: off
-	NoStats         bool       // do not count per-zone statistics
-	Logger          *slog.Logger
+	NSID        string // NSID option payload (RFC 5001); empty: none
+	Identity    string // id.server / hostname.bind; empty: the NSID
+	Version     string // version.bind
+	HideVersion bool   // refuse version.bind
+	MaxUDPSize  uint16 // our EDNS buffer size; default 1232
+	// TCP bounds TCP connections; zero fields take DefaultTCP's.
+	TCP     tcpslots.Limits
+	RRL     *RRLConfig // response rate limiting; nil: off
+	NoStats bool       // do not count per-zone statistics
+	Logger  *slog.Logger
 	// Notify handles NOTIFY requests (the node's secondary logic); nil
 	// answers them REFUSED.
 	Notify func(req *dns.Msg, src netip.AddrPort) *dns.Msg
 }
 
+// DefaultTCP: 1000 connections (what the old fixed cap was; Knot takes
+// half the descriptor limit), a tenth of them per /24 or /56, so one
+// network's clients cannot take the rest's, and Knot's 10s
+// tcp-idle-timeout.
+var DefaultTCP = tcpslots.Limits{MaxConns: 1000, MaxPerPrefix: 100, IdleTimeout: 10 * time.Second}
+
 func (c *Config) setDefaults() {
 	if c.MaxUDPSize == 0 {
 		c.MaxUDPSize = 1232
 	}
-	if c.TCPIdleTimeout == 0 {
-		c.TCPIdleTimeout = 10 * time.Second
+	if c.TCP.IdleTimeout == 0 {
+		c.TCP.IdleTimeout = DefaultTCP.IdleTimeout
 	}
-	if c.TCPMaxConns == 0 {
-		c.TCPMaxConns = 1000
+	if c.TCP.MaxConns == 0 {
+		c.TCP.MaxConns = DefaultTCP.MaxConns
 	}
-	if c.TCPMaxPerSource == 0 {
-		c.TCPMaxPerSource = 32
+	if c.TCP.MaxPerPrefix == 0 {
+		c.TCP.MaxPerPrefix = DefaultTCP.MaxPerPrefix
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -59,13 +65,13 @@ func (c *Config) identity() string {
 // Server answers from a set of zone snapshots. The set is itself immutable
 // and replaced whole on every change, so queries never lock.
 type Server struct {
-	cfg        Config
-	log        *slog.Logger
-	rrl        *rrl       // nil when rate limiting is off
-	mu         sync.Mutex // serialises writers of zones
-	zones      atomic.Pointer[zoneSet]
-	stats      statsRegistry
-	tcpSources sourceCounts
+	cfg      Config
+	log      *slog.Logger
+	rrl      *rrl       // nil when rate limiting is off
+	mu       sync.Mutex // serialises writers of zones
+	zones    atomic.Pointer[zoneSet]
+	stats    statsRegistry
+	tcpSlots atomic.Pointer[tcpslots.Table] // made by Serve, shared by its listeners
 }
 
 // zoneSet maps each apex (lower-case wire name) to its entry.
@@ -166,6 +172,14 @@ func (zs *zoneSet) find(q *query) *entry {
 		return zs.byApex[string(q.name())]
 	}
 	return nil
+}
+
+// TCPStats reports the TCP slots: open, evicted, refused; zero before Serve.
+func (s *Server) TCPStats() tcpslots.Stats {
+	if t := s.tcpSlots.Load(); t != nil {
+		return t.Stats()
+	}
+	return tcpslots.Stats{}
 }
 
 // RRLStats reports what rate limiting did; zero when it is off.

@@ -6,19 +6,22 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
-	"net/netip"
 	"sync"
 	"time"
+
+	"anycloud/internal/tcpslots"
 )
 
 // TCP (RFC 7766): 2-byte length framing, several requests per connection
-// answered in order, an idle timeout that also bounds how long one request
-// may take to arrive (a slowloris client gets no more), and caps on open
-// connections in total and per source address.
+// answered in order. The slots (a total, a share per /24 or /56, eviction of
+// the idlest when all are taken) and the idle deadline, which only a
+// response sent moves, belong to internal/tcpslots; the idle deadline also
+// bounds how long one request may take to arrive, so a slowloris client or
+// one sending empty frames gets no more.
 
 var handlerPool sync.Pool
 
-func (s *Server) serveTCP(ctx context.Context, ln *net.TCPListener, slots chan struct{}) {
+func (s *Server) serveTCP(ctx context.Context, ln *net.TCPListener, slots *tcpslots.Table) {
 	for {
 		conn, err := ln.AcceptTCP()
 		if err != nil {
@@ -28,25 +31,16 @@ func (s *Server) serveTCP(ctx context.Context, ln *net.TCPListener, slots chan s
 			time.Sleep(10 * time.Millisecond) // e.g. EMFILE: do not spin
 			continue
 		}
-		src := conn.RemoteAddr().(*net.TCPAddr).AddrPort().Addr()
-		if !s.tcpSources.acquire(src, s.cfg.TCPMaxPerSource) {
-			conn.Close() // this source has enough connections open
+		c, ok := slots.Admit(conn)
+		if !ok {
+			conn.Close() // this prefix holds its share
 			continue
 		}
-		select {
-		case slots <- struct{}{}:
-			go func() {
-				defer func() { <-slots; s.tcpSources.release(src) }()
-				s.serveConn(ctx, conn)
-			}()
-		default:
-			s.tcpSources.release(src)
-			conn.Close() // over the connection limit
-		}
+		go s.serveConn(ctx, c)
 	}
 }
 
-func (s *Server) serveConn(ctx context.Context, conn *net.TCPConn) {
+func (s *Server) serveConn(ctx context.Context, conn *tcpslots.Conn) {
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
@@ -60,7 +54,7 @@ func (s *Server) serveConn(ctx context.Context, conn *net.TCPConn) {
 	msg := make([]byte, 65535)
 	out := make([]byte, 0, 65535+2)
 	for {
-		conn.SetReadDeadline(time.Now().Add(s.cfg.TCPIdleTimeout))
+		conn.SetReadDeadline(time.Time{}) // the idle deadline: a response sent moves it
 		var lenBuf [2]byte
 		if _, err := io.ReadFull(r, lenBuf[:]); err != nil {
 			return
@@ -76,36 +70,9 @@ func (s *Server) serveConn(ctx context.Context, conn *net.TCPConn) {
 		}
 		out = binary.BigEndian.AppendUint16(out[:0], uint16(len(resp)))
 		out = append(out, resp...)
-		conn.SetWriteDeadline(time.Now().Add(s.cfg.TCPIdleTimeout))
+		conn.SetWriteDeadline(time.Now().Add(s.cfg.TCP.IdleTimeout))
 		if _, err := conn.Write(out); err != nil {
 			return
 		}
-	}
-}
-
-// sourceCounts counts open TCP connections per source address.
-type sourceCounts struct {
-	mu sync.Mutex
-	n  map[netip.Addr]int
-}
-
-func (c *sourceCounts) acquire(a netip.Addr, limit int) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = map[netip.Addr]int{}
-	}
-	if limit > 0 && c.n[a] >= limit {
-		return false
-	}
-	c.n[a]++
-	return true
-}
-
-func (c *sourceCounts) release(a netip.Addr) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n[a]--; c.n[a] <= 0 {
-		delete(c.n, a)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"anycloud/internal/authserver"
 	"anycloud/internal/metrics"
+	"anycloud/internal/tcpslots"
 )
 
 // sampleNodeSources give every node metric one sample, so that collecting
@@ -19,6 +20,7 @@ func sampleNodeSources() metrics.NodeSources {
 				Qtype: map[string]uint64{"A": 1}, Rcode: map[string]uint64{"NOERROR": 1}, Size: map[int]uint64{128: 1}}}
 		},
 		RRL: func() authserver.RRLStats { return authserver.RRLStats{} },
+		TCP: func() tcpslots.Stats { return tcpslots.Stats{} },
 		Zones: func() []metrics.ZoneInfo {
 			return []metrics.ZoneInfo{{Zone: "sv.", Serial: 1, LastRefresh: time.Unix(1, 0)}}
 		},

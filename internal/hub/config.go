@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"anycloud/internal/tcpslots"
 	"anycloud/internal/xfr"
 	"anycloud/internal/yamlconf"
 )
@@ -26,6 +27,11 @@ type File struct {
 
 	// Limits bound one transfer from a primary (limits_config.go).
 	Limits LimitsFile `yaml:"limits"`
+	// TCP bounds the DNS listener's TCP connections (defaults: 500 in all,
+	// 50 per /24 or /56, 10s idle; the configured nodes' addresses are not
+	// held to the per-prefix share, and a transfer being sent is activity).
+	// Read at start.
+	TCP tcpslots.File `yaml:"tcp"`
 }
 
 // GateFile tunes the acceptance gate.
@@ -73,6 +79,7 @@ type Config struct {
 	MinRefresh  time.Duration
 	MaxRefresh  time.Duration
 	Limits      xfr.Limits // transfers from primaries
+	TCP         tcpslots.Limits
 	Clients     []Client
 	Nodes       []Node
 	Monitor     *MonitorConfig // nil: no monitor in the hub process

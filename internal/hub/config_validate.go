@@ -46,6 +46,7 @@ func (f *File) validate(baseDir string) (*Config, error) {
 	cfg.MinRefresh = v.duration("timeouts.min-refresh", f.Timeouts.MinRefresh, 5*time.Second)
 	cfg.MaxRefresh = v.duration("timeouts.max-refresh", f.Timeouts.MaxRefresh, 24*time.Hour)
 	cfg.Limits = v.limits(f.Limits)
+	cfg.TCP = f.TCP.Limits(DefaultTCP, func(key, format string, args ...any) { v.add("tcp."+key, format, args...) })
 	keys := map[string]string{}
 	zones := map[string]string{}
 	for i, c := range f.Clients {

@@ -9,6 +9,7 @@ import (
 
 	"anycloud/internal/secondary"
 	"anycloud/internal/store"
+	"anycloud/internal/tcpslots"
 	"anycloud/internal/xfr"
 	"anycloud/internal/zonever"
 )
@@ -21,6 +22,8 @@ type Hub struct {
 	notifier *notifier
 	mon      *hubMonitor  // the embedded monitor (if configured) and counters
 	onb      onboardState // client onboarding steps (onboard_state.go)
+	tcpOnce  sync.Once
+	tcpSlots *tcpslots.Table // the DNS listener's TCP connections (tcp_slots.go)
 
 	mu    sync.RWMutex
 	zones map[string]*servedZone // by canonical origin, catalog included

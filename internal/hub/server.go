@@ -38,8 +38,16 @@ func (h *Hub) startServer(network, addr string) (*dns.Server, error) {
 		ReadTimeout:       h.config().Timeout, WriteTimeout: h.config().Timeout,
 		MsgAcceptFunc: acceptNotifyAndQueries,
 	}
+	serve := s.ListenAndServe
+	if network == "tcp" {
+		ln, err := h.tcpListener(addr)
+		if err != nil {
+			return nil, fmt.Errorf("listen %s/%s: %w", addr, network, err)
+		}
+		s.Listener, serve = ln, s.ActivateAndServe
+	}
 	go func() {
-		if err := s.ListenAndServe(); err != nil {
+		if err := serve(); err != nil {
 			started <- fmt.Errorf("listen %s/%s: %w", addr, network, err)
 		}
 	}()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"anycloud/internal/authserver"
+	"anycloud/internal/tcpslots"
 )
 
 // everyName gathers every metric name the collectors can export.
@@ -18,6 +19,7 @@ func everyName(t *testing.T) map[string]bool {
 				Rcode: map[string]uint64{"NOERROR": 1}, Size: map[int]uint64{128: 1}}}
 		},
 		RRL:   func() authserver.RRLStats { return authserver.RRLStats{} },
+		TCP:   func() tcpslots.Stats { return tcpslots.Stats{} },
 		Zones: func() []ZoneInfo { return []ZoneInfo{{Zone: "sv.", Serial: 1, LastRefresh: time.Now()}} },
 		Announce: func() AnnounceInfo {
 			return AnnounceInfo{State: "announced", Sessions: map[string]bool{"p": true}, Prefixes: map[string]bool{"x": true}, Checks: map[string]bool{"c": true}}

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"anycloud/internal/authserver"
+	"anycloud/internal/tcpslots"
 )
 
 // ZoneInfo is what a node (or the hub) knows about one zone it serves.
@@ -30,6 +31,7 @@ type AnnounceInfo struct {
 type NodeSources struct {
 	Stats    func() []authserver.ZoneStats
 	RRL      func() authserver.RRLStats
+	TCP      func() tcpslots.Stats
 	Zones    func() []ZoneInfo
 	Announce func() AnnounceInfo
 }
@@ -51,6 +53,9 @@ var (
 	descSize      = desc("dns_responses_by_size_total", "Responses by size bucket (upper bound in bytes), by zone.", "zone", "max_bytes")
 	descRRLLim    = desc("rrl_limited_responses_total", "Responses dropped or slipped by response rate limiting.")
 	descRRLSlip   = desc("rrl_slipped_responses_total", "Rate-limited responses sent truncated (slip).")
+	descTCPOpen   = desc("tcp_connections_open", "TCP connections open on the DNS listener.")
+	descTCPEvict  = desc("tcp_connections_evicted_total", "Idlest TCP connections closed because every slot was taken.")
+	descTCPRefuse = desc("tcp_connections_refused_total", "TCP connections refused because their /24 or /56 held its share.")
 	descSerial    = desc("zone_serial", "SOA serial of the zone version served.", "zone")
 	descRefresh   = desc("zone_last_refresh_timestamp_seconds", "Unix time of the zone's last successful refresh from its source (a node's: the hub; the hub's: the client's primary).", "zone")
 	descExpired   = desc("zone_expired", "1 when the zone's SOA EXPIRE passed without a refresh (a node answers SERVFAIL, the hub stops serving it to nodes).", "zone")
@@ -67,7 +72,7 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 // Describe sends every descriptor the collector may use.
 func (c *NodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descQueries, descFamily, descQtype, descResponses, descEDNS, descDO,
-		descSize, descRRLLim, descRRLSlip, descSerial, descRefresh, descExpired, descAnnState, descSession,
+		descSize, descRRLLim, descRRLSlip, descTCPOpen, descTCPEvict, descTCPRefuse, descSerial, descRefresh, descExpired, descAnnState, descSession,
 		descPrefix, descCheck} {
 		ch <- d
 	}
@@ -84,6 +89,12 @@ func (c *NodeCollector) Collect(ch chan<- prometheus.Metric) {
 		r := c.src.RRL()
 		ch <- counter(descRRLLim, r.Limited)
 		ch <- counter(descRRLSlip, r.Slipped)
+	}
+	if c.src.TCP != nil {
+		t := c.src.TCP()
+		ch <- gauge(descTCPOpen, float64(t.Open))
+		ch <- counter(descTCPEvict, t.Evicted)
+		ch <- counter(descTCPRefuse, t.Refused)
 	}
 	if c.src.Zones != nil {
 		for _, z := range c.src.Zones() {

@@ -12,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/authserver"
+	"anycloud/internal/tcpslots"
 	"anycloud/internal/xfr"
 	"anycloud/internal/yamlconf"
 )
@@ -34,6 +35,9 @@ type File struct {
 	Announce *AnnounceFile `yaml:"announce"`
 	// RRL is response rate limiting, on by default (rrl_config.go).
 	RRL *RRLFile `yaml:"rrl"`
+	// TCP bounds the DNS listener's TCP connections (defaults: 1000 in
+	// all, 100 per /24 or /56, 10s idle).
+	TCP tcpslots.File `yaml:"tcp"`
 }
 
 // HubFile says where the hub is and how to sign requests to it.
@@ -67,6 +71,7 @@ type Config struct {
 	Metrics    string
 	Announce   *Announce             // nil: the node announces nothing
 	RRL        *authserver.RRLConfig // nil: rate limiting off
+	TCP        tcpslots.Limits
 }
 
 // LoadConfig reads and validates the configuration at path.
@@ -142,6 +147,7 @@ func (f *File) validate(baseDir string) (*Config, error) {
 		cfg.Announce = f.Announce.validate(add, f.Listen)
 	}
 	cfg.RRL = f.RRL.validate(add)
+	cfg.TCP = f.TCP.Limits(authserver.DefaultTCP, func(key, format string, args ...any) { add("tcp."+key, format, args...) })
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}

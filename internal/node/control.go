@@ -98,7 +98,7 @@ func (n *Node) httpUndrain(w http.ResponseWriter, _ *http.Request) {
 
 // metricSources are read at scrape time.
 func (n *Node) metricSources() metrics.NodeSources {
-	src := metrics.NodeSources{Stats: n.srv.Stats, RRL: n.srv.RRLStats, Zones: n.zoneInfos}
+	src := metrics.NodeSources{Stats: n.srv.Stats, RRL: n.srv.RRLStats, TCP: n.srv.TCPStats, Zones: n.zoneInfos}
 	if n.ann != nil {
 		src.Announce = func() metrics.AnnounceInfo {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)

@@ -56,7 +56,7 @@ func New(cfg *Config, log *slog.Logger) (*Node, error) {
 	}
 	st.SetLogger(log)
 	n := &Node{cfg: cfg, log: log, store: st, members: map[string]*member{}}
-	n.srv = authserver.New(authserver.Config{NSID: cfg.NSID, Identity: cfg.Identity, Version: cfg.Version, HideVersion: cfg.Version == "", RRL: cfg.RRL, Logger: log, Notify: n.handleNotify})
+	n.srv = authserver.New(authserver.Config{NSID: cfg.NSID, Identity: cfg.Identity, Version: cfg.Version, HideVersion: cfg.Version == "", RRL: cfg.RRL, TCP: cfg.TCP, Logger: log, Notify: n.handleNotify})
 	if cfg.Announce != nil {
 		if n.ann, err = n.newAnnouncer(); err != nil {
 			return nil, err

@@ -16,6 +16,12 @@ type NSDOptions struct {
 	// by default, adds no NS RRset to positive answers and no additional
 	// data beyond what referrals need.
 	MinimalResponses bool
+	// RRLRatelimit turns NSD's response rate limiting on at this many
+	// responses per second per /24 (rrl-ratelimit; Debian's build has it,
+	// and the peer's default is 0, off), with slip RRLSlip (NSD's default 2
+	// when zero).
+	RRLRatelimit int
+	RRLSlip      int
 }
 
 // StartNSD starts nsd in the foreground (nsd -d) serving opts.Zones on a

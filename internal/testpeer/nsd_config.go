@@ -12,6 +12,12 @@ import (
 func nsdConfig(opts NSDOptions, dir string, port int) string {
 	var b strings.Builder
 	nsdServer(&b, opts.Identity, dir, port)
+	if opts.RRLRatelimit > 0 {
+		fmt.Fprintf(&b, "    rrl-ratelimit: %d\n    rrl-ipv4-prefix-length: 24\n", opts.RRLRatelimit)
+		if opts.RRLSlip > 0 {
+			fmt.Fprintf(&b, "    rrl-slip: %d\n", opts.RRLSlip)
+		}
+	}
 	if opts.MinimalResponses {
 		b.WriteString("    minimal-responses: yes\n")
 	}
