@@ -9,6 +9,7 @@ import (
 
 // Names of the GoBGP defined sets and policy the speaker installs.
 const (
+	policyImport   = "anycloud-import"
 	policyExport   = "anycloud-export"
 	prefixSetName4 = "anycloud-service4"
 	prefixSetName6 = "anycloud-service6"
@@ -17,9 +18,11 @@ const (
 // installPolicy makes the embedded speaker a pure originator, before any
 // peer is added so that no session ever runs without it:
 //
-//   - import: default REJECT and no statement, so nothing a peer sends
-//     enters the global RIB (and so nothing can be passed on to another
-//     peer). GoBGP still holds what a peer sent in its Adj-RIB-In, marked
+//   - import: only routes originated here (route type local) are accepted;
+//     the default is REJECT. GoBGP runs the global import policy on its own
+//     AddPath routes too, hence the one statement. Nothing a peer sends
+//     enters the global RIB, so nothing can be passed on to another peer.
+//     GoBGP still holds what a peer sent in its Adj-RIB-In, marked
 //     rejected; Peer.MaxPrefixes bounds that.
 //   - export: only routes originated here (route type local) whose prefix is
 //     exactly a configured service prefix are accepted; the default is
@@ -40,12 +43,20 @@ func (g *gobgpSpeaker) installPolicy(ctx context.Context) error {
 			Actions: &api.Actions{RouteAction: api.RouteAction_ROUTE_ACTION_ACCEPT},
 		})
 	}
+	local := &api.Policy{Name: policyImport, Statements: []*api.Statement{{
+		Name:       "accept-local",
+		Conditions: &api.Conditions{RouteType: api.Conditions_ROUTE_TYPE_LOCAL},
+		Actions:    &api.Actions{RouteAction: api.RouteAction_ROUTE_ACTION_ACCEPT},
+	}}}
 	export := &api.Policy{Name: policyExport, Statements: statements}
-	if err := g.srv.AddPolicy(ctx, &api.AddPolicyRequest{Policy: export}); err != nil {
-		return fmt.Errorf("adding export policy: %w", err)
+	for _, p := range []*api.Policy{local, export} {
+		if err := g.srv.AddPolicy(ctx, &api.AddPolicyRequest{Policy: p}); err != nil {
+			return fmt.Errorf("adding policy %s: %w", p.Name, err)
+		}
 	}
 	assignments := []*api.PolicyAssignment{
-		{Name: "global", Direction: api.PolicyDirection_POLICY_DIRECTION_IMPORT, DefaultAction: api.RouteAction_ROUTE_ACTION_REJECT},
+		{Name: "global", Direction: api.PolicyDirection_POLICY_DIRECTION_IMPORT, DefaultAction: api.RouteAction_ROUTE_ACTION_REJECT,
+			Policies: []*api.Policy{{Name: policyImport}}},
 		{Name: "global", Direction: api.PolicyDirection_POLICY_DIRECTION_EXPORT, DefaultAction: api.RouteAction_ROUTE_ACTION_REJECT,
 			Policies: []*api.Policy{{Name: policyExport}}},
 	}
