@@ -252,3 +252,40 @@ func TestGoBGPAnnouncesOnlyItsPrefixes(t *testing.T) {
 	}
 	t.Logf("routes leaked between peers after the flood: %d (BIRD A holds %d routes from the node)", leaked(), len(birdRoutes(sockA)))
 }
+
+// TestGoBGPTCPMD5 peers the GoBGP announcer with a BIRD that requires a
+// TCP-MD5 password: the session comes up with the same password only.
+func TestGoBGPTCPMD5(t *testing.T) {
+	tests := []struct {
+		name, node string
+		up         bool
+	}{
+		{"same password", "s3cret-md5", true},
+		{"wrong password", "s3cret-md6", false},
+		{"no password", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tp := newTopo(t)
+			sock := tp.bird("md5", 0, 64501, "203.0.113.0/25", `password "s3cret-md5";`)
+			tp.announcer(Config{
+				LocalAS:  64500,
+				RouterID: netip.MustParseAddr("192.0.2.1"),
+				Peers:    []Peer{{Address: netip.MustParseAddr("192.0.2.2"), AS: 64501, Password: tc.node}},
+				Prefixes: []Prefix{{Prefix: netip.MustParsePrefix(servicePrefixes[0])}},
+			})
+			established := func() bool { return strings.Contains(birdc(sock, "show", "protocols", "node"), "Established") }
+			if tc.up {
+				waitFor(t, "the session with the same password", 15*time.Second, established)
+				waitFor(t, "the service prefix", 5*time.Second, func() bool { return hasAll(birdRoutes(sock), servicePrefixes[:1]) })
+				return
+			}
+			// The node retries every second: six seconds are several tries.
+			for end := time.Now().Add(6 * time.Second); time.Now().Before(end); time.Sleep(200 * time.Millisecond) {
+				if established() {
+					t.Fatalf("the session came up with password %q against %q", tc.node, "s3cret-md5")
+				}
+			}
+		})
+	}
+}
