@@ -67,9 +67,9 @@ func TestBIRDModeAnnouncer(t *testing.T) {
 	})
 	med := uint32(50)
 	cfg := Config{
-		Mode:     ModeBIRD,
-		LocalAS:  64500,
-		BIRD:     BIRDConfig{IncludeFile: include, Socket: nodeSock},
+		Mode:    ModeBIRD,
+		LocalAS: 64500,
+		BIRD:    BIRDConfig{IncludeFile: include, Socket: nodeSock},
 		Prefixes: []Prefix{
 			{Prefix: netip.MustParsePrefix("198.51.100.0/24"), Prepend: 1, MED: &med, LargeCommunities: []string{"64500:1:53"}},
 			{Prefix: netip.MustParsePrefix("2001:db8:53::/48")},

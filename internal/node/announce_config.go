@@ -46,8 +46,9 @@ type PrefixFile struct {
 	// their action communities.
 	LargeCommunities []string `yaml:"large-communities"`
 	// MED is the MULTI_EXIT_DISC sent with the route (0..4294967295);
-	// unset sends none. In bird mode the operator's export filter must not
-	// reset bgp_med.
+	// unset sends none. In bird mode the include's filter anycloud_export
+	// sets it: BIRD sends a MED to an eBGP neighbour only when the export
+	// filter sets it.
 	MED *uint32 `yaml:"med"`
 }
 
