@@ -74,11 +74,13 @@ func apiPeer(localAS uint32, p Peer) *api.Peer {
 		Transport: &api.Transport{PassiveMode: p.Passive},
 	}
 	peer.Conf.AuthPassword = p.Password
-	if p.Multihop > 0 {
-		peer.EbgpMultihop = &api.EbgpMultihop{Enabled: true, MultihopTtl: uint32(p.Multihop)}
-	}
-	if p.TTLSecurity {
+	switch {
+	case p.TTLSecurity:
+		// GoBGP refuses multihop with GTSM: packets leave with TTL 255
+		// anyway, and Multihop only lowers the TTL accepted.
 		peer.TtlSecurity = &api.TtlSecurity{Enabled: true, TtlMin: uint32(gtsmMinTTL(p.Multihop))}
+	case p.Multihop > 0:
+		peer.EbgpMultihop = &api.EbgpMultihop{Enabled: true, MultihopTtl: uint32(p.Multihop)}
 	}
 	if p.LocalAddress.IsValid() {
 		peer.Transport.LocalAddress = p.LocalAddress.String()

@@ -25,7 +25,7 @@ func TestAPIPeer(t *testing.T) {
 		{"md5", func(p *Peer) { p.Password = "s3cret" }, "s3cret", 0, 0, DefaultMaxPrefixes},
 		{"multihop", func(p *Peer) { p.Multihop = 2 }, "", 2, 0, DefaultMaxPrefixes},
 		{"gtsm", func(p *Peer) { p.TTLSecurity = true }, "", 0, 255, DefaultMaxPrefixes},
-		{"gtsm two hops", func(p *Peer) { p.TTLSecurity, p.Multihop = true, 2 }, "", 2, 254, DefaultMaxPrefixes},
+		{"gtsm two hops", func(p *Peer) { p.TTLSecurity, p.Multihop = true, 2 }, "", 0, 254, DefaultMaxPrefixes},
 		{"own limit", func(p *Peer) { p.MaxPrefixes = 10 }, "", 0, 0, 10},
 	}
 	for _, tc := range tests {

@@ -274,6 +274,7 @@ func TestGoBGPTCPMD5(t *testing.T) {
 				Peers:    []Peer{{Address: netip.MustParseAddr("192.0.2.2"), AS: 64501, Password: tc.node}},
 				Prefixes: []Prefix{{Prefix: netip.MustParsePrefix(servicePrefixes[0])}},
 			})
+			waitFor(t, "BIRD to start", 5*time.Second, func() bool { return strings.Contains(birdc(sock, "show", "status"), "Daemon is up") })
 			established := func() bool { return strings.Contains(birdc(sock, "show", "protocols", "node"), "Established") }
 			if tc.up {
 				waitFor(t, "the session with the same password", 15*time.Second, established)
