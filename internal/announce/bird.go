@@ -23,12 +23,14 @@ import (
 //	protocol bgp upstream4 {
 //		local as 64500; neighbor 192.0.2.1 as 64501;
 //		hold time 3; keepalive time 1; connect retry time 1;
-//		ipv4 { import none; export where proto ~ "anycloud*"; };
+//		ipv4 { import none; export filter anycloud_export; };
 //	}
 //
 // The include must exist before BIRD first starts (anycloud writes it,
-// withdrawn, when it starts). Origin, prepends and communities are set per
-// route in the include; BIRD sets the next hop to itself on eBGP export.
+// withdrawn, when it starts). Origin, prepends, communities and large
+// communities are set per route in the include, the MED by its filter
+// <Protocol>_export (see BIRDInclude); BIRD sets the next hop to itself on
+// eBGP export.
 type birdSpeaker struct {
 	cfg Config
 	log *slog.Logger

@@ -23,11 +23,11 @@ template bgp up {
 }
 protocol bgp up4 from up {
 	neighbor 192.0.2.2 as 64501;
-	ipv4 { import none; export where proto ~ "anycloud*"; };
+	ipv4 { import none; export filter anycloud_export; };
 }
 protocol bgp up6 from up {
 	neighbor 2001:db8:ff::2 as 64501;
-	ipv6 { import none; export where proto ~ "anycloud*"; };
+	ipv6 { import none; export filter anycloud_export; };
 }
 `
 
@@ -65,11 +65,15 @@ func TestBIRDModeAnnouncer(t *testing.T) {
 		}
 		return nil
 	})
+	med := uint32(50)
 	cfg := Config{
-		Mode:     ModeBIRD,
-		LocalAS:  64500,
-		BIRD:     BIRDConfig{IncludeFile: include, Socket: nodeSock},
-		Prefixes: []Prefix{{Prefix: netip.MustParsePrefix("198.51.100.0/24"), Prepend: 1}, {Prefix: netip.MustParsePrefix("2001:db8:53::/48")}},
+		Mode:    ModeBIRD,
+		LocalAS: 64500,
+		BIRD:    BIRDConfig{IncludeFile: include, Socket: nodeSock},
+		Prefixes: []Prefix{
+			{Prefix: netip.MustParsePrefix("198.51.100.0/24"), Prepend: 1, MED: &med, LargeCommunities: []string{"64500:1:53"}},
+			{Prefix: netip.MustParsePrefix("2001:db8:53::/48")},
+		},
 	}
 	waitFor(t, "node BIRD control socket", 5*time.Second, func() bool { return strings.Contains(birdc(nodeSock, "show", "status"), "Daemon is up") })
 	a, err := New(cfg, []Check{check}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
@@ -85,7 +89,7 @@ func TestBIRDModeAnnouncer(t *testing.T) {
 	waitFor(t, "router to learn the prefixes", 15*time.Second, func() bool {
 		return strings.Contains(routeV4(), "198.51.100.0/24") && strings.Contains(birdc(routerSock, "show", "route", "2001:db8:53::/48"), "2001:db8:53::/48")
 	})
-	for _, want := range []string{"BGP.origin: IGP", "BGP.as_path: 64500 64500", "BGP.next_hop: 192.0.2.1"} {
+	for _, want := range []string{"BGP.origin: IGP", "BGP.as_path: 64500 64500", "BGP.next_hop: 192.0.2.1", "BGP.med: 50", "BGP.large_community: (64500, 1, 53)"} {
 		if v4 := routeV4(); !strings.Contains(v4, want) {
 			t.Errorf("route lacks %q:\n%s", want, v4)
 		}

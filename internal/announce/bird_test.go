@@ -10,9 +10,10 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 func TestBIRDIncludeGolden(t *testing.T) {
+	med := uint32(50)
 	prefixes := []Prefix{
 		{Prefix: netip.MustParsePrefix("198.51.100.0/24"), Communities: []string{"no-export", "64500:53"}, Prepend: 2},
-		{Prefix: netip.MustParsePrefix("2001:db8:53::/48")},
+		{Prefix: netip.MustParsePrefix("2001:db8:53::/48"), MED: &med, LargeCommunities: []string{"64500:1:53", "4200000000:0:4294967295"}},
 	}
 	tests := []struct {
 		golden   string

@@ -43,3 +43,27 @@ func parseCommunity(s string) (uint32, error) {
 	}
 	return uint32(h)<<16 | uint32(l), nil
 }
+
+// largeCommunity is one RFC 8092 large community.
+type largeCommunity struct{ ASN, Data1, Data2 uint32 }
+
+// parseLargeCommunities turns "64500:1:53" into large communities.
+func parseLargeCommunities(list []string) ([]largeCommunity, error) {
+	out := make([]largeCommunity, 0, len(list))
+	for _, s := range list {
+		parts := strings.Split(s, ":")
+		if len(parts) != 3 {
+			return nil, fmt.Errorf("announce: large community %q: want ASN:DATA1:DATA2", s)
+		}
+		var v [3]uint32
+		for i, part := range parts {
+			n, err := strconv.ParseUint(part, 10, 32)
+			if err != nil {
+				return nil, fmt.Errorf("announce: large community %q: each part must be 0..4294967295", s)
+			}
+			v[i] = uint32(n)
+		}
+		out = append(out, largeCommunity{v[0], v[1], v[2]})
+	}
+	return out, nil
+}

@@ -17,6 +17,18 @@ const (
 	DefaultConnectRetry = 1 * time.Second
 )
 
+// Session limits. A node takes no routes from its peers (GoBGP mode imports
+// nothing), but GoBGP still keeps a copy of every route a peer sends in that
+// peer's Adj-RIB-In, rejected or not: the only hard bound on that memory is
+// the prefix limit, which closes the session (NOTIFICATION Cease, "maximum
+// number of prefixes reached") as soon as a peer sends more than
+// MaxPrefixes routes of one family. The session stays down for
+// MaxPrefixRestart, then is dialled again.
+const (
+	DefaultMaxPrefixes      = 100
+	DefaultMaxPrefixRestart = time.Minute
+)
+
 // Health defaults: checks every 250 ms, 2 good results to announce, 3 bad to
 // withdraw, and at most 4 withdrawals per minute before the node holds itself
 // withdrawn (flap damping).
@@ -72,6 +84,23 @@ type Peer struct {
 	// Families limits the session to IPv4 or IPv6 unicast. Empty means the
 	// family of Address, so that next hops are always of the prefix family.
 	Families []Family
+	// MaxPrefixes is the most routes of one family the peer may send
+	// before the session is closed (default DefaultMaxPrefixes). They are
+	// all rejected anyway; the limit bounds what GoBGP holds for them.
+	MaxPrefixes uint32
+	// MaxPrefixRestart is how long a session closed by MaxPrefixes stays
+	// down before it is tried again (default DefaultMaxPrefixRestart).
+	MaxPrefixRestart time.Duration
+	// Password is the TCP-MD5 (RFC 2385) key of the session; empty means
+	// none. Configuration files name a file holding it, never the key.
+	Password string
+	// Multihop is the TTL of packets to a peer that is not directly
+	// connected (eBGP multihop); 0 means directly connected (TTL 1).
+	Multihop uint8
+	// TTLSecurity turns on GTSM (RFC 5082): packets are sent with TTL 255
+	// and only packets that arrive with TTL 255 (254 and lower for each
+	// extra Multihop hop) are accepted.
+	TTLSecurity bool
 }
 
 // Family is an address family announced over a session.
@@ -93,6 +122,11 @@ type Prefix struct {
 	Prepend int
 	// NextHop overrides the next hop; unset means the session's local address.
 	NextHop netip.Addr
+	// LargeCommunities are RFC 8092 "ASN:DATA1:DATA2" (each 0..4294967295),
+	// for providers whose action communities need a 4-byte ASN.
+	LargeCommunities []string
+	// MED is the MULTI_EXIT_DISC sent with the route; nil sends none.
+	MED *uint32
 }
 
 // HealthConfig tunes the health monitor.
@@ -153,6 +187,10 @@ func (p Peer) withDefaults() Peer {
 	p.HoldTime = orDuration(p.HoldTime, DefaultHoldTime)
 	p.Keepalive = orDuration(p.Keepalive, DefaultKeepalive)
 	p.ConnectRetry = orDuration(p.ConnectRetry, DefaultConnectRetry)
+	p.MaxPrefixRestart = orDuration(p.MaxPrefixRestart, DefaultMaxPrefixRestart)
+	if p.MaxPrefixes == 0 {
+		p.MaxPrefixes = DefaultMaxPrefixes
+	}
 	if len(p.Families) == 0 {
 		p.Families = []Family{familyOf(p.Address)}
 	}
@@ -192,6 +230,16 @@ func (c Config) validateGoBGP() error {
 		if p.HoldTime != 0 && p.HoldTime < 3*time.Second {
 			return fmt.Errorf("announce: peer %v: hold time %v below the 3 s minimum", p.Address, p.HoldTime)
 		}
+		if p.MaxPrefixRestart < 0 || (p.MaxPrefixRestart != 0 && p.MaxPrefixRestart < time.Second) {
+			return fmt.Errorf("announce: peer %v: max-prefix restart %v below 1 s", p.Address, p.MaxPrefixRestart)
+		}
+		if len(p.Password) > 80 {
+			// Linux's TCP_MD5SIG_MAXKEYLEN.
+			return fmt.Errorf("announce: peer %v: TCP-MD5 password longer than 80 bytes", p.Address)
+		}
+		if p.TTLSecurity && p.Multihop > 254 {
+			return fmt.Errorf("announce: peer %v: multihop %d leaves no TTL for GTSM", p.Address, p.Multihop)
+		}
 	}
 	return nil
 }
@@ -203,7 +251,10 @@ func (p Prefix) validate() error {
 	if p.Prepend < 0 || p.Prepend > 10 {
 		return fmt.Errorf("announce: %v: prepend %d out of 0..10", p.Prefix, p.Prepend)
 	}
-	_, err := parseCommunities(p.Communities)
+	if _, err := parseCommunities(p.Communities); err != nil {
+		return err
+	}
+	_, err := parseLargeCommunities(p.LargeCommunities)
 	return err
 }
 

@@ -2,6 +2,7 @@ package announce
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 )
@@ -38,6 +39,9 @@ func TestConfigDefaultsAndValidate(t *testing.T) {
 	if p.HoldTime != 3*time.Second || p.Keepalive != time.Second || p.ConnectRetry != time.Second {
 		t.Errorf("timer defaults: %+v", p)
 	}
+	if p.MaxPrefixes != DefaultMaxPrefixes || p.MaxPrefixRestart != DefaultMaxPrefixRestart {
+		t.Errorf("every session has a prefix limit by default: %+v", p)
+	}
 	if len(p.Families) != 1 || p.Families[0] != IPv6 {
 		t.Errorf("families default to the neighbor's: %v", p.Families)
 	}
@@ -55,6 +59,13 @@ func TestConfigDefaultsAndValidate(t *testing.T) {
 		{"hold below 3s", func(c *Config) { c.Peers[0].HoldTime = time.Second }, false},
 		{"bad community", func(c *Config) { c.Prefixes[0].Communities = []string{"x"} }, false},
 		{"bird without socket", func(c *Config) { c.Mode = ModeBIRD }, false},
+		{"large community", func(c *Config) { c.Prefixes[0].LargeCommunities = []string{"4200000000:1:53"} }, true},
+		{"large community of two parts", func(c *Config) { c.Prefixes[0].LargeCommunities = []string{"64500:53"} }, false},
+		{"large community over 32 bits", func(c *Config) { c.Prefixes[0].LargeCommunities = []string{"64500:1:4294967296"} }, false},
+		{"password of 80 bytes", func(c *Config) { c.Peers[0].Password = strings.Repeat("x", 80) }, true},
+		{"password over 80 bytes", func(c *Config) { c.Peers[0].Password = strings.Repeat("x", 81) }, false},
+		{"restart below 1s", func(c *Config) { c.Peers[0].MaxPrefixRestart = 10 * time.Millisecond }, false},
+		{"GTSM beyond 254 hops", func(c *Config) { c.Peers[0].TTLSecurity, c.Peers[0].Multihop = true, 255 }, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,5 +12,9 @@
 // All speaker changes go through one reconcile goroutine, so announce and
 // withdraw never race. The package never listens on TCP 179 unless the
 // configuration asks for it, and never changes routes or addresses other than
-// the configured service addresses on the loopback interface.
+// the configured service addresses on the loopback interface. The embedded
+// speaker is a pure originator: it keeps no route a peer sends (import
+// policy, bounded by a prefix limit per session) and sends peers only the
+// configured service prefixes (export policy), so it never carries one
+// upstream's routes to another.
 package announce

@@ -17,9 +17,11 @@ import (
 // gobgpSpeaker embeds a GoBGP server. It never starts GoBGP's gRPC API:
 // the process is the only client.
 type gobgpSpeaker struct {
-	cfg Config
-	log *slog.Logger
-	srv *server.BgpServer
+	cfg    Config
+	log    *slog.Logger
+	srv    *server.BgpServer
+	cancel context.CancelFunc // stops reopenLimited
+	done   chan struct{}
 }
 
 func newGoBGPSpeaker(cfg Config, log *slog.Logger) *gobgpSpeaker {
@@ -33,12 +35,19 @@ func (g *gobgpSpeaker) start(ctx context.Context) error {
 		g.srv.Stop()
 		return fmt.Errorf("starting gobgp: %w", err)
 	}
+	if err := g.installPolicy(ctx); err != nil {
+		g.srv.Stop()
+		return err
+	}
 	for _, p := range g.cfg.Peers {
 		if err := g.srv.AddPeer(ctx, &api.AddPeerRequest{Peer: apiPeer(g.cfg.LocalAS, p)}); err != nil {
 			g.srv.Stop()
 			return fmt.Errorf("adding peer %v: %w", p.Address, err)
 		}
 	}
+	rctx, cancel := context.WithCancel(context.Background())
+	g.cancel, g.done = cancel, make(chan struct{})
+	go g.reopenLimited(rctx)
 	return nil
 }
 
@@ -64,13 +73,36 @@ func apiPeer(localAS uint32, p Peer) *api.Peer {
 		}},
 		Transport: &api.Transport{PassiveMode: p.Passive},
 	}
+	peer.Conf.AuthPassword = p.Password
+	switch {
+	case p.TTLSecurity:
+		// GoBGP refuses multihop with GTSM: packets leave with TTL 255
+		// anyway, and Multihop only lowers the TTL accepted.
+		peer.TtlSecurity = &api.TtlSecurity{Enabled: true, TtlMin: uint32(gtsmMinTTL(p.Multihop))}
+	case p.Multihop > 0:
+		peer.EbgpMultihop = &api.EbgpMultihop{Enabled: true, MultihopTtl: uint32(p.Multihop)}
+	}
 	if p.LocalAddress.IsValid() {
 		peer.Transport.LocalAddress = p.LocalAddress.String()
 	}
 	for _, f := range p.Families {
-		peer.AfiSafis = append(peer.AfiSafis, &api.AfiSafi{Config: &api.AfiSafiConfig{Family: apiFamily(f), Enabled: true}})
+		peer.AfiSafis = append(peer.AfiSafis, &api.AfiSafi{
+			Config: &api.AfiSafiConfig{Family: apiFamily(f), Enabled: true},
+			// The hard bound on what a peer can make GoBGP hold: its
+			// Adj-RIB-In keeps even rejected routes.
+			PrefixLimits: &api.PrefixLimit{Family: apiFamily(f), MaxPrefixes: p.MaxPrefixes},
+		})
 	}
 	return peer
+}
+
+// gtsmMinTTL is the lowest TTL accepted with GTSM: 255 from a directly
+// connected peer, one less for each further hop.
+func gtsmMinTTL(multihop uint8) uint8 {
+	if multihop <= 1 {
+		return 255
+	}
+	return 255 - (multihop - 1)
 }
 
 func apiFamily(f Family) *api.Family {
@@ -136,8 +168,18 @@ func buildPath(localAS uint32, p Prefix) (*apiutil.Path, error) {
 		attrs = append(attrs, bgp.NewPathAttributeAsPath([]bgp.AsPathParamInterface{
 			bgp.NewAs4PathParam(bgp.BGP_ASPATH_ATTR_TYPE_SEQ, repeatAS(localAS, p.Prepend))}))
 	}
+	if p.MED != nil {
+		attrs = append(attrs, bgp.NewPathAttributeMultiExitDisc(*p.MED))
+	}
 	if comms, _ := parseCommunities(p.Communities); len(comms) > 0 {
 		attrs = append(attrs, bgp.NewPathAttributeCommunities(comms))
+	}
+	if large, _ := parseLargeCommunities(p.LargeCommunities); len(large) > 0 {
+		list := make([]*bgp.LargeCommunity, len(large))
+		for i, c := range large {
+			list[i] = bgp.NewLargeCommunity(c.ASN, c.Data1, c.Data2)
+		}
+		attrs = append(attrs, bgp.NewPathAttributeLargeCommunities(list))
 	}
 	family := bgp.RF_IPv4_UC
 	if prefixFamily(p.Prefix) == IPv6 {
@@ -181,6 +223,9 @@ func peerStatusOf(p *api.Peer) PeerStatus {
 	if msg := p.GetState().GetDisconnectMessage(); msg != "" {
 		st.Info = msg
 	}
+	if p.GetState().GetAdminState() == api.PeerState_ADMIN_STATE_PFX_CT {
+		st.Info = "closed: the peer sent more prefixes than max-prefixes allows; retried after max-prefix-restart"
+	}
 	for _, a := range p.GetAfiSafis() {
 		if a.GetConfig().GetFamily().GetAfi() == api.Family_AFI_IP6 {
 			st.Families = append(st.Families, IPv6)
@@ -197,6 +242,10 @@ func sessionName(s api.PeerState_SessionState) string {
 }
 
 func (g *gobgpSpeaker) stop(ctx context.Context) error {
+	if g.cancel != nil {
+		g.cancel()
+		<-g.done
+	}
 	err := g.srv.StopBgp(ctx, &api.StopBgpRequest{})
 	g.srv.Stop()
 	if err != nil {

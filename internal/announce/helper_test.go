@@ -26,6 +26,13 @@ type helperSpec struct {
 }
 
 func TestMain(m *testing.M) {
+	if path := os.Getenv(peerEnv); path != "" {
+		if err := runGoBGPPeer(path); err != nil {
+			fmt.Fprintln(os.Stderr, "gobgp peer:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	if path := os.Getenv(helperEnv); path != "" {
 		if err := runHelper(path); err != nil {
 			fmt.Fprintln(os.Stderr, "helper:", err)

@@ -3,6 +3,9 @@ package node
 import (
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"anycloud/internal/announce"
@@ -38,6 +41,15 @@ type PrefixFile struct {
 	Communities []string `yaml:"communities"` // "ASN:VALUE" standard communities on the route
 	Prepend     int      `yaml:"prepend"`     // extra copies of local-as in the AS path, to carry less traffic
 	NextHop     string   `yaml:"next-hop"`    // default: the session's local address
+	// LargeCommunities are RFC 8092 "ASN:DATA1:DATA2" large communities on
+	// the route, e.g. "64500:1:53"; what providers with 4-byte ASNs use for
+	// their action communities.
+	LargeCommunities []string `yaml:"large-communities"`
+	// MED is the MULTI_EXIT_DISC sent with the route (0..4294967295);
+	// unset sends none. In bird mode the include's filter anycloud_export
+	// sets it: BIRD sends a MED to an eBGP neighbour only when the export
+	// filter sets it.
+	MED *uint32 `yaml:"med"`
 }
 
 // PeerFile is one BGP neighbor.
@@ -50,6 +62,29 @@ type PeerFile struct {
 	Keepalive    string   `yaml:"keepalive"`     // default 1s
 	ConnectRetry string   `yaml:"connect-retry"` // default 1s
 	Families     []string `yaml:"families"`      // "ipv4", "ipv6"; default the neighbour's address family
+	// MaxPrefixes is the most routes of one family the router may send
+	// before the node closes the session (BGP Cease, "maximum number of
+	// prefixes reached"); default 100. The node keeps no route it is sent,
+	// but GoBGP holds each one until the session closes, so this bounds the
+	// memory a router (or a full table sent by mistake) can take.
+	MaxPrefixes uint32 `yaml:"max-prefixes"`
+	// MaxPrefixRestart is how long a session closed by max-prefixes stays
+	// down before the node dials (or accepts) it again; default 1m.
+	MaxPrefixRestart string `yaml:"max-prefix-restart"`
+	// PasswordFile names a file holding the session's TCP-MD5 (RFC 2385)
+	// password alone (surrounding space ignored, at most 80 bytes),
+	// relative to the configuration file; the password is never written in
+	// the configuration itself. Unset: no TCP-MD5.
+	PasswordFile string `yaml:"password-file"`
+	// Multihop is the IP TTL for a router that is not directly connected
+	// (eBGP multihop, e.g. a provider's route server two hops away); 0, the
+	// default, sends with TTL 1.
+	Multihop uint8 `yaml:"multihop"`
+	// TTLSecurity turns on GTSM (RFC 5082): the node sends with TTL 255 and
+	// accepts only packets that arrive with 255 (less one per extra
+	// multihop hop), so a spoofer further away cannot reach the session.
+	// The router must do the same.
+	TTLSecurity bool `yaml:"ttl-security"`
 }
 
 // HealthFile tunes the checks and their hysteresis.
@@ -79,7 +114,7 @@ type Announce struct {
 
 // validate turns the section into an announce.Config; listen is the node's
 // listen list, which must cover every service address.
-func (a *AnnounceFile) validate(add func(string, string, ...any), listen []string) *Announce {
+func (a *AnnounceFile) validate(add func(string, string, ...any), listen []string, baseDir string) *Announce {
 	out := &Announce{}
 	c := &out.Config
 	c.Mode = announce.Mode(a.Mode)
@@ -91,7 +126,7 @@ func (a *AnnounceFile) validate(add func(string, string, ...any), listen []strin
 		c.Prefixes = append(c.Prefixes, p.validate(add, fmt.Sprintf("announce.prefixes[%d]", i)))
 	}
 	for i, p := range a.Peers {
-		c.Peers = append(c.Peers, p.validate(add, fmt.Sprintf("announce.peers[%d]", i)))
+		c.Peers = append(c.Peers, p.validate(add, fmt.Sprintf("announce.peers[%d]", i), baseDir))
 	}
 	c.Health = a.Health.validate(add)
 	c.DrainWait = duration(add, "announce.drain-wait", a.DrainWait, announce.DefaultDrainWait)
@@ -106,7 +141,7 @@ func (a *AnnounceFile) validate(add func(string, string, ...any), listen []strin
 }
 
 func (p PrefixFile) validate(add func(string, string, ...any), field string) announce.Prefix {
-	out := announce.Prefix{Communities: p.Communities, Prepend: p.Prepend}
+	out := announce.Prefix{Communities: p.Communities, Prepend: p.Prepend, LargeCommunities: p.LargeCommunities, MED: p.MED}
 	pr, err := netip.ParsePrefix(p.Prefix)
 	if err != nil {
 		add(field+".prefix", "%q is not a prefix such as 198.51.100.53/32", p.Prefix)
@@ -118,8 +153,12 @@ func (p PrefixFile) validate(add func(string, string, ...any), field string) ann
 	return out
 }
 
-func (p PeerFile) validate(add func(string, string, ...any), field string) announce.Peer {
-	out := announce.Peer{AS: p.PeerAS, Passive: p.Passive}
+func (p PeerFile) validate(add func(string, string, ...any), field, baseDir string) announce.Peer {
+	out := announce.Peer{AS: p.PeerAS, Passive: p.Passive, MaxPrefixes: p.MaxPrefixes, Multihop: p.Multihop, TTLSecurity: p.TTLSecurity}
+	out.MaxPrefixRestart = duration(add, field+".max-prefix-restart", p.MaxPrefixRestart, announce.DefaultMaxPrefixRestart)
+	if p.PasswordFile != "" {
+		out.Password = readPassword(add, field+".password-file", p.PasswordFile, baseDir)
+	}
 	out.Address = parseAddr(add, field+".neighbor", p.Neighbor)
 	if p.LocalAddress != "" {
 		out.LocalAddress = parseAddr(add, field+".local-address", p.LocalAddress)
@@ -137,6 +176,24 @@ func (p PeerFile) validate(add func(string, string, ...any), field string) annou
 		out.Families = append(out.Families, announce.Family(f))
 	}
 	return out
+}
+
+// readPassword reads a TCP-MD5 password from its own file, like TSIG
+// secrets, so that configurations can be shared without it.
+func readPassword(add func(string, string, ...any), field, path, baseDir string) string {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(baseDir, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		add(field, "%v", err)
+		return ""
+	}
+	pw := strings.TrimSpace(string(data))
+	if pw == "" {
+		add(field, "%s is empty", path)
+	}
+	return pw
 }
 
 func (h HealthFile) validate(add func(string, string, ...any)) announce.HealthConfig {

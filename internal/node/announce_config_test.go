@@ -1,6 +1,8 @@
 package node
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -31,9 +33,35 @@ func TestAnnounceConfig(t *testing.T) {
 		t.Fatalf("service not derived from the /32 and the listen list: %+v", a)
 	}
 	c := a.Config
+	if p := c.Peers[0]; p.MaxPrefixes != 0 || p.MaxPrefixRestart != announce.DefaultMaxPrefixRestart || p.Password != "" {
+		t.Fatalf("unexpected peer limits %+v", p)
+	}
 	if c.Peers[0].HoldTime != announce.DefaultHoldTime || c.Health.Interval != 100*time.Millisecond || c.Health.Fall != 2 ||
 		c.DrainWait != time.Second || c.Prefixes[0].Prepend != 2 || cfg.Control != "127.0.0.1:8954" {
 		t.Fatalf("unexpected announce config %+v", c)
+	}
+}
+
+// TestAnnounceTransitOptions reads the options transit providers ask for:
+// the TCP-MD5 password from its own file, multihop, GTSM, the prefix limit,
+// large communities and MED.
+func TestAnnounceTransitOptions(t *testing.T) {
+	dir := configDir(t)
+	if err := os.WriteFile(filepath.Join(dir, "bgp.pw"), []byte("  s3cret-md5\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(announceConfig, "peer-as: 64501}", "peer-as: 64501, password-file: bgp.pw, multihop: 2, ttl-security: true, max-prefixes: 10, max-prefix-restart: 30s}", 1)
+	text = strings.Replace(text, "prepend: 2}", "prepend: 2, large-communities: [\"64500:1:53\"], med: 0}", 1)
+	cfg, err := ParseConfig([]byte(text), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, pr := cfg.Announce.Config.Peers[0], cfg.Announce.Config.Prefixes[0]
+	if p.Password != "s3cret-md5" || p.Multihop != 2 || !p.TTLSecurity || p.MaxPrefixes != 10 || p.MaxPrefixRestart != 30*time.Second {
+		t.Errorf("peer = %+v", p)
+	}
+	if len(pr.LargeCommunities) != 1 || pr.LargeCommunities[0] != "64500:1:53" || pr.MED == nil || *pr.MED != 0 {
+		t.Errorf("prefix = %+v", pr)
 	}
 }
 
@@ -54,6 +82,12 @@ func TestAnnounceConfigErrors(t *testing.T) {
 		{"bird without socket", "  local-as:", "  mode: bird\n  local-as:", "include file"},
 		{"fast interval", "interval: 100ms", "interval: 1ms", "below 50ms"},
 		{"unknown key", "drain-wait:", "drain-time:", "drain-time"},
+		{"missing password file", "peer-as: 64501}", "peer-as: 64501, password-file: nope.pw}", "announce.peers[0].password-file"},
+		{"bad large community", "[no-export]", "[no-export], large-communities: [\"64500:1\"]", "large community"},
+		{"large community overflow", "[no-export]", "[no-export], large-communities: [\"64500:1:4294967296\"]", "large community"},
+		{"negative med", "[no-export]", "[no-export], med: -1", "-1"},
+		{"short restart", "peer-as: 64501}", "peer-as: 64501, max-prefix-restart: 10ms}", "below 1 s"},
+		{"multihop too far for GTSM", "peer-as: 64501}", "peer-as: 64501, multihop: 255, ttl-security: true}", "GTSM"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -144,7 +144,7 @@ func (f *File) validate(baseDir string) (*Config, error) {
 		add("metrics", "%q is not an IP:port", f.Metrics)
 	}
 	if f.Announce != nil {
-		cfg.Announce = f.Announce.validate(add, f.Listen)
+		cfg.Announce = f.Announce.validate(add, f.Listen, baseDir)
 	}
 	cfg.RRL = f.RRL.validate(add)
 	cfg.TCP = f.TCP.Limits(authserver.DefaultTCP, func(key, format string, args ...any) { add("tcp."+key, format, args...) })
