@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"anycloud/internal/metrics"
+	"anycloud/internal/httpserve"
 	"anycloud/internal/monitor"
 )
 
@@ -82,7 +83,7 @@ func (h *Hub) startMonitor(ctx context.Context) (*http.Server, error) {
 		return nil, fmt.Errorf("monitor dashboard: %w", err)
 	}
 	h.mon.bound.Store(ln.Addr().String())
-	srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserve.New(m.Handler(), time.Minute)
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			h.log.Error("monitor dashboard stopped", "err", err)
