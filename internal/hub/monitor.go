@@ -12,8 +12,8 @@ import (
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"anycloud/internal/metrics"
 	"anycloud/internal/httpserve"
+	"anycloud/internal/metrics"
 	"anycloud/internal/monitor"
 )
 
