@@ -11,10 +11,14 @@ import (
 // defaultHubConfig is where a packaged hub keeps its configuration.
 const defaultHubConfig = "/etc/anycloud/hub.yaml"
 
+// hubConfigEnv names a hub configuration for commands given no --config
+// (the lab sets it in the hub's namespace).
+const hubConfigEnv = "ANYCLOUD_HUB_CONFIG"
+
 // hubFlags are how client and node administration commands find the
 // hub's control API: --control, else the control address of --config (or
-// of /etc/anycloud/hub.yaml when it exists), else the default loopback
-// address. The token file is --token-file, else the one in the storage
+// of $ANYCLOUD_HUB_CONFIG, or of /etc/anycloud/hub.yaml when it exists),
+// else the default loopback address. The token file is --token-file, else the one in the storage
 // directory of that configuration, else the packaged hub's; never one the
 // server names (whoever holds the port could name any file).
 type hubFlags struct {
@@ -44,6 +48,9 @@ func hubTarget(configPath, control, tokenFile string) (addr, token string, err e
 	addr, token = control, tokenFile
 	if addr != "" && token != "" {
 		return addr, token, nil
+	}
+	if configPath == "" {
+		configPath = os.Getenv(hubConfigEnv)
 	}
 	if configPath == "" {
 		if _, err := os.Stat(defaultHubConfig); err != nil {
