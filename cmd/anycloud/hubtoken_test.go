@@ -1,15 +1,20 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // hostileHub is what a local user runs on the hub's control port while
@@ -126,5 +131,87 @@ func TestCLIRefusesOpenTokenFile(t *testing.T) {
 	}
 	if got := h.received(); got != "" {
 		t.Errorf("requests sent with a refused token file:\n%s", got)
+	}
+}
+
+// hostileScript is a control-port squatter run as another local user
+// (nobody): it prints the Authorization header of every request.
+const hostileScript = `
+import http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        print("AUTH", self.headers.get("Authorization"), flush=True)
+        self.send_response(200); self.send_header("Content-Type", "application/json"); self.end_headers(); self.wfile.write(b"{}")
+    do_POST = do_GET
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print("PORT", s.server_port, flush=True)
+s.serve_forever()
+`
+
+// TestCLIRefusesPortOfAnotherUser: while the hub is down another local
+// user (nobody) listens on its control port; the CLI, holding root's
+// token, sees that the listener is not root's nor the token owner's and
+// sends it nothing (the token would let that user drive the real hub, and
+// node add would hand it new TSIG secrets).
+func TestCLIRefusesPortOfAnotherUser(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run the squatter as another user")
+	}
+	python, err := exec.LookPath("/usr/bin/python3") // not a per-user shim: nobody runs it
+	if err != nil {
+		t.Skip("python3 not installed")
+	}
+	cmd := exec.Command(python, "-c", hostileScript)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	lines := bufio.NewScanner(out)
+	var port string
+	if lines.Scan() {
+		port, _ = strings.CutPrefix(lines.Text(), "PORT ")
+	}
+	if port == "" {
+		t.Fatal("the squatter did not start")
+	}
+	var mu sync.Mutex
+	var got []string
+	go func() {
+		for lines.Scan() {
+			mu.Lock()
+			got = append(got, lines.Text())
+			mu.Unlock()
+		}
+	}()
+	addr := "127.0.0.1:" + port
+	tok := filepath.Join(t.TempDir(), "control.token")
+	writeMode(t, tok, strings.Repeat("ef", 32)+"\n", 0o600)
+
+	for _, tc := range []struct {
+		name string
+		run  func() error
+	}{
+		{"hub status", func() error { return runHubControl("status", []string{"--control", addr, "--token-file", tok}) }},
+		{"node list", func() error { return runNodeState("list", "", []string{"--control", addr, "--token-file", tok}) }},
+		{"node drain", func() error {
+			return runNodeControl(context.Background(), "drain", []string{"--control", addr, "--token-file", tok})
+		}},
+	} {
+		err := tc.run()
+		if err == nil || !strings.Contains(err.Error(), "is held by nobody") {
+			t.Errorf("%s to a port nobody holds: %v, want a refusal naming the user", tc.name, err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) > 0 {
+		t.Errorf("the squatter received requests:\n%s", strings.Join(got, "\n"))
 	}
 }

@@ -82,27 +82,42 @@ func Ensure(path string) (string, error) {
 // it belongs to root, to the calling user or to the service user, and that
 // neither its group nor others may read or write it.
 func ReadFile(path string) (string, error) {
+	tok, _, err := ReadFileOwner(path)
+	return tok, err
+}
+
+// ReadFileOwner is ReadFile that also returns the file's owner, for
+// CheckListener.
+func ReadFileOwner(path string) (string, uint32, error) {
+	tok, fi, err := readFile(path)
+	if err != nil {
+		return "", 0, err
+	}
+	return tok, fi.Sys().(*syscall.Stat_t).Uid, nil
+}
+
+func readFile(path string) (string, fs.FileInfo, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return "", fmt.Errorf("token file: %w", err)
+		return "", nil, fmt.Errorf("token file: %w", err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return "", fmt.Errorf("token file: %w", err)
+		return "", nil, fmt.Errorf("token file: %w", err)
 	}
 	if err := checkFile(path, fi); err != nil {
-		return "", err
+		return "", nil, err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFile+1))
 	if err != nil {
-		return "", fmt.Errorf("token file %s: %w", path, err)
+		return "", nil, fmt.Errorf("token file %s: %w", path, err)
 	}
 	tok := strings.TrimSpace(string(data))
 	if len(data) > maxFile || len(tok) < minLen || strings.ContainsAny(tok, " \t\r\n") {
-		return "", fmt.Errorf("token file %s does not hold a token (one word of at least %d characters)", path, minLen)
+		return "", nil, fmt.Errorf("token file %s does not hold a token (one word of at least %d characters)", path, minLen)
 	}
-	return tok, nil
+	return tok, fi, nil
 }
 
 func checkFile(path string, fi fs.FileInfo) error {
@@ -123,9 +138,10 @@ func checkFile(path string, fi fs.FileInfo) error {
 }
 
 func trustedOwner(uid uint32) bool {
-	if uid == 0 || int(uid) == os.Geteuid() || int(uid) == os.Getuid() {
-		return true
-	}
+	return uid == 0 || int(uid) == os.Geteuid() || int(uid) == os.Getuid() || isServiceUser(uid)
+}
+
+func isServiceUser(uid uint32) bool {
 	u, err := user.Lookup(ServiceUser)
 	return err == nil && u.Uid == strconv.FormatUint(uint64(uid), 10)
 }

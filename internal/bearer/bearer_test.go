@@ -1,8 +1,10 @@
 package bearer
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,5 +110,44 @@ func TestRequire(t *testing.T) {
 		if w.Code != tc.code {
 			t.Errorf("%s: %d, want %d", tc.name, w.Code, tc.code)
 		}
+	}
+}
+
+// TestParseProcAddr: /proc/net/tcp{,6} addresses (32-bit words in host
+// order, port in hex).
+func TestParseProcAddr(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"0100007F:22F9", "127.0.0.1:8953"},
+		{"00000000:0035", "0.0.0.0:53"},
+		{"00000000000000000000000001000000:22FA", "[::1]:8954"},
+		{"0000000000000000FFFF00000100007F:0050", "[::ffff:127.0.0.1]:80"},
+	} {
+		got, ok := parseProcAddr(tc.in)
+		if !ok || got.String() != tc.want {
+			t.Errorf("%s: %v %v, want %s", tc.in, got, ok, tc.want)
+		}
+	}
+	for _, bad := range []string{"", "0100007F", "01:22F9", "zz00007F:22F9", "0100007F:1FFFF"} {
+		if _, ok := parseProcAddr(bad); ok {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// TestCheckListenerOwnSocket: a listener of this process's user passes for
+// a token this user owns (the other case, another user's listener, is
+// TestCLIRefusesPortOfAnotherUser in cmd/anycloud).
+func TestCheckListenerOwnSocket(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	uids, err := listenerUIDs("/proc/net/tcp", netip.MustParseAddrPort(ln.Addr().String()))
+	if err != nil || len(uids) != 1 || uids[0] != uint32(os.Geteuid()) {
+		t.Fatalf("listener owners %v, %v; want [%d]", uids, err, os.Geteuid())
+	}
+	if err := CheckListener(ln.Addr().String(), uint32(os.Geteuid())); err != nil {
+		t.Error(err)
 	}
 }

@@ -28,13 +28,16 @@ type Control struct {
 // the token in tokenFile. The path comes from the caller's configuration
 // (TokenFile) or flags, never from the server; the file must belong to
 // root, the caller or the service user and be closed to group and others
-// (bearer.ReadFile). Nothing is sent before the token is read.
+// (bearer.ReadFile). Nothing is sent before the token is read, and
+// nothing to a port another local user holds (bearer.CheckListener).
 func DialControl(addr, tokenFile string) (*Control, error) {
-	tok, err := bearer.ReadFile(tokenFile)
+	tok, owner, err := bearer.ReadFileOwner(tokenFile)
 	if err != nil {
 		return nil, fmt.Errorf("the hub's control token (run this on the hub's host as root or its user, or give --token-file): %w", err)
 	}
-	return &Control{Addr: addr, Token: tok, HTTP: &http.Client{Timeout: 120 * time.Second}}, nil
+	// Each connection is checked to go to a listener of root, the token's
+	// owner or the service user before the token is sent on it.
+	return &Control{Addr: addr, Token: tok, HTTP: bearer.Client(owner, 120*time.Second)}, nil
 }
 
 // Do sends one request with body encoded as JSON (nil: none) and decodes

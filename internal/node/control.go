@@ -179,14 +179,16 @@ func ControlRequest(ctx context.Context, addr, tokenFile, what string) (string, 
 	if err != nil {
 		return "", err
 	}
+	client := http.DefaultClient
 	if method == http.MethodPost {
-		tok, err := bearer.ReadFile(tokenFile)
+		tok, owner, err := bearer.ReadFileOwner(tokenFile)
 		if err != nil {
 			return "", fmt.Errorf("the node's control token (run this as root or the node's user, or give --token-file): %w", err)
 		}
 		bearer.Set(req, tok)
+		client = bearer.Client(owner, 0) // the token goes only to a listener of root or its owner
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("control endpoint %s (is the node running with 'control:' set?): %w", addr, err)
 	}
