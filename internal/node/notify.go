@@ -1,9 +1,12 @@
 package node
 
 import (
+	"context"
+	"log/slog"
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/miekg/dns"
@@ -17,6 +20,10 @@ import (
 // hub at most once per gap, and the last NOTIFY of a burst is served late,
 // not dropped.
 var notifyGap = time.Second
+
+// badNotifyLogged is when a refused signed NOTIFY was last logged at warn
+// level (Unix seconds).
+var badNotifyLogged atomic.Int64
 
 // handleNotify is the authoritative server's NOTIFY hook. A NOTIFY counts
 // only from a hub address AND signed with the node's hub key (the hub signs
@@ -36,7 +43,13 @@ func (n *Node) handleNotify(msg []byte, req *dns.Msg, src netip.AddrPort) []byte
 	}
 	provider := xfr.Provider(n.cfg.Key)
 	if err := dns.TsigVerifyWithProvider(msg, provider, "", false); err != nil {
-		n.log.Warn("NOTIFY with a bad TSIG refused", "from", src.String(), "key", t.Hdr.Name, "err", err)
+		// Warn once a minute at most: the source address is easy to spoof.
+		level := slog.LevelDebug
+		if now := time.Now().Unix(); badNotifyLogged.Load() <= now-60 {
+			badNotifyLogged.Store(now)
+			level = slog.LevelWarn
+		}
+		n.log.Log(context.Background(), level, "NOTIFY with a bad TSIG refused (a wrong hub key, or forged)", "from", src.String(), "key", t.Hdr.Name, "err", err)
 		return pack(notAuth(req, t, err))
 	}
 	m := n.lookup(dns.CanonicalName(req.Question[0].Name))
