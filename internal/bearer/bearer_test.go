@@ -151,3 +151,24 @@ func TestCheckListenerOwnSocket(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// FuzzCrossSite: any Origin and Sec-Fetch-Site a browser (or anyone) may
+// send: no panic, and a request is same-site only when it names no other
+// origin: no Origin, or one whose host is the request's Host.
+func FuzzCrossSite(f *testing.F) {
+	for _, s := range [][2]string{{"", ""}, {"http://127.0.0.1:8953", "same-origin"}, {"null", ""}, {"http://evil.example", "cross-site"}, {"http://[::1", "none"}, {"//127.0.0.1:8953", ""}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, origin, site string) {
+		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1:8953/drain", nil)
+		req.Header.Set("Origin", origin)
+		req.Header.Set("Sec-Fetch-Site", site)
+		cross := CrossSite(req)
+		if site != "" && site != "same-origin" && site != "none" && !cross {
+			t.Fatalf("Sec-Fetch-Site %q passed", site)
+		}
+		if req.Header.Get("Origin") != "" && !cross && !strings.Contains(strings.ToLower(req.Header.Get("Origin")), "127.0.0.1:8953") {
+			t.Fatalf("Origin %q passed for host 127.0.0.1:8953", origin)
+		}
+	})
+}
