@@ -35,7 +35,8 @@ func TestBashCompletion(t *testing.T) {
 		{"anycloud client trial transfer --tsig-", []string{"--tsig-key", "--tsig-secret"}},
 		{"anycloud hub retransfer --acc", []string{"--accept-older"}},
 		{"anycloud node di", []string{"disable"}},
-		{"anycloud node drain --t", []string{"--timeout"}},
+		{"anycloud node drain --ti", []string{"--timeout"}},
+		{"anycloud node drain --t", []string{"--timeout", "--token-file"}},
 	}
 	for _, tt := range tests {
 		got := bashComplete(t, bash, script, tt.line)

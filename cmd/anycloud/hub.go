@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -61,8 +60,9 @@ func runHubControl(what string, args []string) error {
 	}
 	fs := newFlagSet("hub "+what, "[--config FILE | --control ADDR] "+map[string]string{
 		"retransfer": "ZONE [--accept-older]"}[what], example)
-	config := fs.String("config", "/etc/anycloud/hub.yaml", "hub configuration file, to find the control address")
+	config := fs.String("config", defaultHubConfig, "hub configuration file, to find the control address and token")
 	control := fs.String("control", "", "control endpoint address (overrides the configuration file)")
+	tokenFile := fs.String("token-file", "", "the hub's control token (default: control.token in the configuration's storage)")
 	acceptOlder := fs.Bool("accept-older", false, "retransfer: accept a serial older than the one in service")
 	zone, rest := "", args
 	if what == "retransfer" && len(args) > 0 && args[0] != "" && args[0][0] != '-' {
@@ -78,17 +78,11 @@ func runHubControl(what string, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	addr := *control
-	if addr == "" {
-		cfg, err := hub.LoadConfig(*config)
-		if err != nil {
-			return err
-		}
-		if addr = cfg.Control; addr == "" {
-			return errors.New("the configuration has no 'control:' address")
-		}
+	addr, token, err := hubTarget(*config, *control, *tokenFile)
+	if err != nil {
+		return err
 	}
-	out, err := hub.ControlRequest(addr, what, zone, *acceptOlder)
+	out, err := hub.ControlRequest(addr, token, what, zone, *acceptOlder)
 	if err != nil {
 		return err
 	}

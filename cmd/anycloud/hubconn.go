@@ -11,47 +11,70 @@ import (
 // defaultHubConfig is where a packaged hub keeps its configuration.
 const defaultHubConfig = "/etc/anycloud/hub.yaml"
 
+// hubConfigEnv names a hub configuration for commands given no --config
+// (the lab sets it in the hub's namespace).
+const hubConfigEnv = "ANYCLOUD_HUB_CONFIG"
+
 // hubFlags are how client and node administration commands find the
 // hub's control API: --control, else the control address of --config (or
-// of /etc/anycloud/hub.yaml when it exists), else the default loopback
-// address. The token comes from the hub's storage directory, so on the
-// hub's host no flag is needed.
+// of $ANYCLOUD_HUB_CONFIG, or of /etc/anycloud/hub.yaml when it exists),
+// else the default loopback address. The token file is --token-file, else the one in the storage
+// directory of that configuration, else the packaged hub's; never one the
+// server names (whoever holds the port could name any file).
 type hubFlags struct {
-	config, control *string
+	config, control, tokenFile *string
 }
 
 func addHubFlags(fs *flag.FlagSet) hubFlags {
 	return hubFlags{
-		config:  fs.String("config", "", "hub configuration file, to find the control address (default "+defaultHubConfig+" if present)"),
-		control: fs.String("control", "", "hub control address (default: from the configuration, else "+hub.DefaultControl+")"),
+		config:    fs.String("config", "", "hub configuration file, to find the control address and token (default "+defaultHubConfig+" if present)"),
+		control:   fs.String("control", "", "hub control address (default: from the configuration, else "+hub.DefaultControl+")"),
+		tokenFile: fs.String("token-file", "", "the hub's control token (default: control.token in the configuration's storage, else "+hub.DefaultTokenFile+")"),
 	}
 }
 
 func (f hubFlags) dial() (*hub.Control, error) {
-	addr, err := f.addr()
+	addr, token, err := hubTarget(*f.config, *f.control, *f.tokenFile)
 	if err != nil {
 		return nil, err
 	}
-	return hub.DialControl(addr)
+	return hub.DialControl(addr, token)
 }
 
-func (f hubFlags) addr() (string, error) {
-	if *f.control != "" {
-		return *f.control, nil
+// hubTarget resolves the control address and the token file from the
+// command line and the local hub configuration (configPath, else
+// /etc/anycloud/hub.yaml when it exists).
+func hubTarget(configPath, control, tokenFile string) (addr, token string, err error) {
+	addr, token = control, tokenFile
+	if addr != "" && token != "" {
+		return addr, token, nil
 	}
-	path := *f.config
-	if path == "" {
+	if configPath == "" {
+		configPath = os.Getenv(hubConfigEnv)
+	}
+	if configPath == "" {
 		if _, err := os.Stat(defaultHubConfig); err != nil {
-			return hub.DefaultControl, nil
+			if addr == "" {
+				addr = hub.DefaultControl
+			}
+			if token == "" {
+				token = hub.DefaultTokenFile
+			}
+			return addr, token, nil
 		}
-		path = defaultHubConfig
+		configPath = defaultHubConfig
 	}
-	cfg, err := hub.LoadConfig(path)
+	cfg, err := hub.LoadConfig(configPath)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	if cfg.Control == "" {
-		return "", errors.New(path + " has no 'control:' address")
+	if addr == "" {
+		if addr = cfg.Control; addr == "" {
+			return "", "", errors.New(configPath + " has no 'control:' address")
+		}
 	}
-	return cfg.Control, nil
+	if token == "" {
+		token = hub.TokenFile(cfg)
+	}
+	return addr, token, nil
 }

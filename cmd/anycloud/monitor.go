@@ -10,6 +10,7 @@ import (
 	"os"
 	"time"
 
+	"anycloud/internal/httpserve"
 	"anycloud/internal/monitor"
 )
 
@@ -50,7 +51,7 @@ func serveMonitor(ctx context.Context, cfg monitor.Config, log *slog.Logger) err
 	if err != nil {
 		return fmt.Errorf("dashboard listener: %w", err)
 	}
-	srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserve.New(m.Handler(), time.Minute)
 	go m.Run(ctx)
 	go func() {
 		<-ctx.Done()

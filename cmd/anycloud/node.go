@@ -76,25 +76,33 @@ func announceSummary(cfg *node.Config) string {
 func runNodeControl(ctx context.Context, what string, args []string) error {
 	fs := newFlagSet("node "+what, "[--config FILE | --control ADDR]",
 		"anycloud node "+what+" --config /etc/anycloud/node.yaml")
-	config := fs.String("config", "/etc/anycloud/node.yaml", "node configuration file, to find the control address")
+	config := fs.String("config", "/etc/anycloud/node.yaml", "node configuration file, to find the control address and token")
 	control := fs.String("control", "", "control endpoint address (overrides the configuration file)")
+	tokenFile := fs.String("token-file", "", "the node's control token, for drain and undrain (default: control.token in the configuration's storage)")
 	timeout := fs.Duration("timeout", time.Minute, "give up after this long (drain waits drain-wait)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	addr := *control
-	if addr == "" {
+	// The token's path comes from this side (flag or configuration), never
+	// from whatever answers on the control port.
+	addr, token := *control, *tokenFile
+	if addr == "" || (token == "" && what != "status") {
 		cfg, err := node.LoadConfig(*config)
 		if err != nil {
 			return err
 		}
-		if addr = cfg.Control; addr == "" {
-			return errors.New("the configuration has no 'control:' address")
+		if addr == "" {
+			if addr = cfg.Control; addr == "" {
+				return errors.New("the configuration has no 'control:' address")
+			}
+		}
+		if token == "" {
+			token = node.TokenFile(cfg)
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	out, err := node.ControlRequest(ctx, addr, what)
+	out, err := node.ControlRequest(ctx, addr, token, what)
 	if err != nil {
 		return err
 	}

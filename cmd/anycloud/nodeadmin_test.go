@@ -38,6 +38,9 @@ func startTestHubIn(t *testing.T) (string, string, string) {
 		"onboarding: {nameservers: [ns.anycloud.test.], service: [\"198.51.100.53\", \"2001:db8:53::53\"]}\n", dnsAddr, control, filepath.Join(dir, "storage"))
 	path := filepath.Join(dir, "hub.yaml")
 	os.WriteFile(path, []byte(conf), 0o600)
+	// Commands given only --control find the token through this
+	// configuration, as on a hub's host through /etc/anycloud/hub.yaml.
+	t.Setenv(hubConfigEnv, path)
 	cfg, err := hub.LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"anycloud/internal/bearer"
 	"anycloud/internal/monitor"
 )
 
@@ -18,6 +19,7 @@ func init() {
 
 type probeArgs struct {
 	vantage, report string
+	tokenFile       string
 	targets         []string
 	zones           []string
 	tcp, asJSON     bool
@@ -29,7 +31,7 @@ type probeArgs struct {
 func parseProbeArgs(args []string) (*probeArgs, error) {
 	a := &probeArgs{}
 	fs := newFlagSet("probe", "--target ADDR[,ADDR] [--vantage NAME --report URL] [flags]",
-		"anycloud probe --vantage santiago --target 198.51.100.53,2001:db8:53::53 --report http://127.0.0.1:8053 --interval 30s")
+		"anycloud probe --vantage santiago --target 198.51.100.53,2001:db8:53::53 --report http://127.0.0.1:8053 --token-file /etc/anycloud/probe.token --interval 30s")
 	fs.Func("target", "anycast address(es) to probe, ADDR or ADDR:PORT, comma-separated (repeatable)", func(s string) error {
 		a.targets = append(a.targets, strings.Split(s, ",")...)
 		return nil
@@ -40,6 +42,7 @@ func parseProbeArgs(args []string) (*probeArgs, error) {
 	})
 	fs.StringVar(&a.vantage, "vantage", "", "this probe host's vantage name, as in the monitor's config")
 	fs.StringVar(&a.report, "report", "", "monitor URL to post results to (e.g. http://127.0.0.1:8053)")
+	fs.StringVar(&a.tokenFile, "token-file", "", "with --report: this vantage's token, as the monitor's vantages: token-file (mode 0600)")
 	fs.BoolVar(&a.tcp, "tcp", true, "also probe over TCP")
 	fs.BoolVar(&a.asJSON, "json", false, "print results as JSON")
 	fs.DurationVar(&a.interval, "interval", 0, "probe again every interval until stopped (0: once)")
@@ -48,7 +51,7 @@ func parseProbeArgs(args []string) (*probeArgs, error) {
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
-	if len(a.targets) == 0 || (a.report != "" && a.vantage == "") {
+	if len(a.targets) == 0 || (a.report != "" && (a.vantage == "" || a.tokenFile == "")) {
 		fs.Usage()
 		return nil, errUsage
 	}
@@ -59,6 +62,13 @@ func runProbe(ctx context.Context, args []string) error {
 	a, err := parseProbeArgs(args)
 	if err != nil {
 		return err
+	}
+	token := ""
+	if a.report != "" {
+		// Read once, before any probing: a bad file is a usage error.
+		if token, err = bearer.ReadFile(a.tokenFile); err != nil {
+			return err
+		}
 	}
 	transports := []string{"udp"}
 	if a.tcp {
@@ -75,7 +85,7 @@ func runProbe(ctx context.Context, args []string) error {
 			}
 		}
 		if a.report != "" {
-			if err := monitor.PostProbe(ctx, a.report, monitor.ProbeReport{Vantage: a.vantage, Results: results}); err != nil {
+			if err := monitor.PostProbe(ctx, a.report, token, monitor.ProbeReport{Vantage: a.vantage, Results: results}); err != nil {
 				fmt.Fprintln(os.Stderr, "anycloud probe:", err)
 			}
 		}

@@ -26,9 +26,11 @@ type Config struct {
 	RRL     *RRLConfig // response rate limiting; nil: off
 	NoStats bool       // do not count per-zone statistics
 	Logger  *slog.Logger
-	// Notify handles NOTIFY requests (the node's secondary logic); nil
+	// Notify handles NOTIFY requests (the node's secondary logic) and
+	// returns the packed answer (nil: none), signed when it verified the
+	// request's TSIG, for which it gets the request as received too; nil
 	// answers them REFUSED.
-	Notify func(req *dns.Msg, src netip.AddrPort) *dns.Msg
+	Notify func(msg []byte, req *dns.Msg, src netip.AddrPort) []byte
 }
 
 // DefaultTCP: 1000 connections (what the old fixed cap was; Knot takes

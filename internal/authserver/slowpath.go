@@ -17,7 +17,7 @@ func (h *handler) slowPath(msg []byte, src netip.AddrPort) []byte {
 	var resp *dns.Msg
 	switch {
 	case h.q.opcode == opcodeNotify && h.s.cfg.Notify != nil:
-		resp = h.s.cfg.Notify(req, src)
+		return h.s.cfg.Notify(msg, req, src)
 	case h.q.tsig:
 		resp = badKey(req)
 	default:

@@ -10,7 +10,11 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"anycloud/internal/httpserve"
 )
+
+const controlWriteTimeout = 130 * time.Second
 
 // The control endpoint is plain HTTP on a loopback address (the config
 // refuses any other), for the status, retransfer and reload commands:
@@ -19,11 +23,11 @@ import (
 //	POST /retransfer?zone=Z[&accept-older=1] full transfer now, optionally
 //	                                         accepting a serial that went back
 //	POST /reload                             re-read the config file
-//	GET  /hello                              where the token is (no token needed)
 //	/onboard/...                             client and node administration
 //	                                         (control_onboard.go)
 //
-// Every request but /hello needs the token (control_token.go).
+// Every request needs the token (control_token.go); a browser's
+// cross-site request is refused whatever it carries.
 func (h *Hub) startControl(ctx context.Context) (*http.Server, error) {
 	addr := h.config().Control
 	if addr == "" {
@@ -37,7 +41,9 @@ func (h *Hub) startControl(ctx context.Context) (*http.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("control endpoint: %w", err)
 	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second}
+	// The answer may wait for a transfer or an onboarding check: the CLI
+	// waits 120 s, the server a little longer.
+	srv := httpserve.New(handler, controlWriteTimeout)
 	go srv.Serve(ln)
 	return srv, nil
 }
@@ -49,7 +55,6 @@ func (h *Hub) controlHandler() (http.Handler, error) {
 	mux.HandleFunc("GET /status", h.httpStatus)
 	mux.HandleFunc("POST /retransfer", h.httpRetransfer)
 	mux.HandleFunc("POST /reload", h.httpReload)
-	mux.HandleFunc("GET /hello", h.httpHello)
 	h.onboardRoutes(mux)
 	token, err := h.controlToken()
 	if err != nil {

@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strings"
 	"time"
+
+	"anycloud/internal/bearer"
 )
 
 // DefaultControl is where a hub's control API listens unless its
@@ -23,20 +24,20 @@ type Control struct {
 	HTTP  *http.Client
 }
 
-// DialControl finds the token of the hub at addr through GET /hello and
-// reads it; it works for whoever may read the hub's storage directory.
-func DialControl(addr string) (*Control, error) {
-	c := &Control{Addr: addr, HTTP: &http.Client{Timeout: 120 * time.Second}}
-	var hello Hello
-	if err := c.Do(http.MethodGet, "/hello", nil, &hello); err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(hello.TokenFile)
+// DialControl returns a client of the hub at addr that authenticates with
+// the token in tokenFile. The path comes from the caller's configuration
+// (TokenFile) or flags, never from the server; the file must belong to
+// root, the caller or the service user and be closed to group and others
+// (bearer.ReadFile). Nothing is sent before the token is read, and
+// nothing to a port another local user holds (bearer.CheckListener).
+func DialControl(addr, tokenFile string) (*Control, error) {
+	tok, owner, err := bearer.ReadFileOwner(tokenFile)
 	if err != nil {
-		return nil, fmt.Errorf("reading the hub's control token (run this on the hub's host as its user): %w", err)
+		return nil, fmt.Errorf("the hub's control token (run this on the hub's host as root or its user, or give --token-file): %w", err)
 	}
-	c.Token = strings.TrimSpace(string(data))
-	return c, nil
+	// Each connection is checked to go to a listener of root, the token's
+	// owner or the service user before the token is sent on it.
+	return &Control{Addr: addr, Token: tok, HTTP: bearer.Client(owner, 120*time.Second)}, nil
 }
 
 // Do sends one request with body encoded as JSON (nil: none) and decodes
@@ -55,7 +56,7 @@ func (c *Control) Do(method, path string, body, out any) error {
 		return err
 	}
 	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
+		bearer.Set(req, c.Token)
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {

@@ -7,10 +7,10 @@ import (
 )
 
 // ControlRequest sends one operator request to a running hub's control
-// endpoint at addr: "status", "reload", or "retransfer" with zone and
-// acceptOlder. It returns the hub's answer text.
-func ControlRequest(addr, what, zone string, acceptOlder bool) (string, error) {
-	c, err := DialControl(addr)
+// endpoint at addr with the token in tokenFile: "status", "reload", or
+// "retransfer" with zone and acceptOlder. It returns the hub's answer text.
+func ControlRequest(addr, tokenFile, what, zone string, acceptOlder bool) (string, error) {
+	c, err := DialControl(addr, tokenFile)
 	if err != nil {
 		return "", err
 	}

@@ -118,14 +118,14 @@ func TestFailureOlderSerialThenOperatorForce(t *testing.T) {
 
 	// The operator accepts the older serial on purpose, through the control
 	// endpoint as 'anycloud hub retransfer example --accept-older' does.
-	if _, err := ControlRequest(control, "retransfer", "example", true); err != nil {
+	if _, err := ControlRequest(control, TokenFile(th.config()), "retransfer", "example", true); err != nil {
 		t.Fatal(err)
 	}
 	th.waitSerial(t, "example.", 0, 10*time.Second)
-	if _, err := ControlRequest(control, "retransfer", "nosuch.", false); err == nil || !strings.Contains(err.Error(), "not a client zone") {
+	if _, err := ControlRequest(control, TokenFile(th.config()), "retransfer", "nosuch.", false); err == nil || !strings.Contains(err.Error(), "not a client zone") {
 		t.Fatalf("retransfer of an unknown zone: %v", err)
 	}
-	status, err := ControlRequest(control, "status", "", false)
+	status, err := ControlRequest(control, TokenFile(th.config()), "status", "", false)
 	if err != nil || !strings.Contains(status, `"serial": 0`) {
 		t.Fatalf("status: %v\n%s", err, status)
 	}

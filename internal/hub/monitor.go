@@ -12,6 +12,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"anycloud/internal/httpserve"
 	"anycloud/internal/metrics"
 	"anycloud/internal/monitor"
 )
@@ -85,7 +86,7 @@ func (h *Hub) startMonitor(ctx context.Context) (*http.Server, error) {
 		return nil, fmt.Errorf("monitor dashboard: %w", err)
 	}
 	h.mon.bound.Store(ln.Addr().String())
-	srv := &http.Server{Handler: m.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserve.New(m.Handler(), time.Minute)
 	go func() {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 			h.log.Error("monitor dashboard stopped", "err", err)

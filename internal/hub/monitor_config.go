@@ -48,6 +48,10 @@ func (v *validator) monitorSection(f *MonitorFile, keys map[string]string, nodes
 	if f.QueryTSIG != nil {
 		out.QueryKey = v.key("monitor.query-tsig", *f.QueryTSIG, "monitor", keys)
 	}
+	// The vantages' token files, relative to the hub's configuration.
+	if err := out.Base.LoadProbeTokens(v.baseDir); err != nil {
+		v.add("monitor.vantages", "%v", err)
+	}
 	if out.Enabled {
 		probe := out.Base
 		probe.Nodes = nil // checked once merged with the hub's nodes

@@ -98,7 +98,7 @@ func startOnboardHub(t *testing.T, delegated bool) (*testHub, *Control) {
 	dir := t.TempDir()
 	port, control := knotprimary.FreePort(t), knotprimary.FreePort(t)
 	th := startHub(t, dir, port, onboardHubYAML(port, control, dir, root.Addr))
-	ctl, err := DialControl(fmt.Sprintf("127.0.0.1:%d", control))
+	ctl, err := DialControl(fmt.Sprintf("127.0.0.1:%d", control), TokenFile(th.config()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +269,7 @@ func TestOnboardAddIsAllOrNothing(t *testing.T) {
 	if err := anon.Do(http.MethodGet, "/status", nil, nil); err == nil || !strings.Contains(err.Error(), "token") {
 		t.Errorf("status without the token: %v", err)
 	}
-	if _, err := ControlRequest(ctl.Addr, "status", "", false); err != nil {
+	if _, err := ControlRequest(ctl.Addr, TokenFile(th.config()), "status", "", false); err != nil {
 		t.Errorf("hub status through the token: %v", err)
 	}
 }

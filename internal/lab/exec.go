@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
+	"path/filepath"
 )
 
 // Exec runs argv inside lab host name (a city slug for its client,
@@ -24,5 +26,15 @@ func Exec(ctx context.Context, stateDir, name string, argv []string, stdin io.Re
 	}
 	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", ns}, argv...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	// The CLI reads the hub's control token from the file the hub's
+	// configuration implies, never from the server: name the host's.
+	if conf := filepath.Join(stateDir, name, "hub.yaml"); fileExists(conf) {
+		cmd.Env = append(os.Environ(), "ANYCLOUD_HUB_CONFIG="+conf)
+	}
 	return cmd.Run()
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

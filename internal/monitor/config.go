@@ -69,6 +69,13 @@ type Vantage struct {
 	City string  `yaml:"city"` // shown on the dashboard
 	Lat  float64 `yaml:"lat"`  // latitude on the map, degrees
 	Lon  float64 `yaml:"lon"`  // longitude on the map, degrees
+	// TokenFile holds this vantage's bearer token (one word, mode 0600,
+	// relative to the configuration file): its probe sends it with
+	// `anycloud probe --token-file`, and reports for the vantage without
+	// it are refused, so nobody else can forge its catchment. Without a
+	// token-file the vantage's reports are all refused.
+	TokenFile string `yaml:"token-file"`
+	token     string
 }
 
 // AlertConfig sets the hysteresis and the sinks.

@@ -30,12 +30,14 @@ func FuzzProbeReport(f *testing.F) {
 	}
 	m := New(Config{
 		Zones:    []ZoneConfig{{Zone: "sv.", Primaries: []string{"127.0.0.1:1"}}},
-		Vantages: []Vantage{{Name: "bogota", City: "Bogotá", Lat: 4.71, Lon: -74.07}},
+		Vantages: []Vantage{{Name: "bogota", City: "Bogotá", Lat: 4.71, Lon: -74.07, token: fuzzToken}},
 	}, quietLog())
 	h := m.Handler()
 	f.Fuzz(func(t *testing.T, body []byte) {
 		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest("POST", "/api/v1/probes", bytes.NewReader(body)))
+		req := httptest.NewRequest("POST", "/api/v1/probes", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+fuzzToken) // the parser and recorder past the token
+		h.ServeHTTP(w, req)
 		switch code := w.Code; code {
 		case http.StatusNoContent:
 		case http.StatusBadRequest, http.StatusNotFound:
@@ -52,6 +54,8 @@ func FuzzProbeReport(f *testing.F) {
 		}
 	})
 }
+
+const fuzzToken = "0123456789abcdef0123456789abcdef"
 
 // FuzzLoadConfig: the standalone monitor's YAML configuration; no input
 // panics the loader, and an accepted one has zones and sane timers.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/bearer"
 	"anycloud/internal/metrics"
 	"anycloud/internal/web"
 )
@@ -118,10 +119,22 @@ func (m *Monitor) monitors(zone string) bool {
 	return false
 }
 
+// serveProbeReport takes a vantage's report when it carries that
+// vantage's token: an open endpoint would let anyone who reaches the
+// dashboard forge catchment changes and their alerts. A browser's
+// cross-site post is refused before anything else.
 func (m *Monitor) serveProbeReport(w http.ResponseWriter, r *http.Request) {
+	if bearer.CrossSite(r) {
+		http.Error(w, "cross-site requests are refused", http.StatusForbidden)
+		return
+	}
 	var rep ProbeReport
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&rep); err != nil {
 		http.Error(w, "bad probe report: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	if code, why := m.probeAuth(r, rep.Vantage); code != 0 {
+		http.Error(w, why, code)
 		return
 	}
 	if err := m.RecordProbe(rep); err != nil {
@@ -129,4 +142,22 @@ func (m *Monitor) serveProbeReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// probeAuth checks a report's token against its vantage's: 0 when good,
+// else the status and reason.
+func (m *Monitor) probeAuth(r *http.Request, vantage string) (int, string) {
+	for _, v := range m.config().Vantages {
+		if v.Name != vantage {
+			continue
+		}
+		if v.token == "" {
+			return http.StatusForbidden, "vantage " + vantage + " has no token-file in the monitor's configuration: its reports are refused"
+		}
+		if !bearer.Matches(r, v.token) {
+			return http.StatusUnauthorized, "probe reports need the vantage's token (anycloud probe --token-file)"
+		}
+		return 0, ""
+	}
+	return http.StatusNotFound, "unknown vantage " + strconv.Quote(vantage)
 }

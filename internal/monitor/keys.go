@@ -2,6 +2,9 @@ package monitor
 
 import (
 	"fmt"
+	"path/filepath"
+
+	"anycloud/internal/bearer"
 
 	"anycloud/internal/xfr"
 )
@@ -35,6 +38,27 @@ func (c *Config) LoadKeys(baseDir string) error {
 		if c.Nodes[i].key, err = load("node "+c.Nodes[i].Name, c.Nodes[i].TSIG); err != nil {
 			return err
 		}
+	}
+	return c.LoadProbeTokens(baseDir)
+}
+
+// LoadProbeTokens reads each vantage's token file (relative to baseDir);
+// the monitor in the hub calls it with the hub configuration's directory.
+func (c *Config) LoadProbeTokens(baseDir string) error {
+	for i := range c.Vantages {
+		v := &c.Vantages[i]
+		if v.TokenFile == "" {
+			continue
+		}
+		path := v.TokenFile
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(baseDir, path)
+		}
+		tok, err := bearer.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("vantage %s: %w", v.Name, err)
+		}
+		v.token = tok
 	}
 	return nil
 }

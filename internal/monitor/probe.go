@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"anycloud/internal/bearer"
 )
 
 // ProbeAnycast asks each target ("ADDR" or "ADDR:PORT") over each transport
@@ -70,8 +72,9 @@ func ServerIdentity(m *dns.Msg) string {
 	return ""
 }
 
-// PostProbe sends a probe report to a monitor's POST /api/v1/probes.
-func PostProbe(ctx context.Context, monitorURL string, rep ProbeReport) error {
+// PostProbe sends a probe report to a monitor's POST /api/v1/probes with
+// the vantage's token.
+func PostProbe(ctx context.Context, monitorURL, token string, rep ProbeReport) error {
 	body, err := json.Marshal(rep)
 	if err != nil {
 		return err
@@ -82,6 +85,7 @@ func PostProbe(ctx context.Context, monitorURL string, rep ProbeReport) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	bearer.Set(req, token)
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		return fmt.Errorf("posting probe: %w", err)

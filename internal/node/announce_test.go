@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"anycloud/internal/bearer"
 	"anycloud/internal/knotprimary"
 )
 
@@ -100,7 +101,7 @@ announce:
   bird: {include-file: %s, socket: %s}
 `, control, metricsAddr, drainWait, filepath.Join(c.dir, "anycloud.conf"), sock)
 	writeFile(t, filepath.Join(c.dir, "node.yaml"), c.nodeYAML)
-	_, stopNode := c.startNode(t)
+	n, stopNode := c.startNode(t)
 	statusURL := "http://" + metricsAddr + "/status"
 	took := waitUntil(t, "announced", 15*time.Second, func() bool { return birdHasRoute(sock, "198.51.100.53/32") })
 	t.Logf("announced %v after start", took)
@@ -114,9 +115,41 @@ announce:
 		t.Fatalf("a node that lost its hub withdrew: %+v\n%s", d, c.logs.String())
 	}
 
+	// Without the token, with a wrong one, or from another site's page
+	// (a browser's form post or fetch carries Origin), drain is refused
+	// and the route stays.
+	token, err := bearer.ReadFile(TokenFile(n.cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		header map[string]string
+		code   int
+	}{
+		{"no token", nil, http.StatusUnauthorized},
+		{"wrong token", map[string]string{"Authorization": "Bearer " + strings.Repeat("0", 64)}, http.StatusUnauthorized},
+		{"browser form post", map[string]string{"Origin": "http://evil.example", "Content-Type": "application/x-www-form-urlencoded"}, http.StatusForbidden},
+		{"cross-site with the token", map[string]string{"Authorization": "Bearer " + token, "Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+control+"/drain", strings.NewReader("x=1"))
+		for k, v := range tc.header {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		time.Sleep(2 * drainWait)
+		if resp.StatusCode != tc.code || !birdHasRoute(sock, "198.51.100.53/32") {
+			t.Fatalf("%s: drain answered %d (want %d); route still at BIRD=%v", tc.name, resp.StatusCode, tc.code, birdHasRoute(sock, "198.51.100.53/32"))
+		}
+	}
+
 	ctx := context.Background()
 	start := time.Now()
-	if _, err := ControlRequest(ctx, control, "drain"); err != nil {
+	if _, err := ControlRequest(ctx, control, TokenFile(n.cfg), "drain"); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < drainWait || birdHasRoute(sock, "198.51.100.53/32") {
@@ -126,7 +159,7 @@ announce:
 		t.Fatalf("status after drain: %+v", d)
 	}
 	checkMetric(t, "http://"+metricsAddr+"/metrics", `anycloud_announce_state{state="drained"} 1`)
-	if _, err := ControlRequest(ctx, control, "undrain"); err != nil {
+	if _, err := ControlRequest(ctx, control, TokenFile(n.cfg), "undrain"); err != nil {
 		t.Fatal(err)
 	}
 	waitUntil(t, "announced after undrain", 5*time.Second, func() bool { return birdHasRoute(sock, "198.51.100.53/32") })

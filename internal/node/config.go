@@ -28,7 +28,8 @@ type File struct {
 	Hub      HubFile      `yaml:"hub"`
 	Timeouts TimeoutsFile `yaml:"timeouts"`
 	// Control is the loopback HTTP endpoint for `anycloud node
-	// status|drain|undrain` (no authentication, so loopback only).
+	// status|drain|undrain`; drain and undrain need the bearer token the
+	// node keeps in control.token in its storage directory (mode 0600).
 	Control string `yaml:"control"`
 	// Metrics serves /metrics and the read-only /status (for the monitor).
 	Metrics  string        `yaml:"metrics"`
@@ -178,7 +179,7 @@ func duration(add func(string, string, ...any), field, s string, def time.Durati
 }
 
 // controlAddr accepts only loopback addresses: the control endpoint can
-// withdraw the node and has no authentication.
+// withdraw the node; its token guards it on the host, and it has no TLS.
 func controlAddr(add func(string, string, ...any), s string) string {
 	if s == "" {
 		return ""
@@ -187,7 +188,7 @@ func controlAddr(add func(string, string, ...any), s string) string {
 	if err != nil {
 		add("control", "%q is not an IP:port", s)
 	} else if !ap.Addr().IsLoopback() {
-		add("control", "%s is not a loopback address: the control endpoint has no authentication", s)
+		add("control", "%s is not a loopback address: the control endpoint is for this host only (plain HTTP)", s)
 	}
 	return s
 }

@@ -8,9 +8,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"anycloud/internal/bearer"
+	"anycloud/internal/httpserve"
 	"anycloud/internal/metrics"
 )
 
@@ -22,6 +25,10 @@ import (
 //	                  keeps serving, withdrawn, until undrained or stopped
 //	  POST /undrain   let health decide again
 //	  GET  /metrics   Prometheus
+//	  The POSTs need the bearer token of TokenFile (created on first start,
+//	  mode 0600): any local user can reach a loopback port, and a web page
+//	  in a browser on the host can post to one, so neither may withdraw the
+//	  node. Cross-site requests are refused outright.
 //	metrics (config `metrics:`, read-only, for the monitor and Prometheus):
 //	  GET  /status, GET /metrics
 func (n *Node) startHTTP() (stop func(), err error) {
@@ -45,24 +52,56 @@ func (n *Node) startHTTP() (stop func(), err error) {
 			stop()
 			return nil, fmt.Errorf("listening on %s: %w", l.addr, err)
 		}
-		s := &http.Server{Handler: n.httpHandler(l.control), ReadHeaderTimeout: 5 * time.Second}
+		handler, err := n.httpHandler(l.control)
+		if err != nil {
+			ln.Close()
+			stop()
+			return nil, err
+		}
+		s := httpserve.New(handler, n.writeTimeout())
 		go s.Serve(ln)
 		servers = append(servers, s)
 	}
 	return stop, nil
 }
 
-func (n *Node) httpHandler(control bool) http.Handler {
+func (n *Node) httpHandler(control bool) (http.Handler, error) {
 	reg := metrics.NewRegistry()
 	reg.MustRegister(metrics.NewNodeCollector(n.metricSources()))
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", metrics.Handler(reg))
 	mux.HandleFunc("GET /status", n.httpStatus)
 	if control {
-		mux.HandleFunc("POST /drain", n.httpDrain)
-		mux.HandleFunc("POST /undrain", n.httpUndrain)
+		token, err := bearer.Ensure(TokenFile(n.cfg))
+		if err != nil {
+			return nil, fmt.Errorf("control endpoint: %w", err)
+		}
+		need := func(h http.HandlerFunc) http.Handler {
+			return bearer.Require(func() string { return token },
+				"drain and undrain need the node's control token ("+TokenFile(n.cfg)+")", h)
+		}
+		mux.Handle("POST /drain", need(n.httpDrain))
+		mux.Handle("POST /undrain", need(n.httpUndrain))
 	}
-	return mux
+	return mux, nil
+}
+
+// TokenFile is where the node configured by cfg keeps its control token:
+// in its storage directory, which only the node's user may read.
+func TokenFile(cfg *Config) string {
+	p := filepath.Join(cfg.Storage, "control.token")
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// writeTimeout outlasts the slowest answer, a drain that waits drain-wait.
+func (n *Node) writeTimeout() time.Duration {
+	if n.cfg.Announce != nil {
+		return n.cfg.Announce.Config.DrainWait + time.Minute
+	}
+	return time.Minute
 }
 
 func (n *Node) httpStatus(w http.ResponseWriter, r *http.Request) {
@@ -123,8 +162,11 @@ func (n *Node) zoneInfos() []metrics.ZoneInfo {
 }
 
 // ControlRequest sends "status", "drain" or "undrain" to a running node's
-// control endpoint and returns its answer.
-func ControlRequest(ctx context.Context, addr, what string) (string, error) {
+// control endpoint and returns its answer. drain and undrain carry the
+// token read from tokenFile (the caller's side: its configuration or a
+// flag), which must belong to root, the caller or the service user and be
+// closed to others.
+func ControlRequest(ctx context.Context, addr, tokenFile, what string) (string, error) {
 	method := http.MethodPost
 	switch what {
 	case "status":
@@ -137,7 +179,16 @@ func ControlRequest(ctx context.Context, addr, what string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := http.DefaultClient
+	if method == http.MethodPost {
+		tok, owner, err := bearer.ReadFileOwner(tokenFile)
+		if err != nil {
+			return "", fmt.Errorf("the node's control token (run this as root or the node's user, or give --token-file): %w", err)
+		}
+		bearer.Set(req, tok)
+		client = bearer.Client(owner, 0) // the token goes only to a listener of root or its owner
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return "", fmt.Errorf("control endpoint %s (is the node running with 'control:' set?): %w", addr, err)
 	}

@@ -39,6 +39,7 @@ type member struct {
 	sec     *secondary.Zone
 	cancel  context.CancelFunc
 	done    chan struct{}
+	notify  notifyGate // spaces NOTIFY-triggered refreshes (notify.go)
 }
 
 // meta is what survives a restart besides the zone: when the hub last

@@ -39,7 +39,7 @@ func (c *Cloud) HostCommands(plan *lab.Plan, h lab.Host, dir string) ([]lab.Comm
 	case lab.RoleNode:
 		return c.node(plan, h, dir)
 	case lab.RoleClient:
-		return c.probe(plan, h)
+		return c.probe(plan, h, dir)
 	case lab.RoleRoot:
 		return c.root(plan, h, dir)
 	}

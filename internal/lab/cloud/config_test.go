@@ -9,6 +9,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/bearer"
 	"anycloud/internal/hub"
 	"anycloud/internal/lab"
 	"anycloud/internal/node"
@@ -59,6 +60,11 @@ func checkHost(t *testing.T, h lab.Host, dir string, cmds []lab.Command) {
 		if m := cfg.Monitor; m == nil || !m.Enabled || len(m.Base.Nodes) != 3 || m.Base.Nodes[0].City == "" || len(m.Base.Vantages) != 6 {
 			t.Errorf("hub config's monitor section: %+v", m)
 		}
+		for _, v := range cfg.Monitor.Base.Vantages {
+			if filepath.Base(v.TokenFile) != "probe-"+v.Name+".token" {
+				t.Errorf("vantage %s: token-file %q", v.Name, v.TokenFile)
+			}
+		}
 		if len(cmds) != 3 || cmds[0].Name != "hub" || cmds[1].Name != "onboard" || !cmds[2].Wait {
 			t.Errorf("hub host runs %+v, want the hub (the monitor runs in it) and the onboarding", cmds)
 		}
@@ -72,7 +78,17 @@ func checkHost(t *testing.T, h lab.Host, dir string, cmds []lab.Command) {
 		}
 	case lab.RoleClient:
 		if len(cmds) != 1 || cmds[0].Name != "probe" {
-			t.Errorf("client commands %+v", cmds)
+			t.Fatalf("client commands %+v", cmds)
+		}
+		// The probe reports with its vantage's token, the one the hub's
+		// monitor section names (probe-<vantage>.token beside the keys).
+		argv := strings.Join(cmds[0].Argv, " ")
+		tok := filepath.Join(filepath.Dir(dir), "keys", "probe-"+h.Name+".token")
+		if !strings.Contains(argv, "--vantage "+h.Name+" --token-file "+tok) {
+			t.Errorf("probe command %q does not send %s", argv, tok)
+		}
+		if _, err := bearer.ReadFile(tok); err != nil {
+			t.Error(err)
 		}
 	}
 }

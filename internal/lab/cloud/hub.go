@@ -33,7 +33,11 @@ func (c *Cloud) hub(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, erro
 		fmt.Fprintf(&b, "  - {name: %s, address: %q, tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}}\n",
 			n.Name, hostPort(v4(n), dnsPort), nodeKeyName(n.Name), key)
 	}
-	b.WriteString(monitorSection(plan, h, dir))
+	mon, err := monitorSection(plan, h, dir)
+	if err != nil {
+		return nil, err
+	}
+	b.WriteString(mon)
 	hubConf := filepath.Join(dir, "hub.yaml")
 	if err := os.WriteFile(hubConf, []byte(b.String()), 0o644); err != nil {
 		return nil, err
@@ -49,7 +53,7 @@ func (c *Cloud) hub(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, erro
 // address (the lab forwards 127.0.0.1:8053 there), each node's city,
 // status and metrics, the cities as vantages. The hub starts with the
 // nodes, so alerts wait a grace period instead of recording start-up.
-func monitorSection(plan *lab.Plan, h lab.Host, dir string) string {
+func monitorSection(plan *lab.Plan, h lab.Host, dir string) (string, error) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "monitor:\n  listen: %q\n  interval: 2s\n  timeout: 1s\n  stats-interval: 15s\n  state-file: %s\n  alerts: {grace: 30s}\n",
 		hostPort(v4(h), dashboardPort), filepath.Join(dir, "monitor-history.db"))
@@ -62,14 +66,19 @@ func monitorSection(plan *lab.Plan, h lab.Host, dir string) string {
 	}
 	b.WriteString("  vantages:\n")
 	for _, c := range plan.Topology.Cities {
-		fmt.Fprintf(&b, "    - {name: %s, city: %q, lat: %v, lon: %v}\n", c.Slug, c.Name, c.Lat, c.Lon)
+		// Each city's probe reports with its own token (probeTokenFile).
+		tok, err := probeTokenFile(dir, c.Slug)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "    - {name: %s, city: %q, lat: %v, lon: %v, token-file: %s}\n", c.Slug, c.Name, c.Lat, c.Lon, tok)
 	}
-	return b.String()
+	return b.String(), nil
 }
 
 // probe runs a catchment probe in a city's client, reporting to the
 // monitor every few seconds.
-func (c *Cloud) probe(plan *lab.Plan, h lab.Host) ([]lab.Command, error) {
+func (c *Cloud) probe(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
 	hub, ok := plan.Host("hub")
 	if !ok {
 		return nil, nil
@@ -83,7 +92,11 @@ func (c *Cloud) probe(plan *lab.Plan, h lab.Host) ([]lab.Command, error) {
 	}
 	// --zones: each city also asks every client zone a small query mix,
 	// the lab's client traffic for the dashboard's per-client charts.
-	return []lab.Command{{Name: "probe", Argv: []string{c.Exe, "probe", "--vantage", h.Name,
+	tok, err := probeTokenFile(dir, h.Name)
+	if err != nil {
+		return nil, err
+	}
+	return []lab.Command{{Name: "probe", Argv: []string{c.Exe, "probe", "--vantage", h.Name, "--token-file", tok,
 		"--target", strings.Join(targets, ","), "--report", "http://" + hostPort(v4(hub), dashboardPort),
 		"--zones", strings.Join(zones, ","), "--interval", "5s", "--timeout", "1s"}, AfterServed: true}}, nil
 }

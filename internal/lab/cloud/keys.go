@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"anycloud/internal/bearer"
 )
 
 // keyFile returns the path of the lab-wide TSIG secret called name,
@@ -37,6 +39,14 @@ func keyFile(hostDir, name string) (string, error) {
 func readKey(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	return strings.TrimSpace(string(b)), err
+}
+
+// probeTokenFile is the bearer token a city's probe reports with and the
+// monitor's vantage checks, shared beside the keys and made on first use.
+func probeTokenFile(hostDir, vantage string) (string, error) {
+	path := filepath.Join(filepath.Dir(hostDir), "keys", "probe-"+vantage+".token")
+	_, err := bearer.Ensure(path)
+	return path, err
 }
 
 // clientKeyName and nodeKeyName name the lab's TSIG keys.

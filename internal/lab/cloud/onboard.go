@@ -28,7 +28,10 @@ func (c *Cloud) onboardCommands(plan *lab.Plan, dir string) ([]lab.Command, erro
 	}
 	var b strings.Builder
 	b.WriteString("# Onboards the lab's sample clients through the CLI. Generated.\n")
-	fmt.Fprintf(&b, "# Wait for the hub's control API (an empty client list passes).\nfor i in $(seq 100); do %s client status >/dev/null 2>&1 && break; sleep 0.2; done\n", c.Exe)
+	// The CLI finds the control address and token through the hub's
+	// configuration (never from the server), as on a packaged hub.
+	hubConf := filepath.Join(dir, "hub.yaml")
+	fmt.Fprintf(&b, "# Wait for the hub's control API (an empty client list passes).\nfor i in $(seq 100); do %s client status --config %s >/dev/null 2>&1 && break; sleep 0.2; done\n", c.Exe, hubConf)
 	b.WriteString("rc=0\npids=\n")
 	for _, p := range hostsWithRole(plan, lab.RolePrimary) {
 		zone := zoneOf(p)
@@ -37,16 +40,16 @@ func (c *Cloud) onboardCommands(plan *lab.Plan, dir string) ([]lab.Command, erro
 			return nil, err
 		}
 		bare := strings.TrimSuffix(zone, ".")
-		fmt.Fprintf(&b, "( %[1]s client add %[2]s --primary %[3]s --pgp-key %[4]s --tsig-key %[5]s --out %[6]s/%[7]s-anycloud-key.asc && "+
-			"%[1]s client check %[2]s all --wait 100s ) > %[6]s/onboard-%[7]s.log 2>&1 &\npids=\"$pids $!\"\n",
-			c.Exe, zone, hostPort(v4(p), dnsPort), pub, key, dir, bare)
+		fmt.Fprintf(&b, "( %[1]s client add %[2]s --config %[8]s --primary %[3]s --pgp-key %[4]s --tsig-key %[5]s --out %[6]s/%[7]s-anycloud-key.asc && "+
+			"%[1]s client check %[2]s all --config %[8]s --wait 100s ) > %[6]s/onboard-%[7]s.log 2>&1 &\npids=\"$pids $!\"\n",
+			c.Exe, zone, hostPort(v4(p), dnsPort), pub, key, dir, bare, hubConf)
 	}
 	b.WriteString("for p in $pids; do wait $p || rc=1; done\nexit $rc\n")
 	script := filepath.Join(dir, "onboard.sh")
 	if err := os.WriteFile(script, []byte(b.String()), 0o755); err != nil {
 		return nil, err
 	}
-	wait := fmt.Sprintf("for i in $(seq 60); do %[1]s client status >/dev/null 2>&1 && exit 0; sleep 1; done; %[1]s client status; cat %[2]s/onboard-*.log; exit 1", c.Exe, dir)
+	wait := fmt.Sprintf("for i in $(seq 60); do %[1]s client status --config %[3]s >/dev/null 2>&1 && exit 0; sleep 1; done; %[1]s client status --config %[3]s; cat %[2]s/onboard-*.log; exit 1", c.Exe, dir, hubConf)
 	return []lab.Command{
 		{Name: "onboard", Argv: []string{"sh", script}},
 		{Name: "onboarded", Argv: []string{"sh", "-c", wait}, AfterServed: true, Wait: true},
