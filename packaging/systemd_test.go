@@ -21,8 +21,9 @@ type bootedTree struct {
 
 // checkUnderSystemd boots the tree and drives the services as an operator
 // would: a node without its key refuses to start and says why; with it, it
-// runs as anycloud with CAP_NET_BIND_SERVICE alone, answers on port 53 and
-// survives a reload; the hub starts and answers `anycloud hub status`.
+// runs as anycloud with CAP_NET_BIND_SERVICE and CAP_NET_ADMIN alone,
+// answers on port 53 and survives a reload; the hub starts and answers
+// `anycloud hub status`.
 func checkUnderSystemd(t *testing.T, root string) {
 	needTool(t, "systemd-nspawn")
 	needTool(t, "nsenter")
@@ -51,7 +52,7 @@ func checkUnderSystemd(t *testing.T, root string) {
 	}
 	// Only once it answers: right after start, MainPID may still be
 	// systemd's child setting up, before exec.
-	c.checkPrivileges(t, "anycloud-node", "0000000000000400") // CAP_NET_BIND_SERVICE
+	c.checkPrivileges(t, "anycloud-node", "0000000000001400") // CAP_NET_ADMIN, CAP_NET_BIND_SERVICE
 	c.mustRun(t, "systemctl", "reload", "anycloud-node")
 	if state, _ := c.run("systemctl", "is-active", "anycloud-node"); strings.TrimSpace(state) != "active" {
 		t.Errorf("anycloud-node is %q after a reload", state)
