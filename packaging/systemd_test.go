@@ -21,8 +21,9 @@ type bootedTree struct {
 
 // checkUnderSystemd boots the tree and drives the services as an operator
 // would: a node without its key refuses to start and says why; with it, it
-// runs as anycloud with CAP_NET_BIND_SERVICE alone, answers on port 53 and
-// survives a reload; the hub starts and answers `anycloud hub status`.
+// runs as anycloud with CAP_NET_BIND_SERVICE and CAP_NET_ADMIN alone,
+// answers on port 53, survives a reload, and puts a service address on lo
+// and answers there; the hub starts and answers `anycloud hub status`.
 func checkUnderSystemd(t *testing.T, root string) {
 	needTool(t, "systemd-nspawn")
 	needTool(t, "nsenter")
@@ -51,16 +52,55 @@ func checkUnderSystemd(t *testing.T, root string) {
 	}
 	// Only once it answers: right after start, MainPID may still be
 	// systemd's child setting up, before exec.
-	c.checkPrivileges(t, "anycloud-node", "0000000000000400") // CAP_NET_BIND_SERVICE
+	c.checkPrivileges(t, "anycloud-node", "0000000000001400") // CAP_NET_ADMIN, CAP_NET_BIND_SERVICE
 	c.mustRun(t, "systemctl", "reload", "anycloud-node")
 	if state, _ := c.run("systemctl", "is-active", "anycloud-node"); strings.TrimSpace(state) != "active" {
 		t.Errorf("anycloud-node is %q after a reload", state)
 	}
+	checkLoopbackUnderSystemd(t, c, root)
 
 	c.mustRun(t, "systemctl", "start", "anycloud-hub")
 	c.waitFor(t, "anycloud hub status", "anycloud", "hub", "status")
 	c.checkPrivileges(t, "anycloud-hub", "0000000000000000")
 	c.mustRun(t, "systemctl", "reload", "anycloud-hub")
+}
+
+// checkLoopbackUnderSystemd gives the node a service address it must put
+// on lo itself (announce.loopback, as `anycloud node add` writes it) and
+// restarts it under the unit: the sandbox and the capabilities must let it
+// bind the address before it exists, add it to lo and answer there. Then
+// the operator's node.yaml is put back.
+func checkLoopbackUnderSystemd(t *testing.T, c *bootedTree, root string) {
+	conf := filepath.Join(root, "etc/anycloud/node.yaml")
+	orig := readFile(t, conf)
+	listen := `listen: ["127.0.0.1:53", "[::1]:53"]`
+	if !strings.Contains(orig, listen) {
+		t.Fatalf("the installed node.yaml has no line %s to change:\n%s", listen, orig)
+	}
+	mode := strings.TrimSpace(c.mustRun(t, "stat", "-c", "%a", "/etc/anycloud/node.yaml"))
+	put := func(text string) {
+		writeFile(t, conf, text)
+		c.mustRun(t, "chmod", mode, "/etc/anycloud/node.yaml")
+		c.mustRun(t, "systemctl", "restart", "anycloud-node")
+	}
+	defer put(orig)
+	put(strings.Replace(orig, listen, `listen: ["127.0.0.1:53", "198.51.100.53:53"]`, 1) +
+		"announce:\n  local-as: 64500\n  router-id: 192.0.2.2\n  loopback: true\n  prefixes:\n    - {prefix: \"198.51.100.0/24\"}\n" +
+		"  service: [\"198.51.100.53\"]\n  peers:\n    - {neighbor: \"192.0.2.1\", peer-as: 64501}\n")
+	var out string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		out, _ = c.nsenter("-n", "dig", "+short", "+time=1", "+tries=1", "@198.51.100.53", "id.server", "CH", "TXT")
+		if out = strings.TrimSpace(out); out == `"node.anycloud.invalid"` {
+			break
+		}
+	}
+	if out != `"node.anycloud.invalid"` {
+		journal, _ := c.run("journalctl", "-u", "anycloud-node", "--no-pager", "-n", "15")
+		t.Errorf("id.server from 198.51.100.53 under the unit: %q, want the nsid; journal:\n%s", out, journal)
+	}
+	if lo, _ := c.nsenter("-n", "ip", "-br", "addr", "show", "dev", "lo"); !strings.Contains(lo, "198.51.100.53/32") {
+		t.Errorf("the node under the unit did not put 198.51.100.53 on lo:\n%s", lo)
+	}
 }
 
 // boot starts systemd in the tree and waits, at most 30s, until it runs.

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/netip"
 	"runtime"
-	"syscall"
 	"time"
 	"unsafe"
 
@@ -59,17 +58,10 @@ func newBatch() *batch {
 }
 
 func listenUDP(ctx context.Context, addr string, n int) ([]*net.UDPConn, error) {
-	lc := net.ListenConfig{Control: func(_, _ string, c syscall.RawConn) error {
-		var serr error
-		err := c.Control(func(fd uintptr) {
-			serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
-			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, udpRcvBuf)
-		})
-		if err != nil {
-			return err
-		}
-		return serr
-	}}
+	lc := listenConfig(func(fd int) error {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, udpRcvBuf)
+		return unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEPORT, 1)
+	})
 	var out []*net.UDPConn
 	for i := 0; i < max(n, 1); i++ {
 		pc, err := lc.ListenPacket(ctx, "udp", addr)

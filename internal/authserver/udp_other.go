@@ -10,7 +10,7 @@ import (
 // Elsewhere UDP is read and written one packet at a time.
 
 func listenUDP(ctx context.Context, addr string, _ int) ([]*net.UDPConn, error) {
-	pc, err := (&net.ListenConfig{}).ListenPacket(ctx, "udp", addr)
+	pc, err := listenConfig(nil).ListenPacket(ctx, "udp", addr)
 	if err != nil {
 		return nil, err
 	}
