@@ -370,6 +370,9 @@ func FuzzTransferClient(f *testing.F) {
 // acceptable reports whether p is what a client may make of the answer
 // records rrs, given the version have it pulled from.
 func acceptable(t *testing.T, p *Pulled, rrs []dns.RR, have *zonever.Version) bool {
+	if len(rrs) == 0 {
+		return false
+	}
 	first, ok := rrs[0].(*dns.SOA)
 	if !ok || !isApexSOA(first, first.Serial) || p.SOA.Serial != first.Serial {
 		return false
@@ -421,4 +424,42 @@ func rawRecords(v *zonever.Version) []string {
 	})
 	slices.Sort(out)
 	return out
+}
+
+// TestStreamClosingSOA keeps what FuzzTransferClient found on the record
+// path: answers that ended, or were read as complete, on something other
+// than the zone's own SOA as their last record.
+func TestStreamClosingSOA(t *testing.T) {
+	a, child, other := "a.example. 60 A 192.0.2.1", "sub.example. 60 SOA ns admin 5 1 1 1 1", "other.example. 60 SOA ns admin 5 1 1 1 1"
+	tests := []struct {
+		name    string
+		qtype   uint16
+		answer  string
+		done    bool
+		wantErr bool // from result, once done
+	}{
+		{"AXFR closed by a child's SOA", dns.TypeAXFR, soa("5") + "\n" + a + "\n" + child, false, false},
+		{"AXFR with a record after the closing SOA", dns.TypeAXFR, soa("5") + "\n" + a + "\n" + soa("5") + "\n" + a, false, false},
+		{"IXFR with a record after the closing SOA", dns.TypeIXFR, soa("5") + "\n" + soa("4") + "\n" + soa("5") + "\n" + soa("5") + "\n" + a, false, false},
+		{"IXFR delta ending at another zone's SOA", dns.TypeIXFR, soa("5") + "\n" + soa("4") + "\n" + other + "\n" + a + "\n" + soa("5"), false, false},
+		{"IXFR delta bounded by another zone's SOAs", dns.TypeIXFR, soa("6") + "\n" + soa("4") + "\n" + other + "\n" + other + "\n" + soa("6") + "\n" + a + "\n" + soa("6"), true, true},
+		{"AXFR well-formed", dns.TypeAXFR, soa("5") + "\n" + a + "\n" + soa("5"), true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &stream{origin: "example.", qtype: tt.qtype, have: 4}
+			if err := s.add(rrs(t, tt.answer)); err != nil {
+				t.Fatal(err)
+			}
+			if s.done != tt.done {
+				t.Fatalf("complete: %v, want %v", s.done, tt.done)
+			}
+			if !s.done {
+				return
+			}
+			if _, err := s.result(); (err != nil) != tt.wantErr {
+				t.Fatalf("result error %v, want one: %v", err, tt.wantErr)
+			}
+		})
+	}
 }

@@ -181,6 +181,11 @@ func (s *stream) result() (*Result, error) {
 		r.Kind = KindIXFR
 		var err error
 		r.Deltas, err = zonever.ParseDeltas(s.rrs[1 : len(s.rrs)-1])
+		for _, d := range r.Deltas {
+			if err == nil && (dns.CanonicalName(d.From.Hdr.Name) != s.origin || dns.CanonicalName(d.To.Hdr.Name) != s.origin) {
+				err = errors.New("IXFR difference sequence bounded by the SOA of another name (RFC 1995 4)")
+			}
+		}
 		if len(r.Deltas) == 0 && err == nil {
 			r.Kind = KindNoChanges
 		}
