@@ -77,6 +77,9 @@ func FuzzStoreRoundTrip(f *testing.F) {
 		"ns.sub.example. 60 IN A 192.0.2.9", "*.example. 60 IN CNAME a.example."), true)
 	f.Add(packed(f, "x.example. 60 IN TXT \"$INCLUDE /etc/passwd\"", "y.example. 60 IN TXT \";\" \"(\" \"\\\"\"",
 		"z.example. 60 IN CAA 0 issue \"ca.example\"", "e.example. 60 IN TYPE65280 \\# 3 010203"), true)
+	f.Add(packed(f, "h1.example. 60 IN NSEC3 1 0 10 - 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR A RRSIG",
+		"h2.example. 60 IN NSEC3 1 1 0 AABB 2T7B4G4VSA5SMI47K61MV5BV1A22BOJR", "example. 60 IN NSEC3PARAM 1 0 0 -",
+		"example. 60 IN ZONEMD 2 1 1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"), false)
 	f.Add(packed(f, "a.example. 60 IN CNAME b.example.", "a.example. 60 IN A 192.0.2.1", "out.of.zone. 60 IN A 192.0.2.2"), false)
 	f.Fuzz(func(t *testing.T, msg []byte, journal bool) {
 		m := new(dns.Msg)

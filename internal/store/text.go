@@ -79,6 +79,10 @@ func textParsesBack(rr dns.RR) bool {
 		return rr.Signature != ""
 	case *dns.NSEC:
 		return rr.NextDomain != ""
+	case *dns.NSEC3: // the bulk of a zone signed with NSEC3
+		return rr.NextDomain != ""
+	case *dns.ZONEMD:
+		return rr.Digest != ""
 	}
 	return false
 }
