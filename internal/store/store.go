@@ -224,7 +224,7 @@ func writeVersion(w io.Writer, v *zonever.Version) error {
 		return writeParallel(w, v.RRs)
 	}
 	return v.Each(func(rr dns.RR) error {
-		_, err := io.WriteString(w, rr.String()+"\n")
+		_, err := io.WriteString(w, storedText(rr)+"\n")
 		return err
 	})
 }
@@ -247,7 +247,7 @@ func writeParallel(w io.Writer, rrs []dns.RR) error {
 			go func() {
 				var b []byte
 				for _, rr := range rrs[i*formatChunk : min((i+1)*formatChunk, len(rrs))] {
-					b = append(append(b, rr.String()...), '\n')
+					b = append(append(b, storedText(rr)...), '\n')
 				}
 				done[i] <- b
 			}()
@@ -266,7 +266,7 @@ func writeParallel(w io.Writer, rrs []dns.RR) error {
 
 func writeRRs(w io.Writer, rrs []dns.RR) error {
 	for _, rr := range rrs {
-		if _, err := io.WriteString(w, rr.String()+"\n"); err != nil {
+		if _, err := io.WriteString(w, storedText(rr)+"\n"); err != nil {
 			return err
 		}
 	}

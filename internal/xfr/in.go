@@ -128,7 +128,7 @@ func (s *stream) add(answer []dns.RR) error {
 			if !ok || dns.CanonicalName(soa.Hdr.Name) != s.origin {
 				return errors.New("answer does not start with the zone's SOA")
 			}
-		} else if soa, ok := rr.(*dns.SOA); ok && soa.Serial == s.first().Serial {
+		} else if s.closes(rr) {
 			s.closingSOA++
 		}
 		s.rrs = append(s.rrs, rr)
@@ -139,6 +139,14 @@ func (s *stream) add(answer []dns.RR) error {
 
 func (s *stream) first() *dns.SOA { return s.rrs[0].(*dns.SOA) }
 
+// closes reports whether rr is the zone's SOA with the first one's serial:
+// a SOA of another name (a child's, or anything a broken server sends) is
+// never the closing one (RFC 5936 2.2).
+func (s *stream) closes(rr dns.RR) bool {
+	soa, ok := rr.(*dns.SOA)
+	return ok && soa.Serial == s.first().Serial && dns.CanonicalName(soa.Hdr.Name) == s.origin
+}
+
 // complete decides whether the closing SOA has arrived. An incremental IXFR
 // carries the new SOA twice after the first (end of the last delta, then the
 // closing one); an AXFR or AXFR-style IXFR once.
@@ -148,11 +156,13 @@ func (s *stream) complete() bool {
 		return false
 	case len(s.rrs) == 1:
 		return s.qtype == dns.TypeIXFR // a lone SOA: nothing newer
+	case !s.closes(s.rrs[len(s.rrs)-1]):
+		return false // the answer ends with the closing SOA, nothing after it
 	case s.incremental():
 		// [SOA(N) SOA(N)] is an empty incremental answer.
 		return s.closingSOA == 2 || len(s.rrs) == 2 && s.closingSOA == 1
 	default:
-		return s.closingSOA == 1 && s.rrs[len(s.rrs)-1].Header().Rrtype == dns.TypeSOA
+		return s.closingSOA == 1
 	}
 }
 
@@ -171,6 +181,11 @@ func (s *stream) result() (*Result, error) {
 		r.Kind = KindIXFR
 		var err error
 		r.Deltas, err = zonever.ParseDeltas(s.rrs[1 : len(s.rrs)-1])
+		for _, d := range r.Deltas {
+			if err == nil && (dns.CanonicalName(d.From.Hdr.Name) != s.origin || dns.CanonicalName(d.To.Hdr.Name) != s.origin) {
+				err = errors.New("IXFR difference sequence bounded by the SOA of another name (RFC 1995 4)")
+			}
+		}
 		if len(r.Deltas) == 0 && err == nil {
 			r.Kind = KindNoChanges
 		}

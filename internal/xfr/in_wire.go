@@ -98,7 +98,9 @@ func (a *wireAXFR) addUnpacked(msg []byte, rec wireRecord) error {
 			return err
 		}
 	case isSOA:
-		a.done = soa.Serial == a.soa.Serial
+		// Only the zone's own SOA closes (RFC 5936 2.2); any other is
+		// dropped, as the record path's version drops it.
+		a.done = soa.Serial == a.soa.Serial && dns.CanonicalName(soa.Hdr.Name) == a.origin
 		return nil
 	}
 	if err := a.recv.Add(rr); err != nil {
