@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -57,11 +58,22 @@ var notifySources = []struct {
 	{"[::]:0", false},
 }
 
+// notifySigning is how a fuzzed NOTIFY is signed before the node sees it:
+// as it came (any TSIG in it is garbage to the node), with the node's hub
+// key, or with the right key name and another secret.
+const (
+	signAsIs = iota
+	signHubKey
+	signWrongSecret
+	signModes
+)
+
 // FuzzNodeNotify feeds raw messages, as the authoritative server hands a
-// NOTIFY to the node after unpacking it, from hub and other addresses. No
-// message panics the node; the reply carries the request's ID; and a
-// refresh is woken exactly when a NOTIFY with one question for a served
-// zone (the catalog or a member) comes from a hub address.
+// NOTIFY to the node after unpacking it, from hub and other addresses,
+// unsigned or signed with the right or a wrong secret. No message panics
+// the node; the reply carries the request's ID; and a refresh is woken
+// exactly when a NOTIFY with one question for a served zone (the catalog
+// or a member) comes from a hub address signed with the node's hub key.
 func FuzzNodeNotify(f *testing.F) {
 	for _, zone := range []string{"catalog.anycloud.", "member.example.", "MEMBER.example.", "other.example.", "."} {
 		m := new(dns.Msg).SetNotify(zone)
@@ -72,14 +84,16 @@ func FuzzNodeNotify(f *testing.F) {
 			f.Fatal(err)
 		}
 		for i := range notifySources {
-			f.Add(b, uint8(i))
+			for mode := range signModes {
+				f.Add(b, uint8(i), uint8(mode))
+			}
 		}
 	}
 	q := new(dns.Msg).SetQuestion("member.example.", dns.TypeSOA)
 	q.Opcode = dns.OpcodeNotify
 	q.Question = append(q.Question, q.Question[0])
 	b, _ := q.Pack()
-	f.Add(b, uint8(0))
+	f.Add(b, uint8(0), uint8(signHubKey))
 
 	dir := f.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "node.key"), []byte(nodeSecret), 0o600); err != nil {
@@ -98,30 +112,58 @@ func FuzzNodeNotify(f *testing.F) {
 	n.catalog = &member{origin: "catalog.anycloud.", sec: &secondary.Zone{Origin: "catalog.anycloud."}}
 	n.members["member.example."] = &member{origin: "member.example.", sec: &secondary.Zone{Origin: "member.example."}}
 	served := map[string]bool{"catalog.anycloud.": true, "member.example.": true}
+	// Every NOTIFY wakes its zone at once: spacing is TestNotifyRefreshesSpaced's.
+	gap := notifyGap
+	notifyGap = 0
+	f.Cleanup(func() { notifyGap = gap })
 
-	f.Fuzz(func(t *testing.T, raw []byte, from uint8) {
+	f.Fuzz(func(t *testing.T, raw []byte, from, signing uint8) {
 		src := notifySources[int(from)%len(notifySources)]
+		mode := int(signing) % signModes
 		req := new(dns.Msg)
 		if req.Unpack(raw) != nil || req.Opcode != dns.OpcodeNotify || req.Response {
 			return // the server answers these itself, the node never sees them
 		}
-		before := woken.Load()
-		resp := n.handleNotify(req, netip.MustParseAddrPort(src.addr))
-		got := woken.Load() - before
-		out, err := resp.Pack()
-		if err != nil {
-			t.Fatalf("reply does not pack: %v", err)
+		if mode != signAsIs {
+			if raw = signNotify(req, mode); raw == nil {
+				return
+			}
+			req = new(dns.Msg)
+			if req.Unpack(raw) != nil {
+				return
+			}
 		}
+		before := woken.Load()
+		out := n.handleNotify(raw, req, netip.MustParseAddrPort(src.addr))
+		got := woken.Load() - before
 		back := new(dns.Msg)
 		if err := back.Unpack(out); err != nil || back.Id != req.Id || !back.Response {
 			t.Fatalf("reply %v (err %v) does not answer request ID %d", back, err, req.Id)
 		}
-		want := src.hub && len(req.Question) == 1 && served[strings.ToLower(dns.CanonicalName(req.Question[0].Name))]
+		want := mode == signHubKey && src.hub && len(req.Question) == 1 && served[strings.ToLower(dns.CanonicalName(req.Question[0].Name))]
 		if (got == 1) != want || got > 1 {
 			t.Fatalf("NOTIFY from %s woke %d refreshes, want %v:\n%v", src.addr, got, want, req)
 		}
-		if want != (resp.Rcode == dns.RcodeSuccess) {
-			t.Fatalf("NOTIFY from %s answered %s, woke %d:\n%v", src.addr, dns.RcodeToString[resp.Rcode], got, req)
+		if want != (back.Rcode == dns.RcodeSuccess) {
+			t.Fatalf("NOTIFY from %s answered %s, woke %d:\n%v", src.addr, dns.RcodeToString[back.Rcode], got, req)
 		}
 	})
+}
+
+// signNotify signs req (any TSIG it carried removed) with the node's key
+// name and the hub's secret, or another secret; nil when it cannot be.
+func signNotify(req *dns.Msg, mode int) []byte {
+	if t := req.IsTsig(); t != nil {
+		req.Extra = req.Extra[:len(req.Extra)-1]
+	}
+	secret := nodeSecret
+	if mode == signWrongSecret {
+		secret = "d3Jvbmcgc2VjcmV0IGZvciB0aGUgbm9kZQ=="
+	}
+	req.SetTsig("n1-key.", dns.HmacSHA256, 300, time.Now().Unix())
+	out, _, err := dns.TsigGenerate(req, secret, "", false)
+	if err != nil {
+		return nil
+	}
+	return out
 }
