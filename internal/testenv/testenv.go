@@ -105,6 +105,21 @@ func HasCommand(t testing.TB, name string) bool {
 	return false
 }
 
+// HasRoot reports whether the test runs as root, for a test whose optional
+// last check needs it (why says what does): false is logged, and under
+// ANYCLOUD_REQUIRE_ALL=1 it ends the test as failed instead.
+func HasRoot(t testing.TB, why string) bool {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return true
+	}
+	if requireAll() {
+		t.Fatalf("%s=1 and a check of this test cannot run here: needs root (%s)", RequireAllEnv, why)
+	}
+	t.Logf("check not run: needs root (%s)", why)
+	return false
+}
+
 // missing phrases a missing command with the package to install.
 func missing(name string) string {
 	if pkg, ok := Packages[name]; ok {

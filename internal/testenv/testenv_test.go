@@ -32,6 +32,10 @@ func TestHelperProcess(t *testing.T) {
 		if HasCommand(t, "anycloud-no-such-command") {
 			t.Fatal("HasCommand found a command that does not exist")
 		}
+	case "hasroot":
+		if HasRoot(t, "nft -c") != (os.Geteuid() == 0) {
+			t.Fatal("HasRoot is wrong about root")
+		}
 	case "choice":
 		SkipByChoice(t, "set ANYCLOUD_WIDGET=N to measure widgets")
 	case "interop":
@@ -50,8 +54,10 @@ func TestHelperProcess(t *testing.T) {
 // the deliberate skips stay skips.
 func TestSkipUnderRequireAll(t *testing.T) {
 	rootWant, rootOutput := "fail", "needs root (network namespaces)"
+	hasRootWant, hasRootOutput := "fail", "a check of this test cannot run here: needs root (nft -c)"
 	if os.Geteuid() == 0 {
 		rootWant, rootOutput = "ok", "HELPER-CONTINUED"
+		hasRootWant, hasRootOutput = "ok", "HELPER-CONTINUED"
 	}
 	tests := []struct {
 		helper     string
@@ -76,6 +82,7 @@ func TestSkipUnderRequireAll(t *testing.T) {
 		{"input", nil, true, "fail", "input not usable: not a zone"},
 		{"input", nil, false, "skip", "input not usable: not a zone"},
 		{"root", nil, true, rootWant, rootOutput},
+		{"hasroot", nil, true, hasRootWant, hasRootOutput},
 	}
 	for _, tt := range tests {
 		name := tt.helper + "/" + strings.Join(tt.env, ",")
