@@ -1,11 +1,10 @@
-// Package testenv owns how a test says it cannot run here. Every skip in the
-// repository goes through it, so that one switch, ANYCLOUD_REQUIRE_ALL=1 (set
-// by `make test` under CI), turns a missing package, a missing root or a
-// missing network into a failure that names what is missing instead of a
-// silent "ok". Only skips that are deliberate stay skips under that switch:
-// an opt-in measurement not asked for (SkipByChoice), a test outside the
-// level being run (Interop), and an input a fuzz target cannot use
-// (SkipInput while fuzzing).
+// Package testenv owns how a test says it cannot run here: every skip in
+// the repository goes through it, so that ANYCLOUD_REQUIRE_ALL=1 (set by
+// `make test` under CI) turns a skip for a missing package, root or address
+// into a failure that names what is missing instead of a silent "ok". Only
+// deliberate skips stay skips under that switch: an opt-in measurement not
+// asked for (SkipByChoice), a test outside the level being run (Interop,
+// Internet), and an input a fuzz target cannot use (SkipInput).
 package testenv
 
 import (
