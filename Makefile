@@ -50,8 +50,9 @@ deps-test:
 	@bash scripts/install-deps.sh test
 
 # Everything CI runs: formatting, vet, then unit, interop and lab tests.
-# Nothing here needs the internet beyond apt and Go modules; the test that
-# debootstraps Debian from a mirror is `make test-internet`.
+# Nothing here needs the internet beyond apt and Go modules: the package
+# test needs a Debian tree from a mirror, made by `make test-internet` (once
+# cached, test-unit runs it too).
 test: deps-test fmt-check vet test-unit test-interop test-lab
 
 test-unit: deps-test
