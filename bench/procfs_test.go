@@ -1,9 +1,10 @@
 package main
 
 import (
-	"os/exec"
 	"testing"
 	"time"
+
+	"anycloud/internal/testenv"
 )
 
 func TestParseProcStat(t *testing.T) {
@@ -24,9 +25,7 @@ func TestParseProcStat(t *testing.T) {
 // TestStopKillsForkedChildren starts a shell that forks two sleepers,
 // like NSD forks its workers, and checks that stop leaves none behind.
 func TestStopKillsForkedChildren(t *testing.T) {
-	if _, err := exec.LookPath("taskset"); err != nil {
-		t.Skip("taskset not installed (apt-get install util-linux)")
-	}
+	testenv.RequireCommand(t, "taskset")
 	p, err := startServer([]string{"sh", "-c", "sleep 60 & sleep 60 & wait"}, "0", t.TempDir())
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/miekg/dns"
 	"github.com/vishvananda/netns"
+
+	"anycloud/internal/testenv"
 )
 
 // TestNodeStartsOnFreshHost starts a node from what `anycloud node add`
@@ -32,9 +34,7 @@ import (
 // with a unit lacking CAP_NET_ADMIN it stops on "adding 198.51.100.53 to
 // lo: operation not permitted".
 func TestNodeStartsOnFreshHost(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: network namespaces, a system user, setpriv")
-	}
+	testenv.RequireRoot(t, "network namespaces, a system user, setpriv")
 	for _, tool := range []string{"ip", "setpriv", "nft", "useradd"} {
 		needTool(t, tool)
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"anycloud/internal/testenv"
 )
 
 // debootstrapInclude are the packages the clean tree gets beyond minbase:
@@ -30,11 +32,9 @@ const debootstrapInclude = "systemd,procps"
 // The tree comes from debootstrap once (about a minute, 240 MB) and is
 // cached under $TMPDIR/anycloud-pkgtest; each run copies it (a few seconds).
 func TestInstallInCleanTree(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: dpkg and chroot into a debootstrap tree")
-	}
+	testenv.RequireRoot(t, "dpkg and chroot into a debootstrap tree")
 	if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
-		t.Skipf("no package for this machine's architecture %s", runtime.GOARCH)
+		testenv.Skipf(t, "no package for this machine's architecture %s", runtime.GOARCH)
 	}
 	root := cleanTree(t)
 	deb := debFile(t, dist(t), runtime.GOARCH)
@@ -71,11 +71,12 @@ func debootstrapTree(t *testing.T) string {
 	if _, err := os.Stat(filepath.Join(dir, "usr/bin/dpkg")); err == nil {
 		return dir
 	}
-	needTool(t, "debootstrap")
 	mirror := os.Getenv("ANYCLOUD_DEBIAN_MIRROR")
 	if mirror == "" {
 		mirror = "http://deb.debian.org/debian"
 	}
+	testenv.Internet(t, "debootstrap bookworm from "+mirror+" into "+dir)
+	needTool(t, "debootstrap")
 	partial := dir + ".partial"
 	os.RemoveAll(partial)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -85,7 +86,7 @@ func debootstrapTree(t *testing.T) string {
 		"bookworm", partial, mirror).CombinedOutput()
 	if err != nil {
 		os.RemoveAll(partial)
-		t.Skipf("debootstrap bookworm from %s failed (%v); no clean tree to install into:\n%s", mirror, err, tail(string(out), 10))
+		testenv.Skipf(t, "debootstrap bookworm from %s failed (%v); no clean tree to install into:\n%s", mirror, err, tail(string(out), 10))
 	}
 	if err := os.Rename(partial, dir); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"anycloud/internal/testenv"
 )
 
 // The packages are built once per test run, by build.sh as `make deb` does,
@@ -102,11 +104,7 @@ func tryOutput(name string, args ...string) (string, error) {
 
 func needTool(t *testing.T, name string) {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s not installed (apt-get install %s)", name, map[string]string{
-			"dpkg-deb": "dpkg", "groff": "groff", "systemd-analyze": "systemd", "debootstrap": "debootstrap",
-		}[name])
-	}
+	testenv.RequireCommand(t, name)
 }
 
 // tryOutputCombined runs a command, bounded in time, and returns stdout and

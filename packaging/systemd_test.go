@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"anycloud/internal/testenv"
 )
 
 // bootedTree is the installed tree booted with systemd-nspawn, in its own
@@ -126,7 +128,7 @@ func boot(t *testing.T, root string) *bootedTree {
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	t.Skipf("systemd-nspawn did not boot the tree within 30s (containers not possible here?):\n%s", tail(logs.String(), 10))
+	testenv.Skipf(t, "systemd-nspawn did not boot the tree within 30s (containers not possible here?):\n%s", tail(logs.String(), 10))
 	return nil
 }
 

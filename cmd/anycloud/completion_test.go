@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"anycloud/internal/testenv"
 )
 
 // TestBashCompletion sources the generated script in bash and asks it what
@@ -14,7 +16,7 @@ import (
 func TestBashCompletion(t *testing.T) {
 	bash, err := exec.LookPath("bash")
 	if err != nil {
-		t.Skip("bash not installed")
+		testenv.Skip(t, "bash not installed")
 	}
 	script := filepath.Join(t.TempDir(), "anycloud.bash")
 	if err := os.WriteFile(script, []byte(bashCompletion(helpPages())), 0o644); err != nil {
@@ -90,7 +92,7 @@ func TestCompletionsNameEveryCommand(t *testing.T) {
 func TestZshCompletion(t *testing.T) {
 	zsh, err := exec.LookPath("zsh")
 	if err != nil {
-		t.Skip("zsh not installed")
+		testenv.Skip(t, "zsh not installed (apt-get install zsh)")
 	}
 	script := filepath.Join(t.TempDir(), "_anycloud")
 	if err := os.WriteFile(script, []byte(zshCompletion(helpPages())), 0o644); err != nil {
@@ -136,7 +138,7 @@ func TestZshCompletion(t *testing.T) {
 func TestZshCompletionParses(t *testing.T) {
 	zsh, err := exec.LookPath("zsh")
 	if err != nil {
-		t.Skip("zsh not installed: cannot check the zsh completion's syntax")
+		testenv.Skip(t, "zsh not installed (apt-get install zsh): cannot check the zsh completion's syntax")
 	}
 	script := filepath.Join(t.TempDir(), "_anycloud")
 	if err := os.WriteFile(script, []byte(zshCompletion(helpPages())), 0o644); err != nil {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"anycloud/internal/testenv"
 )
 
 // TestNodeResources measures what docs/resources.md states: a real
@@ -31,7 +33,7 @@ import (
 func TestNodeResources(t *testing.T) {
 	zoneFile := os.Getenv("ANYCLOUD_RESOURCES_ZONE")
 	if zoneFile == "" {
-		t.Skip("set ANYCLOUD_RESOURCES_ZONE=bench/work/.../zone.unsigned (or zone.signed) to measure a node's resource use")
+		testenv.SkipByChoice(t, "set ANYCLOUD_RESOURCES_ZONE=bench/work/.../zone.unsigned (or zone.signed) to measure a node's resource use")
 	}
 	if !filepath.IsAbs(zoneFile) {
 		zoneFile = filepath.Join("..", "..", zoneFile)
@@ -40,11 +42,7 @@ func TestNodeResources(t *testing.T) {
 	queries := filepath.Join(filepath.Dir(zoneFile), "queries.txt")
 	origin := envOr("ANYCLOUD_RESOURCES_ORIGIN", "tld.")
 	signed := strings.Contains(filepath.Base(zoneFile), "signed") && !strings.Contains(filepath.Base(zoneFile), "unsigned")
-	for _, tool := range []string{"knotd", "dnsperf", "taskset"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	testenv.RequireCommand(t, "knotd", "dnsperf", "taskset")
 	dir := t.TempDir()
 	if !signed {
 		// The bench's plain zone carries the apex DNSKEYs without

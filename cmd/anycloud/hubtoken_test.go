@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"anycloud/internal/testenv"
 )
 
 // hostileHub is what a local user runs on the hub's control port while
@@ -155,12 +157,10 @@ s.serve_forever()
 // sends it nothing (the token would let that user drive the real hub, and
 // node add would hand it new TSIG secrets).
 func TestCLIRefusesPortOfAnotherUser(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run the squatter as another user")
-	}
+	testenv.RequireRoot(t, "to run the squatter as another user")
 	python, err := exec.LookPath("/usr/bin/python3") // not a per-user shim: nobody runs it
 	if err != nil {
-		t.Skip("python3 not installed")
+		testenv.Skip(t, "python3 not installed (Debian package python3)")
 	}
 	cmd := exec.Command(python, "-c", hostileScript)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"anycloud/internal/testenv"
 )
 
 // samplePage is a fixed page, so the golden file tests the rendering and
@@ -42,9 +44,7 @@ func TestCommandManpageGolden(t *testing.T) {
 // TestManpagesRenderCleanly runs every generated page through groff with all
 // warnings on: a page man cannot render is as bad as no page.
 func TestManpagesRenderCleanly(t *testing.T) {
-	if _, err := exec.LookPath("groff"); err != nil {
-		t.Skip("groff not installed: cannot lint man pages")
-	}
+	testenv.RequireCommand(t, "groff")
 	dir := t.TempDir()
 	pages := helpPages()
 	if err := writeManpages(dir, manHeader{date: "2026-01-02", source: "anycloud test"}, pages); err != nil {

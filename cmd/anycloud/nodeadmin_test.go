@@ -18,6 +18,7 @@ import (
 
 	"anycloud/internal/hub"
 	"anycloud/internal/node"
+	"anycloud/internal/testenv"
 )
 
 // startTestHub runs a hub set up for onboarding, with no client and no
@@ -163,7 +164,7 @@ func checkRuleset(t *testing.T, path string) {
 			t.Errorf("ruleset lacks %q:\n%s", want, text)
 		}
 	}
-	if _, err := exec.LookPath("nft"); err != nil || os.Geteuid() != 0 {
+	if !testenv.HasCommand(t, "nft") || !testenv.HasRoot(t, "nft -c opens a netlink socket") {
 		return
 	}
 	if out, err := exec.Command("nft", "-c", "-f", path).CombinedOutput(); err != nil {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"anycloud/internal/testenv"
 )
 
 const birdNodeConf = `router id 192.0.2.1;
@@ -34,6 +36,7 @@ protocol bgp up6 from up {
 // TestBIRDModeAnnouncer drives a node's own BIRD through the include file
 // and birdc; a second BIRD (the router) must learn and lose the prefixes.
 func TestBIRDModeAnnouncer(t *testing.T) {
+	testenv.Interop(t, "bird")
 	requireNetnsTools(t)
 	dir := t.TempDir()
 	nodeNS, routerNS := nsName(t, "bnode"), nsName(t, "brtr")

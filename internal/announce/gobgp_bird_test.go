@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"anycloud/internal/testenv"
 )
 
 const birdPeerConf = `router id 192.0.2.2;
@@ -34,6 +36,7 @@ protocol bgp node6 from node {
 // TestGoBGPAnnouncerWithBIRD runs the GoBGP announcer in one namespace and a
 // real BIRD 2 in another, and checks what BIRD learns as health changes.
 func TestGoBGPAnnouncerWithBIRD(t *testing.T) {
+	testenv.Interop(t, "bird")
 	requireNetnsTools(t)
 	dir := t.TempDir()
 	speakerNS, birdNS := nsName(t, "spk"), nsName(t, "bird")

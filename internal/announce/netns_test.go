@@ -7,19 +7,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"anycloud/internal/testenv"
 )
 
 // requireNetnsTools skips unless the test can build namespaces and run BIRD.
 func requireNetnsTools(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create network namespaces")
-	}
-	for _, bin := range []string{"ip", "bird", "birdc"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("needs %s (BIRD 2 and iproute2)", bin)
-		}
-	}
+	testenv.Interop(t, "bird")
+	testenv.RequireRoot(t, "network namespaces")
+	testenv.RequireCommand(t, "ip", "bird", "birdc")
 }
 
 // run executes a command and fails the test on error.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"net"
 	"net/netip"
-	"os"
 	"runtime"
 	"testing"
 	"time"
@@ -14,6 +13,8 @@ import (
 	"github.com/miekg/dns"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+
+	"anycloud/internal/testenv"
 )
 
 // TestServeBindsAddressesNotYetOnHost binds service addresses in a network
@@ -26,9 +27,7 @@ import (
 // requested address". isLocal, which decides the warning for an address
 // the host lacks, follows the addresses as they are added.
 func TestServeBindsAddressesNotYetOnHost(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to create a network namespace")
-	}
+	testenv.RequireRoot(t, "to create a network namespace")
 	addrs := []string{"198.51.100.53:53", "[2001:db8:53::53]:53"}
 	ns := make(chan netns.NsHandle, 1)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"anycloud/internal/testenv"
 )
 
 var good = strings.Repeat("ab", 32)
@@ -43,7 +45,7 @@ func TestReadFile(t *testing.T) {
 			os.Chmod(p, tc.mode)
 			if tc.owner >= 0 {
 				if err := os.Chown(p, tc.owner, tc.owner); err != nil {
-					t.Skipf("chown: %v (needs root)", err)
+					testenv.Skipf(t, "chown: %v (needs root)", err)
 				}
 			}
 			tok, err := ReadFile(p)

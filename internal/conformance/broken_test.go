@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"anycloud/internal/testenv"
 	"anycloud/internal/testpeer"
 )
 
@@ -65,7 +66,7 @@ func TestServeListensOnEveryAddress(t *testing.T) {
 	port := testpeer.FreeLoopbackPort(t)
 	v6 := fmt.Sprintf("[::1]:%d", port)
 	if !loopbackV6Usable(v6) {
-		t.Skip("no usable ::1 on this machine")
+		testenv.Skip(t, "no usable ::1 on this machine")
 	}
 	s := startAnycloud(t, zones[:1], v6)
 	for _, addr := range []string{s.Addr, v6} {

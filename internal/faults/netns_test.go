@@ -6,19 +6,15 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"anycloud/internal/testenv"
 )
 
 // requireRoot skips tests that create namespaces or mounts.
 func requireRoot(t *testing.T, bins ...string) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (network namespaces, mounts)")
-	}
-	for _, b := range append([]string{"ip"}, bins...) {
-		if _, err := exec.LookPath(b); err != nil {
-			t.Skipf("needs %s", b)
-		}
-	}
+	testenv.RequireRoot(t, "network namespaces, mounts")
+	testenv.RequireCommand(t, append([]string{"ip"}, bins...)...)
 }
 
 // newNamespace creates an empty network namespace with lo up and the given

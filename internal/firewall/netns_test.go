@@ -13,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/lab"
+	"anycloud/internal/testenv"
 )
 
 // TestRulesetInNamespace applies the ruleset in a node namespace of its
@@ -21,14 +22,8 @@ import (
 // NOTIFY, BGP, SSH, metrics and an unlisted port. Each either gets an
 // answer or a connection (pass) or nothing (drop).
 func TestRulesetInNamespace(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (network namespaces, nftables)")
-	}
-	for _, bin := range []string{"ip", "nft"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("needs %s", bin)
-		}
-	}
+	testenv.RequireRoot(t, "network namespaces, nftables")
+	testenv.RequireCommand(t, "ip", "nft")
 	node, world := fmt.Sprintf("fwn%d", os.Getpid()%100000), fmt.Sprintf("fww%d", os.Getpid()%100000)
 	setupPair(t, node, world)
 	startListeners(t, node)

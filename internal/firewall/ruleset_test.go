@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"anycloud/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -48,12 +50,8 @@ func TestRulesetGolden(t *testing.T) {
 // TestRulesetLoads: `nft -c` (check only, nothing applied) accepts the
 // ruleset, also with no hub and no IPv6 at all.
 func TestRulesetLoads(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("nft -c needs root (it opens a netlink socket)")
-	}
-	if _, err := exec.LookPath("nft"); err != nil {
-		t.Skip("nft not installed; install nftables to run this test")
-	}
+	testenv.RequireRoot(t, "nft -c opens a netlink socket")
+	testenv.RequireCommand(t, "nft")
 	v4only := sampleSpec()
 	v4only.Service, v4only.Unicast, v4only.Hubs = v4only.Service[:1], v4only.Unicast[:1], nil
 	for name, s := range map[string]Spec{"sample": sampleSpec(), "v4 only, no hub": v4only} {

@@ -16,6 +16,7 @@ import (
 	"anycloud/internal/knotprimary"
 	"anycloud/internal/monitor"
 	"anycloud/internal/onboard"
+	"anycloud/internal/testenv"
 	"anycloud/internal/xfr"
 )
 
@@ -40,9 +41,8 @@ onboarding:
 // to make a primary that refuses the hub.
 func snippetKnot(t *testing.T, zone string, key *xfr.Key, hub netip.AddrPort, aclAddr string, serial uint32) (string, string) {
 	t.Helper()
-	if _, err := exec.LookPath("knotd"); err != nil {
-		t.Skip("knotd not installed; install knot to run this interoperability test")
-	}
+	testenv.Interop(t, "knotd")
+	testenv.RequireCommand(t, "knotd")
 	dir := t.TempDir()
 	port := knotprimary.FreePort(t)
 	snippet, err := onboard.Snippet("knot", zone, key, []netip.AddrPort{hub})
@@ -278,9 +278,8 @@ func TestOnboardAddIsAllOrNothing(t *testing.T) {
 // otherwise bare nsd.conf, makes a real NSD serve the hub with the key
 // (the transfer trial passes); the BIND snippet passes named-checkconf.
 func TestOnboardSnippetsWorkInNSDAndBIND(t *testing.T) {
-	if _, err := exec.LookPath("nsd"); err != nil {
-		t.Skip("nsd not installed; install nsd to run this interoperability test")
-	}
+	testenv.Interop(t, "nsd")
+	testenv.RequireCommand(t, "nsd")
 	th, ctl := startOnboardHub(t, true)
 	hubAddr := netip.MustParseAddrPort(th.addr)
 	key, _ := onboard.NewKey("example.")
@@ -318,9 +317,7 @@ func TestOnboardSnippetsWorkInNSDAndBIND(t *testing.T) {
 	}
 	th.waitSerial(t, "example.", 11, 10*time.Second)
 
-	if _, err := exec.LookPath("named-checkconf"); err != nil {
-		t.Skip("named-checkconf not installed (bind9-utils)")
-	}
+	testenv.RequireCommand(t, "named-checkconf")
 	bind, _ := onboard.Snippet("bind", "example.", key, []netip.AddrPort{hubAddr})
 	bind = strings.Replace(bind, "    # ... your existing type, file and options stay ...", "    type primary;\n    file \"example.zone\";", 1)
 	os.WriteFile(filepath.Join(dir, "named.conf"), []byte(bind), 0o600)

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"anycloud/internal/testenv"
 )
 
 // Options describes the primary.
@@ -41,12 +43,12 @@ type Primary struct {
 }
 
 // Start runs knotd and waits until it answers the zone's SOA. The test is
-// skipped when knotd is not installed.
+// an interoperability test (testenv.Interop), skipped (testenv.Skip) when
+// knotd is not installed.
 func Start(t testing.TB, opts Options) *Primary {
 	t.Helper()
-	if _, err := exec.LookPath("knotd"); err != nil {
-		t.Skip("knotd not installed; install knot to run this interoperability test")
-	}
+	testenv.Interop(t, "knotd")
+	testenv.RequireCommand(t, "knotd")
 	p := &Primary{opts: opts, dir: t.TempDir(), t: t}
 	p.Port = opts.Port
 	if p.Port == 0 {

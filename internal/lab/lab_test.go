@@ -13,24 +13,21 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"anycloud/internal/testenv"
 )
 
 func requireLabTools(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("lab tests need root (network namespaces)")
-	}
-	for _, bin := range []string{"ip", "bird", "birdc", "sysctl"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("lab tests need %s", bin)
-		}
-	}
+	testenv.RequireRoot(t, "network namespaces")
+	testenv.RequireCommand(t, "ip", "bird", "birdc", "sysctl")
 }
 
 // TestLabRoutesEachCityToItsNearestNode brings up a topology with stand-in
 // nodes, checks every city's catchment, fails one node and heals it, then
 // takes the lab down and checks nothing is left.
 func TestLabRoutesEachCityToItsNearestNode(t *testing.T) {
+	testenv.Interop(t, "bird")
 	requireLabTools(t)
 	small, err := LoadTopology("testdata/topology-small.yaml")
 	if err != nil {

@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"anycloud/internal/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -53,8 +55,7 @@ func TestRouterConfigGolden(t *testing.T) {
 // checkBIRDParses asks the real BIRD to parse the configuration.
 func checkBIRDParses(t *testing.T, conf string) {
 	t.Helper()
-	if _, err := exec.LookPath("bird"); err != nil {
-		t.Log("bird not installed: syntax not checked")
+	if !testenv.HasCommand(t, "bird") {
 		return
 	}
 	f := filepath.Join(t.TempDir(), "bird.conf")

@@ -11,13 +11,15 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"anycloud/internal/testenv"
 	"anycloud/internal/web/browser"
 )
 
-// chromium skips the test without Debian's chromium.
+// chromium marks an interop test that needs Debian's chromium.
 func chromium(t *testing.T) {
+	testenv.Interop(t, "chromium")
 	if _, err := browser.Find(); err != nil {
-		t.Skipf("%v: dashboard test skipped", err)
+		testenv.Skipf(t, "%v: dashboard test skipped (apt-get install chromium)", err)
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"anycloud/internal/bearer"
 	"anycloud/internal/knotprimary"
+	"anycloud/internal/testenv"
 )
 
 // birdOnlyStatic is a BIRD with no BGP and no kernel protocol: it only
@@ -31,9 +32,8 @@ include "%[1]s/anycloud.conf";
 // control socket.
 func startBIRD(t *testing.T, dir string) string {
 	t.Helper()
-	if _, err := exec.LookPath("bird"); err != nil {
-		t.Skip("bird not installed; install bird2 to run this test")
-	}
+	testenv.Interop(t, "bird")
+	testenv.RequireCommand(t, "bird", "birdc")
 	conf, sock := filepath.Join(dir, "bird.conf"), filepath.Join(dir, "bird.ctl")
 	writeFile(t, conf, fmt.Sprintf(birdOnlyStatic, dir))
 	writeFile(t, filepath.Join(dir, "anycloud.conf"), "")

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"anycloud/internal/knotprimary"
+	"anycloud/internal/testenv"
 	"anycloud/internal/testpeer"
 )
 
@@ -32,7 +33,7 @@ import (
 func TestPropagationFigures(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("ANYCLOUD_BENCH_DELEGATIONS"))
 	if n <= 0 {
-		t.Skip("set ANYCLOUD_BENCH_DELEGATIONS=N to measure with an N-delegation zone")
+		testenv.SkipByChoice(t, "set ANYCLOUD_BENCH_DELEGATIONS=N to measure with an N-delegation zone")
 	}
 	dir := t.TempDir()
 	bin := buildAnycloud(t, dir)

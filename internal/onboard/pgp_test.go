@@ -8,15 +8,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"anycloud/internal/testenv"
 )
 
 // TestRealGPGDecryptsTheBundle: a throwaway key in a temporary GNUPGHOME,
 // the bundle encrypted to its public half with go-crypto, and the real
 // gpg decrypts it back to the same text (the key and every snippet).
 func TestRealGPGDecryptsTheBundle(t *testing.T) {
-	if _, err := exec.LookPath("gpg"); err != nil {
-		t.Skip("gpg not installed; install gnupg to run this test")
-	}
+	testenv.RequireCommand(t, "gpg")
 	home := t.TempDir()
 	gpg := func(stdin []byte, args ...string) []byte {
 		t.Helper()

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"anycloud/internal/testenv"
 )
 
 // serveHello accepts from ln until it closes and writes "ok" on each
@@ -87,12 +89,8 @@ func inNamespace(t *testing.T, ns string, fn func()) {
 // another /64 of the same /56 is refused too, and another /56 is served.
 // Counted per address (before), a /64 was unlimited.
 func TestIPv6PerPrefix(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root for a network namespace")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("no iproute2")
-	}
+	testenv.RequireRoot(t, "for a network namespace")
+	testenv.RequireCommand(t, "ip")
 	ns := nsName("v6")
 	ip := func(args ...string) {
 		t.Helper()

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"anycloud/internal/testenv"
 )
 
 const exampleZone = "testdata/example.test.zone"
@@ -47,6 +49,8 @@ func TestStartSkipsWhenBinaryMissing(t *testing.T) {
 		parent := t
 		t.Run(s.name, func(t *testing.T) {
 			t.Setenv("PATH", t.TempDir())
+			t.Setenv(testenv.RequireAllEnv, "")   // the skip is what this test checks
+			t.Setenv(testenv.LevelEnv, "interop") // not the skip of a unit-only run
 			t.Cleanup(func() {
 				if !t.Skipped() {
 					parent.Errorf("%s: want a skip when the binary is not on PATH", s.name)

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"anycloud/internal/testenv"
 )
 
 // ReadyTimeout bounds how long a Start function waits for a daemon to
@@ -51,9 +53,11 @@ type daemon struct {
 // is ready (another process may have taken the port in between).
 func start(t testing.TB, d daemon) *Peer {
 	t.Helper()
+	testenv.Interop(t, d.binary)
+	testenv.RequireCommand(t, d.binary)
 	binary, err := exec.LookPath(d.binary)
 	if err != nil {
-		t.Skipf("testpeer: %s not installed (%v); install it to run this test", d.binary, err)
+		t.Fatal(err)
 	}
 	var lastErr error
 	for attempt := 1; attempt <= 3; attempt++ {

@@ -13,6 +13,7 @@ import (
 	"anycloud/internal/hub"
 	"anycloud/internal/lab"
 	"anycloud/internal/node"
+	"anycloud/internal/testenv"
 )
 
 // TestGeneratedConfigs writes every host's configuration for the default
@@ -69,9 +70,7 @@ func checkHost(t *testing.T, h lab.Host, dir string, cmds []lab.Command) {
 			t.Errorf("hub host runs %+v, want the hub (the monitor runs in it) and the onboarding", cmds)
 		}
 	case lab.RolePrimary, lab.RoleRoot:
-		if _, err := exec.LookPath("knotc"); err != nil {
-			t.Skip("knotc not installed: Knot's configuration not checked")
-		}
+		testenv.RequireCommand(t, "knotc")
 		out, err := exec.Command("knotc", "-c", filepath.Join(dir, "knot.conf"), "conf-check").CombinedOutput()
 		if err != nil {
 			t.Fatalf("knotc conf-check: %v\n%s", err, out)

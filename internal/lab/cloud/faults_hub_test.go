@@ -24,6 +24,7 @@ import (
 	"anycloud/internal/lab"
 	"anycloud/internal/node"
 	"anycloud/internal/secondary"
+	"anycloud/internal/testenv"
 	"anycloud/internal/xfr"
 )
 
@@ -531,7 +532,7 @@ func tsigTime(r *dns.Msg) (time.Time, uint16, bool) {
 func (l *testLab) faultClockSkew(t *testing.T) faultRow {
 	lib := libfaketime()
 	if lib == "" {
-		t.Skip("clock skew needs libfaketime (apt-get install faketime)")
+		testenv.Skip(t, "clock skew needs libfaketime (apt-get install faketime)")
 	}
 	const zone = "gt."
 	good := l.primarySerial(t, zone)
@@ -627,11 +628,7 @@ func inHubMounts(pid int, script string, args ...string) error {
 // the old one, intact on disk, leaves no partial file, and says why; once
 // the tmpfs grows, the next refresh stores and serves the new version.
 func (l *testLab) faultDiskFull(t *testing.T) faultRow {
-	for _, bin := range []string{"nsenter", "mount", "umount", "cp"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("the disk-full scenario needs %s", bin)
-		}
-	}
+	testenv.RequireCommand(t, "nsenter", "mount", "umount", "cp")
 	const zone = "do."
 	hub := l.process(t, "hub", "hub")
 	own, _ := os.Readlink("/proc/self/ns/mnt")

@@ -23,6 +23,7 @@ import (
 	"anycloud/internal/lab"
 	"anycloud/internal/monitor"
 	"anycloud/internal/node"
+	"anycloud/internal/testenv"
 )
 
 // The full lab: real BIRD routers, Knot primaries, the anycloud hub, nodes
@@ -32,14 +33,8 @@ import (
 
 func requireLab(t *testing.T) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("the lab needs root (network namespaces)")
-	}
-	for _, bin := range []string{"ip", "bird", "birdc", "knotd", "knotc", "nft", "sysctl"} {
-		if _, err := exec.LookPath(bin); err != nil {
-			t.Skipf("the lab needs %s", bin)
-		}
-	}
+	testenv.RequireRoot(t, "the lab's network namespaces")
+	testenv.RequireCommand(t, "ip", "bird", "birdc", "knotd", "knotc", "nft", "sysctl")
 }
 
 type testLab struct {

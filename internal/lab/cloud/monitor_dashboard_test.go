@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"anycloud/internal/lab"
+	"anycloud/internal/testenv"
 	"anycloud/internal/web/browser"
 )
 
@@ -25,7 +26,7 @@ import (
 // screenshot of the page taken while the node is drained.
 func (l *testLab) testDashboardBrowser(t *testing.T) {
 	if _, err := browser.Find(); err != nil {
-		t.Skipf("%v: dashboard browser test skipped", err)
+		testenv.Skipf(t, "%v: dashboard browser test skipped (apt-get install chromium)", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

@@ -21,6 +21,7 @@ import (
 	"anycloud/internal/hub"
 	"anycloud/internal/lab"
 	"anycloud/internal/onboard"
+	"anycloud/internal/testenv"
 )
 
 // Onboarding in the lab, through the same commands an operator types at
@@ -227,9 +228,7 @@ func soaAt(ns string, addr netip.AddrPort, zone string) (uint32, error) {
 
 // testNewClient is the end-to-end onboarding of a client ccTLD.
 func (l *testLab) testNewClient(t *testing.T) {
-	if _, err := exec.LookPath("gpg"); err != nil {
-		t.Skip("needs gpg to decrypt the key bundle as the client does")
-	}
+	testenv.RequireCommand(t, "gpg") // to decrypt the key bundle as the client does
 	start := time.Now()
 	p := l.startNewPrimary(t)
 	bundleFile := filepath.Join(t.TempDir(), "hn-anycloud-key.asc")
