@@ -1,11 +1,13 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
 	"anycloud/internal/gate"
 	"anycloud/internal/secondary"
+	"anycloud/internal/store"
 	"anycloud/internal/xfr"
 	"anycloud/internal/zonever"
 )
@@ -69,9 +71,18 @@ func (h *Hub) withDeltas(z *servedZone, v *zonever.Version, deltas []zonever.Del
 }
 
 func (h *Hub) reject(z *servedZone, v *zonever.Version, server string, rej *gate.Rejection) error {
-	path, err := h.store.SaveRejected(v, rej.Error())
-	if err != nil {
+	// Copies beyond limits.max-rejected-copies / -megabytes go, oldest
+	// first: a primary that changes its zone on every query must not fill
+	// the disk with refused versions.
+	path, evicted, err := h.store.SaveRejected(v, rej.Error(), h.config().Rejected)
+	switch {
+	case errors.Is(err, store.ErrRejectedTooLarge):
+		h.log.Warn("rejected version not kept: larger than limits.max-rejected-megabytes alone", "zone", z.origin, "serial", v.Serial(),
+			"max_megabytes", h.config().Rejected.MaxBytes>>20)
+	case err != nil:
 		h.log.Error("could not keep the rejected version", "zone", z.origin, "err", err)
+	case evicted > 0:
+		h.log.Debug("older rejected copies removed", "zone", z.origin, "removed", evicted)
 	}
 	h.gateRejected(z.origin, v.Serial(), server, rej)
 	z.recordRejection(Rejection{Serial: v.Serial(), Check: rej.Check, Reason: rej.Reason, Server: server, At: time.Now(), File: path})

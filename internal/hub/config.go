@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"anycloud/internal/store"
 	"anycloud/internal/xfr"
 	"anycloud/internal/yamlconf"
 )
@@ -24,7 +25,9 @@ type File struct {
 	// Onboarding is what `anycloud client` checks compare against.
 	Onboarding OnboardingFile `yaml:"onboarding"`
 
-	// Limits bound one transfer from a primary (limits_config.go).
+	// Limits bound one transfer from a primary, the checks NOTIFYs
+	// trigger, the rejected copies kept and the size of each client's
+	// zones (limits_config.go).
 	Limits LimitsFile `yaml:"limits"`
 }
 
@@ -51,6 +54,9 @@ type ClientFile struct {
 	Zones     []string    `yaml:"zones"`     // the zones the hub transfers from its primaries
 	Primaries []string    `yaml:"primaries"` // "ADDR" or "ADDR:PORT", tried in this order
 	TSIG      xfr.KeySpec `yaml:"tsig"`      // the key transfers and NOTIFY are signed with
+	// Limits replace, for this client, the hub's limits on the size of its
+	// zones (limits_config.go).
+	Limits ClientLimitsFile `yaml:"limits,omitempty"`
 }
 
 // NodeFile is one node: where NOTIFY goes and the key it transfers with.
@@ -73,10 +79,15 @@ type Config struct {
 	MinRefresh  time.Duration
 	MaxRefresh  time.Duration
 	Limits      xfr.Limits // transfers from primaries
-	Clients     []Client
-	Nodes       []Node
-	Monitor     *MonitorConfig // nil: no monitor in the hub process
-	Onboarding  OnboardingConfig
+	// MinNotifyInterval holds NOTIFY-triggered checks of a zone to one
+	// per interval; Rejected bounds the rejected copies kept per zone.
+	MinNotifyInterval time.Duration
+	Rejected          store.RejectedLimits
+	Size              SizeLimits // hub-wide; each Client has its own
+	Clients           []Client
+	Nodes             []Node
+	Monitor           *MonitorConfig // nil: no monitor in the hub process
+	Onboarding        OnboardingConfig
 }
 
 // Client is a validated client.
@@ -85,6 +96,7 @@ type Client struct {
 	Zones     []string // canonical FQDNs
 	Primaries []string // host:port
 	Key       *xfr.Key
+	Size      SizeLimits // the hub's limits with the client's own over them
 }
 
 // Node is a validated node.
