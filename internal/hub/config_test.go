@@ -85,12 +85,12 @@ func TestLimitsConfig(t *testing.T) {
 		rejectedBytes        int64
 		hub, own             SizeLimits
 	}{
-		{"defaults", "", "", 2 * time.Second, 10, 256 << 20,
+		{"defaults", "", "", time.Second, 10, 256 << 20,
 			SizeLimits{4_000_000, 512 << 20, 10}, SizeLimits{4_000_000, 512 << 20, 10}},
 		{"set", "limits: {min-notify-interval: 5s, max-rejected-copies: 3, max-rejected-megabytes: 7, max-client-records: 100, max-client-megabytes: 2, max-growth: 1.5}\n", "",
 			5 * time.Second, 3, 7 << 20, SizeLimits{100, 2 << 20, 1.5}, SizeLimits{100, 2 << 20, 1.5}},
 		{"client's own", "limits: {max-client-records: 100}\n", "    limits: {max-records: 900, max-growth: 30}\n",
-			2 * time.Second, 10, 256 << 20, SizeLimits{100, 512 << 20, 10}, SizeLimits{900, 512 << 20, 30}},
+			time.Second, 10, 256 << 20, SizeLimits{100, 512 << 20, 10}, SizeLimits{900, 512 << 20, 30}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

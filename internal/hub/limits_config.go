@@ -25,11 +25,12 @@ type LimitsFile struct {
 	// closing SOA, e.g. "30m" (default).
 	MaxTransferTime string `yaml:"max-transfer-time"`
 	// MinNotifyInterval is the least time between the start of a zone's
-	// check and a check a NOTIFY asks for, e.g. "2s" (default): NOTIFYs
-	// arriving sooner are merged into one check at the end of that time,
-	// and such a storm is logged once, not per NOTIFY (as BIND's
-	// serial-query-rate, but per zone). An operator's `hub retransfer` is
-	// never held.
+	// check and a check a NOTIFY asks for, e.g. "1s" (default); after a
+	// check that failed or whose version the gate refused, at least
+	// timeouts.min-refresh. NOTIFYs arriving sooner are merged into one
+	// check at the end of that time, and such a storm is logged once, not
+	// per NOTIFY (as BIND's serial-query-rate, but per zone). An
+	// operator's `hub retransfer` is never held.
 	MinNotifyInterval string `yaml:"min-notify-interval"`
 	// MaxRejectedCopies is how many versions refused by the gate are kept
 	// per zone under STORAGE/rejected/ for inspection (default 10); the
@@ -73,7 +74,7 @@ type ClientLimitsFile struct {
 
 // Defaults of the limits that are not the transfer's.
 const (
-	defaultMinNotifyInterval    = 2 * time.Second
+	defaultMinNotifyInterval    = time.Second
 	defaultMaxRejectedCopies    = 10
 	defaultMaxRejectedMegabytes = 256
 	defaultMaxClientRecords     = 4_000_000

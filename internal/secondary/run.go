@@ -17,6 +17,7 @@ func (z *Zone) Run(ctx context.Context) {
 	for {
 		z.checkStarting()
 		err := z.check(ctx, req)
+		z.checkDone(err)
 		if ctx.Err() != nil {
 			return
 		}

@@ -11,10 +11,14 @@ type notifyStorm struct {
 	lastHeld  time.Time // last NOTIFY held
 	held      int       // NOTIFYs held in this storm
 	checks    int       // checks started in this storm
+	failed    bool      // the last check failed or its version was refused
 }
 
 // notifyHeld returns how long a NOTIFY arriving at now waits for its check
 // (0: it may start at once).
+// After a check that failed, at least MinInterval (the floor of the SOA
+// retry) applies: a primary serving a refused version on every NOTIFY is
+// not checked faster than its retry timer allows.
 func (z *Zone) notifyHeld(now time.Time) time.Duration {
 	interval := z.notifyInterval()
 	if interval <= 0 {
@@ -22,7 +26,17 @@ func (z *Zone) notifyHeld(now time.Time) time.Duration {
 	}
 	z.mu.Lock()
 	defer z.mu.Unlock()
+	if z.storm.failed {
+		interval = max(interval, z.MinInterval)
+	}
 	return max(z.storm.lastStart.Add(interval).Sub(now), 0)
+}
+
+// checkDone notes whether the check just made failed.
+func (z *Zone) checkDone(err error) {
+	z.mu.Lock()
+	z.storm.failed = err != nil
+	z.mu.Unlock()
 }
 
 func (z *Zone) notifyInterval() time.Duration {
@@ -60,7 +74,7 @@ func (z *Zone) checkStarting() {
 	over := !st.since.IsZero() && now.Sub(st.lastHeld) >= 2*interval
 	switch {
 	case over:
-		z.storm = notifyStorm{lastStart: now}
+		z.storm = notifyStorm{lastStart: now, failed: st.failed}
 	case !st.since.IsZero():
 		z.storm.checks++
 	}

@@ -47,8 +47,9 @@ type Zone struct {
 	// MinNotifyInterval, if set, returns the least time between the start
 	// of one check and a check a NOTIFY asks for (0: none). A NOTIFY that
 	// comes sooner is merged into one check at the end of that time, so a
-	// primary sending NOTIFY in a loop gets one check per interval. An
-	// operator's retransfer is never held.
+	// primary sending NOTIFY in a loop gets one check per interval, and
+	// one per MinInterval at most while its versions fail. An operator's
+	// retransfer is never held.
 	MinNotifyInterval func() time.Duration
 	Log               *slog.Logger
 
