@@ -28,6 +28,8 @@ type Policy struct {
 	Deltas []zonever.Delta
 	// Now is the time signatures are checked against; zero means time.Now.
 	Now time.Time
+	// Size bounds the client's zones (size.go); zero: no bound.
+	Size Size
 }
 
 // Rejection says why a version was refused.
@@ -42,7 +44,7 @@ func (r *Rejection) Error() string { return r.Check + ": " + r.Reason }
 // none yet), or the first failed check.
 func Check(current, candidate *zonever.Version, p Policy) *Rejection {
 	checks := []func(*zonever.Version, *zonever.Version, Policy) *Rejection{
-		checkSerial, checkApex, checkShrink, checkZONEMD, checkSignatures, checkBuilds,
+		checkSerial, checkApex, checkShrink, checkSize, checkGrowth, checkZONEMD, checkSignatures, checkBuilds,
 	}
 	for _, c := range checks {
 		if r := c(current, candidate, p); r != nil {

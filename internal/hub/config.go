@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"anycloud/internal/store"
 	"anycloud/internal/tcpslots"
 	"anycloud/internal/xfr"
 	"anycloud/internal/yamlconf"
@@ -25,7 +26,9 @@ type File struct {
 	// Onboarding is what `anycloud client` checks compare against.
 	Onboarding OnboardingFile `yaml:"onboarding"`
 
-	// Limits bound one transfer from a primary (limits_config.go).
+	// Limits bound one transfer from a primary, the checks NOTIFYs
+	// trigger, the rejected copies kept and the size of each client's
+	// zones (limits_config.go).
 	Limits LimitsFile `yaml:"limits"`
 	// TCP bounds the DNS listener's TCP connections (defaults: 500 in all,
 	// 50 per /24 or /56, 10s idle; the configured nodes' addresses are not
@@ -57,6 +60,9 @@ type ClientFile struct {
 	Zones     []string    `yaml:"zones"`     // the zones the hub transfers from its primaries
 	Primaries []string    `yaml:"primaries"` // "ADDR" or "ADDR:PORT", tried in this order
 	TSIG      xfr.KeySpec `yaml:"tsig"`      // the key transfers and NOTIFY are signed with
+	// Limits replace, for this client, the hub's limits on the size of its
+	// zones (limits_config.go).
+	Limits ClientLimitsFile `yaml:"limits,omitempty"`
 }
 
 // NodeFile is one node: where NOTIFY goes and the key it transfers with.
@@ -79,11 +85,16 @@ type Config struct {
 	MinRefresh  time.Duration
 	MaxRefresh  time.Duration
 	Limits      xfr.Limits // transfers from primaries
-	TCP         tcpslots.Limits
-	Clients     []Client
-	Nodes       []Node
-	Monitor     *MonitorConfig // nil: no monitor in the hub process
-	Onboarding  OnboardingConfig
+	// MinNotifyInterval holds NOTIFY-triggered checks of a zone to one
+	// per interval; Rejected bounds the rejected copies kept per zone.
+	MinNotifyInterval time.Duration
+	TCP               tcpslots.Limits
+	Rejected          store.RejectedLimits
+	Size              SizeLimits // hub-wide; each Client has its own
+	Clients           []Client
+	Nodes             []Node
+	Monitor           *MonitorConfig // nil: no monitor in the hub process
+	Onboarding        OnboardingConfig
 }
 
 // Client is a validated client.
@@ -92,6 +103,7 @@ type Client struct {
 	Zones     []string // canonical FQDNs
 	Primaries []string // host:port
 	Key       *xfr.Key
+	Size      SizeLimits // the hub's limits with the client's own over them
 }
 
 // Node is a validated node.

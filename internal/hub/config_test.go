@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -48,6 +49,8 @@ var badConfigs = []struct{ name, from, to string }{
 	{"shared key name", "name: n1-key.", "name: sv-key."},
 	{"duplicate node", "nodes:\n", "nodes:\n  - name: n1\n    address: 192.0.2.11\n    tsig: {name: n2-key., algorithm: hmac-sha256, secret-file: node.key}\n"},
 	{"no clients", "clients:\n  - name: sv\n    zones: [sv.]\n    primaries: [\"192.0.2.1\"]\n    tsig: {name: sv-key., algorithm: hmac-sha256, secret-file: client.key}\n", "clients: []\n"},
+	{"bad limits", "clients:", "limits: {max-rejected-copies: -1, max-rejected-megabytes: -2, min-notify-interval: often, max-client-records: -3, max-client-megabytes: -4, max-growth: 0.5}\nclients:"},
+	{"bad client limits", "    zones: [sv.]", "    zones: [sv.]\n    limits: {max-records: -1, max-megabytes: -1, max-growth: 0.9}"},
 	{"two documents", "nodes:", "---\nnodes:"},
 	{"empty", goodConfig, ""},
 }
@@ -69,6 +72,39 @@ func TestGoodConfig(t *testing.T) {
 	}
 	if cfg.Clients[0].Primaries[0] != "192.0.2.1:53" || cfg.MaxShrink != 0.5 || cfg.Nodes[0].Key.Name != "n1-key." {
 		t.Fatalf("unexpected config %+v", cfg)
+	}
+}
+
+// TestLimitsConfig: the storm and size limits have their defaults, the
+// hub's values, and a client's own over the hub's.
+func TestLimitsConfig(t *testing.T) {
+	cases := []struct {
+		name, limits, client string
+		notify               time.Duration
+		copies               int
+		rejectedBytes        int64
+		hub, own             SizeLimits
+	}{
+		{"defaults", "", "", time.Second, 10, 256 << 20,
+			SizeLimits{4_000_000, 512 << 20, 10}, SizeLimits{4_000_000, 512 << 20, 10}},
+		{"set", "limits: {min-notify-interval: 5s, max-rejected-copies: 3, max-rejected-megabytes: 7, max-client-records: 100, max-client-megabytes: 2, max-growth: 1.5}\n", "",
+			5 * time.Second, 3, 7 << 20, SizeLimits{100, 2 << 20, 1.5}, SizeLimits{100, 2 << 20, 1.5}},
+		{"client's own", "limits: {max-client-records: 100}\n", "    limits: {max-records: 900, max-growth: 30}\n",
+			time.Second, 10, 256 << 20, SizeLimits{100, 512 << 20, 10}, SizeLimits{900, 512 << 20, 30}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text := strings.Replace(goodConfig, "clients:\n", c.limits+"clients:\n", 1)
+			text = strings.Replace(text, "    zones: [sv.]\n", "    zones: [sv.]\n"+c.client, 1)
+			cfg, err := ParseConfig([]byte(text), configDir(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.MinNotifyInterval != c.notify || cfg.Rejected.MaxCopies != c.copies || cfg.Rejected.MaxBytes != c.rejectedBytes ||
+				cfg.Size != c.hub || cfg.Clients[0].Size != c.own {
+				t.Errorf("got notify %v, rejected %+v, hub %+v, client %+v", cfg.MinNotifyInterval, cfg.Rejected, cfg.Size, cfg.Clients[0].Size)
+			}
+		})
 	}
 }
 

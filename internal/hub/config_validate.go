@@ -45,12 +45,14 @@ func (f *File) validate(baseDir string) (*Config, error) {
 	cfg.Timeout = v.duration("timeouts.transfer", f.Timeouts.Transfer, 10*time.Second)
 	cfg.MinRefresh = v.duration("timeouts.min-refresh", f.Timeouts.MinRefresh, 5*time.Second)
 	cfg.MaxRefresh = v.duration("timeouts.max-refresh", f.Timeouts.MaxRefresh, 24*time.Hour)
-	cfg.Limits = v.limits(f.Limits)
+	v.limits(f.Limits, cfg)
 	cfg.TCP = f.TCP.Limits(DefaultTCP, func(key, format string, args ...any) { v.add("tcp."+key, format, args...) })
 	keys := map[string]string{}
 	zones := map[string]string{}
 	for i, c := range f.Clients {
-		cfg.Clients = append(cfg.Clients, v.client(fmt.Sprintf("clients[%d]", i), c, keys, zones))
+		c := v.client(fmt.Sprintf("clients[%d]", i), c, keys, zones)
+		c.Size = v.clientLimits(fmt.Sprintf("clients[%d].limits", i), f.Clients[i].Limits, cfg.Size)
+		cfg.Clients = append(cfg.Clients, c)
 	}
 	names := map[string]bool{}
 	for i, n := range f.Nodes {

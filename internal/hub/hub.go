@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"anycloud/internal/secondary"
 	"anycloud/internal/store"
@@ -112,9 +113,10 @@ func (h *Hub) startSecondary(ctx context.Context, z *servedZone) {
 				h.log.Error("zone expired at the hub: nodes are told so by EDNS EXPIRE and transfers fail", "zone", z.origin)
 			}
 		},
-		MinInterval: cfg.MinRefresh,
-		MaxInterval: cfg.MaxRefresh,
-		Log:         h.log,
+		MinInterval:       cfg.MinRefresh,
+		MaxInterval:       cfg.MaxRefresh,
+		MinNotifyInterval: func() time.Duration { return h.config().MinNotifyInterval },
+		Log:               h.log,
 	}
 	zctx, cancel := context.WithCancel(ctx)
 	z.cancel = cancel

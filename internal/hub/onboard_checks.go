@@ -58,7 +58,7 @@ func (h *Hub) runStep(ctx context.Context, zone, step string, c Client, trialKey
 	switch step {
 	case onboard.StepTransfer:
 		return onboard.RunTransfer(ctx, onboard.TransferTrial{Zone: zone, Primaries: c.Primaries, Key: key, Timeout: cfg.Timeout,
-			Current: h.Current(zone), Gate: gate.Policy{MaxShrink: cfg.MaxShrink, SkipBuild: !cfg.EngineCheck, AcceptSame: true},
+			Current: h.Current(zone), Gate: gate.Policy{MaxShrink: cfg.MaxShrink, SkipBuild: !cfg.EngineCheck, AcceptSame: true, Size: h.sizePolicy(zone, c, false)},
 			Notify: h.lastNotify(zone)}), nil
 	case onboard.StepResolve:
 		return onboard.RunResolve(ctx, onboard.ResolveTrial{Zone: zone, Primary: c.Primaries[0], Targets: h.resolveTargets(cfg),

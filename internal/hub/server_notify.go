@@ -22,9 +22,14 @@ func (h *Hub) handleNotify(w dns.ResponseWriter, req *dns.Msg) {
 		h.refuse(w, req, dns.RcodeRefused, "NOTIFY neither from a primary of the zone nor signed with its client's key")
 		return
 	}
-	h.log.Info("NOTIFY received", "zone", origin, "from", w.RemoteAddr().String())
 	h.noteNotify(origin, w.RemoteAddr().String(), "")
-	z.sec.Notify()
+	// A NOTIFY held by limits.min-notify-interval is part of a storm the
+	// zone's refresh loop logs once: logging each would be the flood.
+	if z.sec.Notify() {
+		h.log.Debug("NOTIFY received, check held", "zone", origin, "from", w.RemoteAddr().String())
+	} else {
+		h.log.Info("NOTIFY received", "zone", origin, "from", w.RemoteAddr().String())
+	}
 	m := new(dns.Msg)
 	m.SetReply(req)
 	m.Authoritative = true

@@ -58,7 +58,7 @@ func (n *Node) handleNotify(msg []byte, req *dns.Msg, src netip.AddrPort) []byte
 	} else {
 		resp.Authoritative = true
 		n.log.Debug("NOTIFY from the hub", "zone", m.origin, "from", src.String())
-		m.notify.trigger(m.sec.Notify, notifyGap, time.Now())
+		m.notify.trigger(func() { m.sec.Notify() }, notifyGap, time.Now())
 	}
 	resp.SetTsig(t.Hdr.Name, t.Algorithm, 300, time.Now().Unix())
 	out, _, err := dns.TsigGenerateWithProvider(resp, provider, t.MAC, false)

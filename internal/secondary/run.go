@@ -15,7 +15,9 @@ func (z *Zone) Run(ctx context.Context) {
 	z.init()
 	req := Request{}
 	for {
+		z.checkStarting()
 		err := z.check(ctx, req)
+		z.checkDone(err)
 		if ctx.Err() != nil {
 			return
 		}
@@ -30,8 +32,11 @@ func (z *Zone) Run(ctx context.Context) {
 	}
 }
 
-// sleep waits for the next check, waking at expiry to report it.
+// sleep waits for the next check, waking at expiry to report it. A NOTIFY
+// within MinNotifyInterval of the last check's start brings the check
+// forward to the end of that interval instead of starting it at once.
 func (z *Zone) sleep(ctx context.Context, wait time.Duration) Request {
+	due := time.Now().Add(wait)
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
@@ -42,7 +47,16 @@ func (z *Zone) sleep(ctx context.Context, wait time.Duration) Request {
 			return Request{}
 		case r := <-z.wake:
 			expiry.Stop()
-			return r
+			hold := z.notifyHeld(time.Now())
+			if r.Forced || hold <= 0 {
+				return r
+			}
+			z.holdNotify(hold)
+			if at := time.Now().Add(hold); at.Before(due) {
+				due = at
+				deadline.Reset(hold)
+				z.setNext(due)
+			}
 		case <-deadline.C:
 			expiry.Stop()
 			return Request{}

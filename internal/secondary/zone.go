@@ -44,11 +44,19 @@ type Zone struct {
 	Attempted func(server, kind string, err error)
 	// Bounds on the SOA refresh and retry intervals.
 	MinInterval, MaxInterval time.Duration
-	Log                      *slog.Logger
+	// MinNotifyInterval, if set, returns the least time between the start
+	// of one check and a check a NOTIFY asks for (0: none). A NOTIFY that
+	// comes sooner is merged into one check at the end of that time, so a
+	// primary sending NOTIFY in a loop gets one check per interval, and
+	// one per MinInterval at most while its versions fail. An operator's
+	// retransfer is never held.
+	MinNotifyInterval func() time.Duration
+	Log               *slog.Logger
 
-	wake chan Request
-	mu   sync.Mutex
-	st   Status
+	wake  chan Request
+	mu    sync.Mutex
+	st    Status
+	storm notifyStorm
 }
 
 // Status is what an operator sees about the zone's refresh.
@@ -62,6 +70,9 @@ type Status struct {
 	ExpiresAt    time.Time `json:"expires_at"`
 	Expired      bool      `json:"expired"`
 	NextCheck    time.Time `json:"next_check"`
+	// NotifiesHeld counts the NOTIFYs merged into a later check by
+	// MinNotifyInterval since the start.
+	NotifiesHeld int64 `json:"notifies_held,omitempty"`
 }
 
 // Status returns a copy of the current status.
@@ -79,8 +90,14 @@ func (z *Zone) init() {
 	z.mu.Unlock()
 }
 
-// Notify asks for a SOA check now (a NOTIFY arrived).
-func (z *Zone) Notify() { z.trigger(Request{}) }
+// Notify asks for a SOA check now (a NOTIFY arrived). It reports whether
+// the check is held by MinNotifyInterval (merged into a later one), so the
+// caller can log a NOTIFY storm once instead of every NOTIFY.
+func (z *Zone) Notify() (held bool) {
+	held = z.notifyHeld(time.Now()) > 0
+	z.trigger(Request{})
+	return held
+}
 
 // Retransfer asks for a full transfer now, accepting an older serial when
 // acceptOlder is set.

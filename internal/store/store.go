@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 
 	"github.com/miekg/dns"
@@ -202,17 +201,6 @@ func (s *Store) LoadMeta(origin string, meta any) error {
 		return err
 	}
 	return json.Unmarshal(data, meta)
-}
-
-// SaveRejected keeps a refused version for inspection, with the reason as
-// its first line, and returns the file's path.
-func (s *Store) SaveRejected(v *zonever.Version, reason string) (string, error) {
-	path := filepath.Join(s.dir, rejectedDir, fmt.Sprintf("%s.%d%s", fileBase(v.Origin), v.Serial(), zoneSuffix))
-	err := writeAtomic(path, func(w io.Writer) error {
-		fmt.Fprintf(w, "; rejected: %s\n", strings.ReplaceAll(reason, "\n", " "))
-		return writeVersion(w, v)
-	})
-	return path, err
 }
 
 // writeVersion writes every record of v, one at a time (a held version's

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 
@@ -19,6 +20,8 @@ type Version struct {
 	RRs  []dns.RR
 	held *dns.SOA // the SOA of a held version
 	snap snapshotCache
+
+	wireBytes atomic.Int64 // WireBytes, once computed
 }
 
 // New checks that rrs starts with the apex SOA of origin and drops any later
