@@ -19,6 +19,7 @@ import (
 	"anycloud/internal/catalog"
 	"anycloud/internal/hub"
 	"anycloud/internal/knotprimary"
+	"anycloud/internal/node"
 )
 
 // lifecycleHub is a hub on loopback for the lifecycle tests, with short
@@ -224,5 +225,114 @@ func TestClientAddSeveralZonesSignedBundle(t *testing.T) {
 	}
 	if got := strings.Join(catalogMembers(t, lh.h), " "); got != "com.sv. sv." {
 		t.Errorf("catalog members %q, want both zones", got)
+	}
+}
+
+const lifecycleSecret = "bGlmZWN5Y2xlLXNlY3JldC1vZi10aGUtY2xpZW50LTAxMjM0NQ=="
+
+// startLoopbackNode registers node1 at the hub through the control API and
+// runs a real anycloud node on loopback following the hub's catalog.
+func startLoopbackNode(t *testing.T, lh *lifecycleHub) (string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	nodeAddr := freeAddr(t)
+	secret := "bm9kZS1zZWNyZXQtb2YtdGhlLWxpZmVjeWNsZS10ZXN0LTAxMjM="
+	os.WriteFile(filepath.Join(dir, "node.key"), []byte(secret+"\n"), 0o600)
+	if err := lh.ctl.Do(http.MethodPost, "/onboard/nodes", hub.AddNodeRequest{Name: "node1", Address: nodeAddr,
+		Key: hub.KeyJSON{Name: "node1-xfr.", Algorithm: "hmac-sha256", Secret: secret}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	yaml := fmt.Sprintf("listen: [%q]\nnsid: node1\nstorage: %s\ncatalog: catalog.anycloud.\n"+
+		"hub:\n  addresses: [%q]\n  tsig: {name: node1-xfr., algorithm: hmac-sha256, secret-file: node.key}\n"+
+		"timeouts: {transfer: 2s, min-refresh: 1s}\n", nodeAddr, filepath.Join(dir, "node"), lh.dns)
+	os.WriteFile(filepath.Join(dir, "node.yaml"), []byte(yaml), 0o600)
+	cfg, err := node.LoadConfig(filepath.Join(dir, "node.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := node.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(runReady(t, "node", n.Run))
+	return nodeAddr, secret
+}
+
+// TestClientRemoveRestorePurge: a client whose key came encrypted to the
+// cloud's key (made by the real gpg) is served by a real node following
+// the catalog; `client remove` takes it out of the catalog (the node
+// answers REFUSED, the hub stops pulling) and keeps its stored versions
+// and key; `client add --restore` brings it back with the same key and
+// the node serves it again; removed again and past the grace period, the
+// purge deletes its versions and key and restoring is refused.
+func TestClientRemoveRestorePurge(t *testing.T) {
+	lh := startLifecycleHub(t, false)
+	g := newGPG(t)
+	dir := t.TempDir()
+	cloudFile, encFile, bundle := filepath.Join(dir, "cloud.asc"), filepath.Join(dir, "example-key.asc"), filepath.Join(dir, "bundle.asc")
+	mustRun(t, "client", "cloud-key", "--out", cloudFile, "--control", lh.control)
+	g.run(nil, "--import", cloudFile)
+	var info hub.CloudKeyInfo
+	if err := lh.ctl.Do(http.MethodGet, "/onboard/cloud-key", nil, &info); err != nil {
+		t.Fatal(err)
+	}
+	keyText := "key \"example-anycloud.\" {\n    algorithm hmac-sha256;\n    secret \"" + lifecycleSecret + "\";\n};\n"
+	enc, _ := g.run([]byte(keyText), "--armor", "--trust-model", "always", "--encrypt", "--recipient", info.Fingerprint)
+	os.WriteFile(encFile, enc, 0o600)
+
+	knot := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 10, 3600, 600, 86400, 3),
+		KeyName: "example-anycloud.", Algorithm: "hmac-sha256", Secret: lifecycleSecret})
+	pub, _ := clientPGP(t)
+	mustRun(t, "client", "add", "example.", "--primary", knot.Addr, "--pgp-key", pub, "--tsig-key-encrypted", encFile, "--out", bundle, "--control", lh.control)
+	keyFile := filepath.Join(lh.store, "admin", "keys", "example-anycloud.key")
+	if held, _ := os.ReadFile(keyFile); strings.TrimSpace(string(held)) != lifecycleSecret {
+		t.Fatalf("the hub holds %q, not the secret the client encrypted", held)
+	}
+	nodeAddr, _ := startLoopbackNode(t, lh)
+	served := func() bool { rc, ok := soaRcode(nodeAddr, "example."); return rc == dns.RcodeSuccess && ok }
+	refused := func() bool { rc, _ := soaRcode(nodeAddr, "example."); return rc == dns.RcodeRefused }
+	if !until(20*time.Second, served) {
+		t.Fatal("the node never served example.")
+	}
+
+	out := mustRun(t, "client", "remove", "example.", "--control", lh.control)
+	if !strings.Contains(out, "client add example. --restore") {
+		t.Errorf("remove does not say how to restore:\n%s", out)
+	}
+	if !until(20*time.Second, refused) {
+		t.Fatal("the node still serves example. after client remove")
+	}
+	stored, _ := filepath.Glob(filepath.Join(lh.store, "example*"))
+	if lh.h.Current("example.") != nil || len(catalogMembers(t, lh.h)) != 0 || len(stored) == 0 {
+		t.Fatalf("after remove: hub serves %v, catalog %v, stored %v", lh.h.Current("example."), catalogMembers(t, lh.h), stored)
+	}
+	if _, err := os.Stat(keyFile); err != nil {
+		t.Fatalf("the key is gone before the grace period: %v", err)
+	}
+	if purged := lh.h.PurgeRemoved(time.Now()); len(purged) != 0 {
+		t.Fatalf("purged %v within the grace period", purged)
+	}
+
+	mustRun(t, "client", "add", "example.", "--restore", "--control", lh.control)
+	if !until(20*time.Second, served) {
+		t.Fatal("the node does not serve example. again after client add --restore")
+	}
+	if held, _ := os.ReadFile(keyFile); strings.TrimSpace(string(held)) != lifecycleSecret {
+		t.Fatalf("restore changed the key to %q", held)
+	}
+
+	mustRun(t, "client", "remove", "example.", "--control", lh.control)
+	if purged := lh.h.PurgeRemoved(time.Now().Add(31 * 24 * time.Hour)); strings.Join(purged, " ") != "example." {
+		t.Fatalf("purged %v after the grace period, want example.", purged)
+	}
+	left, _ := filepath.Glob(filepath.Join(lh.store, "example*"))
+	if _, err := os.Stat(keyFile); err == nil || len(left) != 0 {
+		t.Fatalf("after the purge: key %v, stored %v", err, left)
+	}
+	if _, code := runCaptured(t, "client", "add", "example.", "--restore", "--control", lh.control); code != 1 {
+		t.Errorf("restoring a purged zone exited %d, want 1", code)
+	}
+	if !until(20*time.Second, refused) {
+		t.Error("the node serves a purged zone")
 	}
 }
