@@ -335,4 +335,141 @@ func TestClientRemoveRestorePurge(t *testing.T) {
 	if !until(20*time.Second, refused) {
 		t.Error("the node serves a purged zone")
 	}
+
+	// Removed, then added afresh (not restored) within the grace period:
+	// the zone is live again and a later purge must leave it alone.
+	add := []string{"client", "add", "example.", "--primary", knot.Addr, "--pgp-key", pub, "--tsig-key-encrypted", encFile, "--control", lh.control}
+	mustRun(t, append(add, "--out", filepath.Join(dir, "b2.asc"))...)
+	mustRun(t, "client", "remove", "example.", "--control", lh.control)
+	mustRun(t, append(add, "--out", filepath.Join(dir, "b3.asc"))...)
+	var removed []hub.RemovedZone
+	if err := lh.ctl.Do(http.MethodGet, "/onboard/removed", nil, &removed); err != nil || len(removed) != 0 {
+		t.Fatalf("after adding it again, removed zones %+v %v, want none", removed, err)
+	}
+	if purged := lh.h.PurgeRemoved(time.Now().Add(31 * 24 * time.Hour)); len(purged) != 0 {
+		t.Fatalf("purged %v, which was added again", purged)
+	}
+	if !until(20*time.Second, served) {
+		t.Fatal("the node does not serve the zone added again")
+	}
+}
+
+// TestClientSetPrimaries: `client set ZONE --primary` moves the hub to a
+// new primary at once (the old one holds serial 1, the new one serial 2
+// with a refresh of an hour: only the change can bring serial 2), and the
+// key stays as it was.
+func TestClientSetPrimaries(t *testing.T) {
+	lh := startLifecycleHub(t, false)
+	opts := func(serial uint32) knotprimary.Options {
+		return knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", serial, 3600, 3600, 86400, 3),
+			KeyName: "example-anycloud.", Algorithm: "hmac-sha256", Secret: lifecycleSecret}
+	}
+	oldPrimary, newPrimary := knotprimary.Start(t, opts(1)), knotprimary.Start(t, opts(2))
+	dir := t.TempDir()
+	keyIn := filepath.Join(dir, "key")
+	os.WriteFile(keyIn, []byte(lifecycleSecret+"\n"), 0o600)
+	pub, _ := clientPGP(t)
+	mustRun(t, "client", "add", "example.", "--primary", oldPrimary.Addr, "--pgp-key", pub, "--tsig-key", keyIn,
+		"--out", filepath.Join(dir, "bundle.asc"), "--control", lh.control)
+	serial := func() uint32 {
+		if v := lh.h.Current("example."); v != nil {
+			return v.Serial()
+		}
+		return 0
+	}
+	if !until(15*time.Second, func() bool { return serial() == 1 }) {
+		t.Fatalf("the hub did not pull serial 1 from the first primary (has %d)", serial())
+	}
+	keyFile := filepath.Join(lh.store, "admin", "keys", "example-anycloud.key")
+	before, _ := os.ReadFile(keyFile)
+
+	out := mustRun(t, "client", "set", "example.", "--primary", newPrimary.Addr, "--control", lh.control)
+	if !strings.Contains(out, newPrimary.Addr) {
+		t.Errorf("client set printed %q", out)
+	}
+	if !until(10*time.Second, func() bool { return serial() == 2 }) {
+		t.Fatalf("the hub did not pull from the new primary (serial %d)", serial())
+	}
+	after, _ := os.ReadFile(keyFile)
+	if !bytes.Equal(before, after) || len(after) == 0 {
+		t.Errorf("the key changed: %q -> %q", before, after)
+	}
+	var progress []hub.ClientProgress
+	if err := lh.ctl.Do(http.MethodGet, "/onboard/status?zone=example.", nil, &progress); err != nil || len(progress) != 1 {
+		t.Fatalf("status: %v %v", progress, err)
+	}
+	for _, bad := range [][]string{{"client", "set", "example."}, {"client", "set", "--primary", "127.0.0.1"}} {
+		if _, code := runCaptured(t, append(bad, "--control", lh.control)...); code != 2 {
+			t.Errorf("%v exited %d, want 2", bad, code)
+		}
+	}
+	if _, code := runCaptured(t, "client", "set", "nosuch.", "--primary", "127.0.0.1", "--control", lh.control); code != 1 {
+		t.Errorf("client set of an unknown zone exited %d, want 1", code)
+	}
+}
+
+// TestNodeRemove: `node remove NAME` revokes the node's key (its catalog
+// transfer and its state query are refused from then on), drops it from
+// `node list`, and the monitor inside the hub stops expecting it.
+func TestNodeRemove(t *testing.T) {
+	lh := startLifecycleHub(t, true)
+	nodeAddr, secret := startLoopbackNode(t, lh)
+	_ = nodeAddr
+	axfr := func() error {
+		m := new(dns.Msg)
+		m.SetAxfr("catalog.anycloud.")
+		m.SetTsig("node1-xfr.", dns.HmacSHA256, 300, time.Now().Unix())
+		tr := &dns.Transfer{TsigSecret: map[string]string{"node1-xfr.": secret}}
+		env, err := tr.In(m, lh.dns)
+		if err != nil {
+			return err
+		}
+		for e := range env {
+			if e.Error != nil {
+				return e.Error
+			}
+		}
+		return nil
+	}
+	if err := axfr(); err != nil {
+		t.Fatalf("the node's key does not transfer the catalog before removal: %v", err)
+	}
+	expected := func(name string) bool {
+		for _, n := range lh.h.Monitor().Snapshot().Nodes {
+			if n.Name == name {
+				return true
+			}
+		}
+		return false
+	}
+	if !expected("node1") {
+		t.Fatal("the monitor does not expect node1 before removal")
+	}
+	keyFile := filepath.Join(lh.store, "admin", "keys", "node1-xfr.key")
+	if _, err := os.Stat(keyFile); err != nil {
+		t.Fatal(err)
+	}
+
+	out := mustRun(t, "node", "remove", "node1", "--control", lh.control)
+	if !strings.Contains(out, "revoked") {
+		t.Errorf("node remove printed %q", out)
+	}
+	if err := axfr(); err == nil {
+		t.Error("the removed node's key still transfers the catalog")
+	}
+	if _, err := os.Stat(keyFile); err == nil {
+		t.Error("the removed node's key file is still in the hub's storage")
+	}
+	if list := mustRun(t, "node", "list", "--control", lh.control); strings.Contains(list, "node1") {
+		t.Errorf("node list still shows node1:\n%s", list)
+	}
+	if expected("node1") {
+		t.Error("the monitor still expects node1")
+	}
+	if _, code := runCaptured(t, "node", "remove", "node1", "--control", lh.control); code != 1 {
+		t.Errorf("removing it again exited %d, want 1", code)
+	}
+	if _, code := runCaptured(t, "node", "remove", "--control", lh.control); code != 2 {
+		t.Errorf("node remove without NAME exited %d, want 2", code)
+	}
 }
