@@ -20,6 +20,7 @@ import (
 	"anycloud/internal/hub"
 	"anycloud/internal/knotprimary"
 	"anycloud/internal/node"
+	"anycloud/internal/testpeer"
 )
 
 // lifecycleHub is a hub on loopback for the lifecycle tests, with short
@@ -259,9 +260,10 @@ func startLoopbackNode(t *testing.T, lh *lifecycleHub) (string, string) {
 }
 
 // TestClientRemoveRestorePurge: a client whose key came encrypted to the
-// cloud's key (made by the real gpg) is served by a real node following
-// the catalog; `client remove` takes it out of the catalog (the node
-// answers REFUSED, the hub stops pulling) and keeps its stored versions
+// cloud's key (made by the real gpg) is served by a real node and by Knot,
+// both following the catalog; `client remove` takes it out of the catalog
+// (the node answers REFUSED, Knot drops it, the hub stops pulling) and
+// keeps its stored versions
 // and key; `client add --restore` brings it back with the same key and
 // the node serves it again; removed again and past the grace period, the
 // purge deletes its versions and key and restoring is refused.
@@ -294,6 +296,21 @@ func TestClientRemoveRestorePurge(t *testing.T) {
 	if !until(20*time.Second, served) {
 		t.Fatal("the node never served example.")
 	}
+	// Knot as a catalog consumer too (a node that runs Knot).
+	knotSecret := "a25vdC1jb25zdW1lci1zZWNyZXQtMDEyMzQ1Njc4OWFiY2Q="
+	consumer := testpeer.StartKnot(t, testpeer.KnotOptions{
+		Zones: []testpeer.Zone{{Origin: "catalog.anycloud.", Primary: lh.dns, PrimaryKey: "knot1-xfr.", Catalog: true}},
+		Keys:  []testpeer.TSIGKey{{Name: "knot1-xfr.", Algorithm: "hmac-sha256", Secret: knotSecret}},
+		ACLs:  []testpeer.ACL{{Address: "127.0.0.0/8", Key: "knot1-xfr.", Notify: true}},
+	})
+	if err := lh.ctl.Do(http.MethodPost, "/onboard/nodes", hub.AddNodeRequest{Name: "knot1", Address: consumer.Addr,
+		Key: hub.KeyJSON{Name: "knot1-xfr.", Algorithm: "hmac-sha256", Secret: knotSecret}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	knotServes := func() bool { rc, ok := soaRcode(consumer.Addr, "example."); return rc == dns.RcodeSuccess && ok }
+	if !until(20*time.Second, knotServes) {
+		t.Fatalf("the Knot consumer never served example.\n%s", consumer.Log())
+	}
 
 	out := mustRun(t, "client", "remove", "example.", "--control", lh.control)
 	if !strings.Contains(out, "client add example. --restore") {
@@ -301,6 +318,9 @@ func TestClientRemoveRestorePurge(t *testing.T) {
 	}
 	if !until(20*time.Second, refused) {
 		t.Fatal("the node still serves example. after client remove")
+	}
+	if !until(20*time.Second, func() bool { return !knotServes() }) {
+		t.Fatalf("the Knot consumer still serves example. after client remove\n%s", consumer.Log())
 	}
 	stored, _ := filepath.Glob(filepath.Join(lh.store, "example*"))
 	if lh.h.Current("example.") != nil || len(catalogMembers(t, lh.h)) != 0 || len(stored) == 0 {
