@@ -227,6 +227,35 @@ func TestClientAddSeveralZonesSignedBundle(t *testing.T) {
 	if got := strings.Join(catalogMembers(t, lh.h), " "); got != "com.sv. sv." {
 		t.Errorf("catalog members %q, want both zones", got)
 	}
+
+	// A zone already a client spoils the whole add; a rotation must name
+	// every zone under the key, since the new bundle replaces the old.
+	if _, code := runCaptured(t, "client", "add", "gob.sv.", "com.sv.", "--primary", primary, "--pgp-key", pubFile,
+		"--out", filepath.Join(dir, "b2.asc"), "--control", lh.control); code != 1 {
+		t.Errorf("adding a zone with one already a client exited %d, want 1", code)
+	}
+	if _, code := runCaptured(t, "client", "add", "com.sv.", "--rotate", "--pgp-key", pubFile,
+		"--out", filepath.Join(dir, "b3.asc"), "--control", lh.control); code != 1 {
+		t.Errorf("rotating one zone of two sharing a key exited %d, want 1", code)
+	}
+	if got := strings.Join(catalogMembers(t, lh.h), " "); got != "com.sv. sv." {
+		t.Errorf("after refused adds, catalog members %q", got)
+	}
+
+	// One zone of the two removed, then restored into the same client.
+	mustRun(t, "client", "remove", "com.sv.", "--control", lh.control)
+	if got := strings.Join(catalogMembers(t, lh.h), " "); got != "sv." || lh.h.Current("sv.") == nil {
+		t.Fatalf("after removing com.sv.: catalog %q, sv. served %v", got, lh.h.Current("sv.") != nil)
+	}
+	mustRun(t, "client", "add", "com.sv.", "--restore", "--control", lh.control)
+	if got := strings.Join(catalogMembers(t, lh.h), " "); got != "com.sv. sv." {
+		t.Errorf("after restoring com.sv.: catalog %q", got)
+	}
+	clients, _ := os.ReadFile(filepath.Join(lh.store, "admin", "clients.yaml"))
+	if strings.Count(string(clients), "name: sv\n") != 1 || strings.Count(string(clients), "secret-file:") != 1 {
+		t.Errorf("com.sv. did not go back under the key it shares with sv.:\n%s", clients)
+	}
+	mustRun(t, "client", "trial", "transfer", "com.sv.", "--control", lh.control)
 }
 
 const lifecycleSecret = "bGlmZWN5Y2xlLXNlY3JldC1vZi10aGUtY2xpZW50LTAxMjM0NQ=="
