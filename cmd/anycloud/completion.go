@@ -118,7 +118,7 @@ _anycloud() {
   fi
 }
 complete -o filenames -F _anycloud anycloud
-`, strings.Join(keys, " "), strings.Join(commandNamesOf(pages), " "), cases.String())
+`, strings.Join(keys, " "), strings.Join(topCommandNames(pages), " "), cases.String())
 }
 
 // zshCompletion describes commands with their summaries and each command's
@@ -190,6 +190,18 @@ func commandNamesOf(pages []helpPage) []string {
 	names := make([]string, len(pages))
 	for i, p := range pages {
 		names[i] = p.name
+	}
+	return names
+}
+
+// topCommandNames returns the top-level command names only: a
+// subcommand's words ("client set") must not complete as a command.
+func topCommandNames(pages []helpPage) []string {
+	var names []string
+	for _, n := range commandNamesOf(pages) {
+		if !strings.Contains(n, " ") {
+			names = append(names, n)
+		}
 	}
 	return names
 }

@@ -79,7 +79,10 @@ var probingSubcommands bool
 // subSummaries are the one-line descriptions of subcommands of
 // subcommands, which the command registry does not hold.
 var subSummaries = map[string]string{
-	"client add":            "register a client zone at the hub with a fresh TSIG key encrypted to the client's OpenPGP key",
+	"client add":            "register client zones at the hub under one TSIG key, in a bundle encrypted to the client and signed by the cloud",
+	"client remove":         "take a client zone out of the catalog; its data is kept for the grace period",
+	"client set":            "change a client's primary addresses, keeping its key",
+	"client cloud-key":      "print the cloud's OpenPGP public key, which signs bundles and receives clients' keys",
 	"client trial transfer": "try a transfer from the client's primary with its key, recording nothing",
 	"client trial resolve":  "ask the cloud's service addresses for the client zone, as a resolver would",
 	"client check":          "run the onboarding checks of a client zone (sync, NS in the zone and in the parent)",
@@ -94,6 +97,7 @@ var subSummaries = map[string]string{
 	"node list":             "list the nodes the hub knows, with their state and site",
 	"node disable":          "stop feeding a node at the hub; the node withdraws",
 	"node enable":           "feed a disabled or drained node again at the hub",
+	"node remove":           "remove a node at the hub: its key is revoked and the monitor stops expecting it",
 }
 
 // subSummary is the summary of a subcommand of a subcommand.

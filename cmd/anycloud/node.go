@@ -23,7 +23,7 @@ func runNode(ctx context.Context, args []string) error {
 			return runNodeControl(ctx, args[0], args[1:])
 		}
 	}
-	fs := newFlagSet("node", "--config FILE [--check] | status | drain | undrain | add NAME ... | list | disable NAME | enable NAME | drain NAME",
+	fs := newFlagSet("node", "--config FILE [--check] | status | drain | undrain | add NAME ... | list | disable NAME | enable NAME | drain NAME | remove NAME",
 		"anycloud node --config /etc/anycloud/node.yaml")
 	config := fs.String("config", "", "node configuration file (YAML)")
 	check := fs.Bool("check", false, "validate the configuration (key included) and exit")

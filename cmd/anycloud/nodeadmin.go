@@ -17,8 +17,8 @@ import (
 	"anycloud/internal/onboard"
 )
 
-// runNodeAdmin handles the node commands run at the hub: add, list, and
-// disable|enable|drain NAME. `node drain` without a NAME is the node's own
+// runNodeAdmin handles the node commands run at the hub: add, list,
+// remove NAME, and disable|enable|drain NAME. `node drain` without a NAME is the node's own
 // drain (runNodeControl).
 func runNodeAdmin(what string, args []string) error {
 	switch what {
@@ -26,6 +26,8 @@ func runNodeAdmin(what string, args []string) error {
 		return runNodeAdd(args)
 	case "list":
 		return runNodeState("list", "", args)
+	case "remove":
+		return runNodeRemove(args)
 	}
 	state := map[string]string{"disable": hub.NodeDisabled, "enable": hub.NodeEnabled, "drain": hub.NodeDrained}[what]
 	return runNodeState(what, state, args)
@@ -42,7 +44,7 @@ func splitName(args []string) (string, []string) {
 // (the local node).
 func isHubNodeCommand(args []string) bool {
 	switch args[0] {
-	case "add", "list", "disable", "enable":
+	case "add", "list", "disable", "enable", "remove":
 		return true
 	case "drain":
 		name, _ := splitName(args[1:])
@@ -274,4 +276,36 @@ func writeNodeFiles(site onboard.NodeSite, dir, secret string) ([]string, error)
 		return nil, fmt.Errorf("the generated node configuration does not load: %w", err)
 	}
 	return written, nil
+}
+
+// runNodeRemove is `node remove NAME`: the hub deletes the node's key (its
+// transfers are refused from then on), drops it from the node list and
+// the monitor stops expecting it.
+func runNodeRemove(args []string) error {
+	fs := newFlagSet("node remove", "NAME [--json]", "anycloud node remove node-bogota")
+	hf := addHubFlags(fs)
+	asJSON := fs.Bool("json", false, "machine-readable output: the nodes left")
+	words, err := parseWords(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(words) != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	ctl, err := hf.dial()
+	if err != nil {
+		return err
+	}
+	var nodes []hub.NodeInfo
+	if err := ctl.Do(http.MethodPost, "/onboard/node-remove", hub.RemoveNodeRequest{Name: words[0]}, &nodes); err != nil {
+		return err
+	}
+	if *asJSON {
+		printJSON(nodes)
+		return nil
+	}
+	fmt.Printf("node %s removed: its key is revoked at the hub, which refuses its transfers; %d node(s) left\n", words[0], len(nodes))
+	fmt.Println("on its host: stop the node (systemctl stop anycloud-node) and delete its key file")
+	return nil
 }

@@ -19,6 +19,13 @@ import (
 //	POST /onboard/nodes             register a node (AddNodeRequest)
 //	GET  /onboard/nodes             nodes and their administrative state
 //	POST /onboard/node-state        set a node enabled, disabled or drained
+//	POST /onboard/client-remove     take a zone out (RemoveClientRequest)
+//	GET  /onboard/removed           zones removed and still in their grace period
+//	POST /onboard/client-primaries  change a client's primaries (SetPrimariesRequest)
+//	POST /onboard/node-remove       remove a node, revoking its key
+//	GET  /onboard/cloud-key         the cloud's OpenPGP public key
+//	POST /onboard/seal              encrypt a bundle to a client, signed by the cloud
+//	POST /onboard/open              decrypt a key a client encrypted to the cloud
 func (h *Hub) onboardRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /onboard/settings", h.httpSettings)
 	mux.HandleFunc("POST /onboard/clients", h.httpAddClient)
@@ -27,6 +34,13 @@ func (h *Hub) onboardRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /onboard/nodes", h.httpAddNode)
 	mux.HandleFunc("GET /onboard/nodes", h.httpNodes)
 	mux.HandleFunc("POST /onboard/node-state", h.httpNodeState)
+	mux.HandleFunc("POST /onboard/client-remove", h.httpRemoveClient)
+	mux.HandleFunc("GET /onboard/removed", h.httpRemoved)
+	mux.HandleFunc("POST /onboard/client-primaries", h.httpSetPrimaries)
+	mux.HandleFunc("POST /onboard/node-remove", h.httpRemoveNode)
+	mux.HandleFunc("GET /onboard/cloud-key", h.httpCloudKey)
+	mux.HandleFunc("POST /onboard/seal", h.httpSeal)
+	mux.HandleFunc("POST /onboard/open", h.httpOpen)
 	h.publishAllOnboarding()
 }
 
@@ -68,7 +82,11 @@ func (h *Hub) httpAddClient(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	writeJSON(w, h.Progress(dns.CanonicalName(req.Zone)))
+	var out []ClientProgress
+	for _, z := range req.zoneList() {
+		out = append(out, h.Progress(z)...)
+	}
+	writeJSON(w, out)
 }
 
 // CheckRequest runs one step ("all" for every check) for a zone, with the

@@ -3,6 +3,8 @@ package hub
 import (
 	"fmt"
 	"net/netip"
+	"path/filepath"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -21,6 +23,15 @@ type OnboardingFile struct {
 	// HubAddresses are where primaries see the hub's transfers come from
 	// and send NOTIFY to; default the listen addresses.
 	HubAddresses []string `yaml:"hub-addresses"`
+	// PGPKey is the cloud's own OpenPGP private key (ASCII-armoured, no
+	// passphrase, mode 0600): it signs every client bundle and decrypts
+	// keys clients encrypt to it. Default <storage>/admin/cloud-pgp.asc,
+	// made on first use.
+	PGPKey string `yaml:"pgp-key"`
+	// RemovalGrace is how long a zone removed with `anycloud client
+	// remove` keeps its stored versions and key, so `client add --restore`
+	// can bring it back; then they are purged. Default 720h (30 days).
+	RemovalGrace string `yaml:"removal-grace"`
 }
 
 // OnboardingConfig is the validated section.
@@ -29,7 +40,12 @@ type OnboardingConfig struct {
 	Service      []netip.AddrPort
 	RootServers  []string
 	HubAddresses []netip.AddrPort
+	PGPKey       string // "" for the default in the storage directory
+	RemovalGrace time.Duration
 }
+
+// DefaultRemovalGrace keeps a removed zone's data 30 days.
+const DefaultRemovalGrace = 30 * 24 * time.Hour
 
 // ianaRoots are a, b, c, d, e and k.root-servers.net, IPv4 and IPv6.
 var ianaRoots = []string{"198.41.0.4:53", "170.247.170.2:53", "192.33.4.12:53", "199.7.91.13:53",
@@ -55,6 +71,13 @@ func (v *validator) onboarding(f OnboardingFile, listen []string) OnboardingConf
 	}
 	for i, s := range hubs {
 		out.HubAddresses = append(out.HubAddresses, v.addrPort(fmt.Sprintf("onboarding.hub-addresses[%d]", i), s))
+	}
+	out.RemovalGrace = v.duration("onboarding.removal-grace", f.RemovalGrace, DefaultRemovalGrace)
+	if f.PGPKey != "" {
+		out.PGPKey = f.PGPKey
+		if !filepath.IsAbs(out.PGPKey) {
+			out.PGPKey = filepath.Join(v.baseDir, out.PGPKey)
+		}
 	}
 	return out
 }

@@ -95,6 +95,20 @@ func (h *Hub) recordStep(zone string, st StepState) {
 	h.publishOnboarding(zone, steps)
 }
 
+// forgetProgress drops a purged zone's steps.
+func (h *Hub) forgetProgress(zone string) {
+	s := &h.onb
+	s.mu.Lock()
+	h.loadProgress()
+	delete(s.progress, zone)
+	delete(s.notifies, zone)
+	data, _ := json.MarshalIndent(s.progress, "", "  ")
+	s.mu.Unlock()
+	if err := writeFileAtomic(h.progressPath(), data, 0o600); err != nil {
+		h.log.Error("could not store onboarding progress", "zone", zone, "err", err)
+	}
+}
+
 // fillSteps returns the six steps in order, pending where never run.
 func fillSteps(have []StepState) []StepState {
 	out := make([]StepState, 0, len(onboard.Steps))

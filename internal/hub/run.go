@@ -36,6 +36,7 @@ func (h *Hub) Run(ctx context.Context, ready func()) error {
 		return err
 	}
 	go h.notifier.run(ctx)
+	go h.purgeLoop(ctx) // zones removed with `client remove` (onboard_lifecycle.go)
 	if ready != nil {
 		ready()
 	}

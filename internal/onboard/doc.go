@@ -1,6 +1,8 @@
 // Package onboard owns the checks a client ccTLD passes to join the cloud:
-// a fresh TSIG key written encrypted to the client's OpenPGP key with
-// ready-to-paste primary configurations, the transfer trial (AXFR and IXFR
+// a fresh TSIG key written encrypted to the client's OpenPGP key, and
+// signed by the cloud's own OpenPGP key (CloudKey, which also opens keys
+// clients encrypt to the cloud, bounded), with ready-to-paste primary
+// configurations for one zone or several under one key, the transfer trial (AXFR and IXFR
 // from the client's primary, TSIG verdict in plain words, the hub's gate
 // applied to what came), the resolution trial (every node and the anycast
 // address against the primary, the checks IANA and Zonemaster make), the

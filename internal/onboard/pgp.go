@@ -13,6 +13,13 @@ import (
 // ASCII-armoured public key block pubArmored and returns an ASCII-armoured
 // OpenPGP message, with the fingerprints it was encrypted to.
 func EncryptTo(pubArmored, plaintext []byte) ([]byte, []string, error) {
+	return EncryptSigned(pubArmored, plaintext, nil)
+}
+
+// EncryptSigned is EncryptTo with the message signed by the cloud's key
+// (when signer is not nil): gpg --decrypt then reports a good signature
+// from the cloud to a client that imported the cloud's public key.
+func EncryptSigned(pubArmored, plaintext []byte, signer *CloudKey) ([]byte, []string, error) {
 	ring, err := openpgp.ReadArmoredKeyRing(bytes.NewReader(pubArmored))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the client's OpenPGP public key: %w", err)
@@ -25,7 +32,11 @@ func EncryptTo(pubArmored, plaintext []byte) ([]byte, []string, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w, err := openpgp.Encrypt(aw, ring, nil, &openpgp.FileHints{IsBinary: false}, nil)
+	var signed *openpgp.Entity
+	if signer != nil {
+		signed = signer.entity
+	}
+	w, err := openpgp.Encrypt(aw, ring, signed, &openpgp.FileHints{IsBinary: false}, nil)
 	if err != nil {
 		return nil, nil, fmt.Errorf("encrypting to the client's key (is it an encryption-capable, unexpired key?): %w", err)
 	}

@@ -36,7 +36,7 @@ func TestRealGPGDecryptsTheBundle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bundle, err := Bundle("sv.", key, []netip.AddrPort{netip.MustParseAddrPort("203.0.113.66:53")})
+	bundle, err := Bundle([]string{"sv."}, key, []netip.AddrPort{netip.MustParseAddrPort("203.0.113.66:53")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -243,7 +243,10 @@ func (l *testLab) testNewClient(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &added); err != nil || added.KeyName != "hn-anycloud." || added.File != bundleFile {
 		t.Fatalf("client add --json: %v\n%s", err, out)
 	}
-	bundle := decryptBundle(t, filepath.Join(l.dir, "keys", "lab-client-secret.asc"), bundleFile)
+	// The bundle is signed by the cloud's key (made by the hub on first
+	// use): the client imports the cloud's key first, or gpg exits 2.
+	bundle := decryptBundle(t, filepath.Join(l.dir, "keys", "lab-client-secret.asc"), bundleFile,
+		filepath.Join(l.dir, "hub", "storage", "admin", "cloud-pgp.asc"))
 	secret := regexp.MustCompile(`(?m)^secret:\s+(\S+)$`).FindStringSubmatch(bundle)
 	if secret == nil || len(secret[1]) != 44 {
 		t.Fatalf("the decrypted bundle holds no 256-bit secret:\n%s", bundle)
@@ -330,8 +333,9 @@ func (l *testLab) testNewClient(t *testing.T) {
 }
 
 // decryptBundle decrypts what `client add` wrote with the real gpg and
-// the lab client's secret key, as the client would.
-func decryptBundle(t *testing.T, secretKey, file string) string {
+// the lab client's secret key, as the client would, having imported the
+// cloud's key to check the signature.
+func decryptBundle(t *testing.T, secretKey, file, cloudKey string) string {
 	t.Helper()
 	home := t.TempDir()
 	gpg := func(args ...string) string {
@@ -344,6 +348,7 @@ func decryptBundle(t *testing.T, secretKey, file string) string {
 		return out.String()
 	}
 	gpg("--import", secretKey)
+	gpg("--import", cloudKey)
 	return gpg("--decrypt", file)
 }
 
