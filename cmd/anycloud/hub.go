@@ -60,7 +60,9 @@ func runHubControl(what string, args []string) error {
 	}
 	fs := newFlagSet("hub "+what, "[--config FILE | --control ADDR] "+map[string]string{
 		"retransfer": "ZONE [--accept-older]"}[what], example)
-	config := fs.String("config", defaultHubConfig, "hub configuration file, to find the control address and token")
+	// No default here: hubTarget takes $ANYCLOUD_HUB_CONFIG, then the
+	// packaged file when it exists.
+	config := fs.String("config", "", "hub configuration file, to find the control address and token (default $"+hubConfigEnv+", else "+defaultHubConfig+" if present)")
 	control := fs.String("control", "", "control endpoint address (overrides the configuration file)")
 	tokenFile := fs.String("token-file", "", "the hub's control token (default: control.token in the configuration's storage)")
 	acceptOlder := fs.Bool("accept-older", false, "retransfer: accept a serial older than the one in service")
