@@ -24,6 +24,9 @@ type File struct {
 	Monitor  *MonitorFile `yaml:"monitor"`
 	// Onboarding is what `anycloud client` checks compare against.
 	Onboarding OnboardingFile `yaml:"onboarding"`
+	// Replication shares the administered state with other hubs
+	// (replication_config.go); absent, this hub is alone.
+	Replication *ReplicationFile `yaml:"replication"`
 
 	// Limits bound one transfer from a primary (limits_config.go).
 	Limits LimitsFile `yaml:"limits"`
@@ -84,6 +87,7 @@ type Config struct {
 	Nodes       []Node
 	Monitor     *MonitorConfig // nil: no monitor in the hub process
 	Onboarding  OnboardingConfig
+	Replication *ReplicationConfig // nil: a single hub
 }
 
 // Client is a validated client.

@@ -38,35 +38,27 @@ type AddClientRequest struct {
 // administered clients, and the hub reloads; if the reload refuses the
 // new configuration, both files are put back as they were.
 func (h *Hub) AddClient(req AddClientRequest) error {
-	h.onb.adminMu.Lock()
-	defer h.onb.adminMu.Unlock()
 	zone := dns.CanonicalName(req.Zone)
 	key, err := req.Key.Key()
 	if err != nil {
 		return err
 	}
-	storage := h.config().Storage
-	var admin []ClientFile
-	if err := readAdmin(adminPath(storage, adminClients), &admin); err != nil {
-		return err
-	}
-	admin, err = h.withClient(admin, zone, req)
+	err = h.adminWrite(func(tx *adminTx) error {
+		var admin []ClientFile
+		if err := tx.readYAML(adminClients, &admin); err != nil {
+			return err
+		}
+		admin, err := h.withClient(admin, zone, req)
+		if err != nil {
+			return err
+		}
+		keyName := adminKeyName(key.Name)
+		admin[len(admin)-1].TSIG = xfr.KeySpec{Name: key.Name, Algorithm: onboard.AlgorithmName(key), SecretFile: keyName}
+		tx.write(keyName, []byte(key.Secret+"\n"))
+		return tx.writeYAML(adminClients, admin)
+	})
 	if err != nil {
-		return err
-	}
-	keyPath := adminPath(storage, adminKeys, strings.TrimSuffix(key.Name, ".")+".key")
-	admin[len(admin)-1].TSIG = xfr.KeySpec{Name: key.Name, Algorithm: onboard.AlgorithmName(key), SecretFile: keyPath}
-	snap := snapshotFiles(adminPath(storage, adminClients), keyPath)
-	if err := writeFileAtomic(keyPath, []byte(key.Secret+"\n"), 0o600); err != nil {
-		return err
-	}
-	if err := writeYAML(adminPath(storage, adminClients), admin); err != nil {
-		restoreFiles(snap)
-		return err
-	}
-	if err := h.ReloadFile(); err != nil {
-		restoreFiles(snap)
-		return fmt.Errorf("the hub refused the new client, nothing changed: %w", err)
+		return refusedAs(err, "client")
 	}
 	h.log.Info("client added", "zone", zone, "key", key.Name, "rotate", req.Rotate, "primaries", req.Primaries)
 	now := time.Now().UTC()
