@@ -19,6 +19,8 @@ import (
 //	POST /onboard/nodes             register a node (AddNodeRequest)
 //	GET  /onboard/nodes             nodes and their administrative state
 //	POST /onboard/node-state        set a node enabled, disabled or drained
+//	GET  /replication               this hub's view of the replication (replication.go)
+//	GET  /backup                    a consistent backup (backup.go)
 func (h *Hub) onboardRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /onboard/settings", h.httpSettings)
 	mux.HandleFunc("POST /onboard/clients", h.httpAddClient)
@@ -27,6 +29,8 @@ func (h *Hub) onboardRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /onboard/nodes", h.httpAddNode)
 	mux.HandleFunc("GET /onboard/nodes", h.httpNodes)
 	mux.HandleFunc("POST /onboard/node-state", h.httpNodeState)
+	mux.HandleFunc("GET /replication", h.httpReplication)
+	mux.HandleFunc("GET /backup", h.httpBackup)
 	h.publishAllOnboarding()
 }
 
