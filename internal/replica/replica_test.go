@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -183,13 +185,58 @@ func TestValidName(t *testing.T) {
 func TestReadFrameBound(t *testing.T) {
 	var buf bytes.Buffer
 	var l [4]byte
-	binary.BigEndian.PutUint32(l[:], 1<<31)
+	binary.BigEndian.PutUint32(l[:], 5000)
 	buf.Write(l[:])
+	buf.Write(make([]byte, 5000))
 	if _, err := readFrame(&buf, 4096); err == nil {
-		t.Fatal("a 2 GiB frame was accepted")
+		t.Fatal("a frame over the bound was accepted")
 	}
 	ch := Change{Files: []FileChange{{Name: "a", Data: make([]byte, MaxFileBytes+1)}}}
 	if ch.Check() == nil {
 		t.Fatal("a file over the bound was accepted")
+	}
+}
+
+// TestHandshakeDeadline: a connection that never completes its TLS
+// handshake is closed by the listener after the handshake bound.
+func TestHandshakeDeadline(t *testing.T) {
+	old := handshakeTimeout
+	handshakeTimeout = 300 * time.Millisecond
+	defer func() { handshakeTimeout = old }()
+	s, err := newStreamLayer("127.0.0.1:0", testSecret, func(c net.Conn) { c.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c, err := net.Dial("tcp", s.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	start := time.Now()
+	_, err = c.Read(make([]byte, 1))
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("a silent connection was still open after 5 s")
+	}
+	if time.Since(start) > 3*time.Second {
+		t.Fatalf("closed after %v", time.Since(start))
+	}
+}
+
+// TestSnapshotRefusesEscapes: a snapshot naming a file outside the
+// directory is refused and writes nothing.
+func TestSnapshotRefusesEscapes(t *testing.T) {
+	dir := t.TempDir()
+	f, err := newFSM(filepath.Join(dir, "admin"), dir, &sync.RWMutex{}, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := `{"state":{"index":3,"seeded":true},"files":{"../escaped":"eA=="}}`
+	if err := f.Restore(io.NopCloser(strings.NewReader(snap))); err == nil {
+		t.Fatal("a snapshot with ../escaped was restored")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "escaped")); err == nil {
+		t.Fatal("the file outside the directory was written")
 	}
 }

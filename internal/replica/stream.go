@@ -29,11 +29,14 @@ const (
 	connRaft    byte = 'R'
 	connForward byte = 'F'
 
-	handshakeTimeout = 5 * time.Second
 	// maxPending bounds connections in their handshake at once, so a
 	// stranger opening many cannot hold memory and goroutines.
 	maxPending = 16
 )
+
+// handshakeTimeout bounds a connection's TLS handshake and its first
+// byte: a stranger that connects and sends nothing is dropped then.
+var handshakeTimeout = 5 * time.Second
 
 // clusterIdentity derives the key and certificate every hub of the
 // cluster shares from the secret.
