@@ -70,6 +70,11 @@ func inAdmin(root, p string) string {
 	if p == "" || filepath.IsAbs(p) {
 		return p
 	}
+	// Absolute: a relative one would be read against the configuration
+	// file's directory, and storage may be relative to the working one.
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
 	return filepath.Join(root, filepath.FromSlash(p))
 }
 
