@@ -191,3 +191,54 @@ func TestReplicationNeedsMajority(t *testing.T) {
 		t.Fatalf("edge1's state after a refused write: %q", got)
 	}
 }
+
+// TestReplicationSeedsFromSingleHub: a hub that ran alone (its key files
+// named by absolute paths, as before replication) turns replication on
+// with a fresh second hub: the second receives its node with the same
+// key, and a change at the second reaches the first.
+func TestReplicationSeedsFromSingleHub(t *testing.T) {
+	th, ctl := startOnboardHub(t, false)
+	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
+	add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+	if err := ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
+		t.Fatal(err)
+	}
+	// As a hub before replication wrote it: the key by its absolute path.
+	nodes := adminPath(th.config().Storage, adminNodes)
+	data, _ := os.ReadFile(nodes)
+	abs := strings.ReplaceAll(string(data), "secret-file: keys/", "secret-file: "+adminPath(th.config().Storage, adminKeys)+"/")
+	if abs == string(data) {
+		t.Fatalf("nodes.yaml does not name its key as expected:\n%s", data)
+	}
+	os.WriteFile(nodes, []byte(abs), 0o600)
+	th.stop()
+
+	testFastReplication = true
+	t.Cleanup(func() { testFastReplication = false })
+	addrs := []string{fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t)), fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))}
+	repl := func(i int) string {
+		return fmt.Sprintf("replication:\n  name: hub%d\n  listen: %s\n  secret-file: cluster.key\n  peers:\n    - {name: hub%d, address: %q}\n", i, addrs[i], 1-i, addrs[1-i])
+	}
+	old := &replicatedHub{port: th.port, yaml: onboardHubYAML(th.port, knotprimary.FreePort(t), th.dir, "127.0.0.1:1") + repl(0)}
+	os.WriteFile(filepath.Join(th.dir, "cluster.key"), []byte(clusterSecret), 0o600)
+	old.start(t, th.dir)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "cluster.key"), []byte(clusterSecret), 0o600)
+	port := knotprimary.FreePort(t)
+	fresh := &replicatedHub{port: port, yaml: onboardHubYAML(port, knotprimary.FreePort(t), dir, "127.0.0.1:1") + repl(1)}
+	fresh.start(t, dir)
+
+	waitFor(t, "the fresh hub receives edge1", 20*time.Second, func() bool { return nodeStateAt(fresh.Hub, "edge1") == NodeEnabled })
+	if got := nodeState(t, fresh.addr, nodeKey); got != NodeEnabled {
+		t.Fatalf("edge1 asks the fresh hub: %q", got)
+	}
+	// The other hub's storage path must not travel: on another host it
+	// does not exist.
+	if got, _ := os.ReadFile(adminPath(fresh.config().Storage, adminNodes)); !strings.Contains(string(got), "secret-file: keys/edge1-key.key") {
+		t.Fatalf("the fresh hub's nodes.yaml names the key by another hub's path:\n%s", got)
+	}
+	if err := fresh.ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDrained}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "edge1 drained at the first hub", 10*time.Second, func() bool { return nodeStateAt(old.Hub, "edge1") == NodeDrained })
+}
