@@ -17,9 +17,7 @@ import (
 // to FILE, mode 0600: it holds every client's and node's TSIG secret.
 func runHubBackup(args []string) error {
 	fs := newFlagSet("hub backup", "FILE [--config FILE | --control ADDR]", "anycloud hub backup /var/backups/anycloud-hub.tar.gz")
-	config := fs.String("config", defaultHubConfig, "hub configuration file, to find the control address and token")
-	control := fs.String("control", "", "control endpoint address (overrides the configuration file)")
-	tokenFile := fs.String("token-file", "", "the hub's control token (default: control.token in the configuration's storage)")
+	hf := addHubFlags(fs)
 	file, rest := firstArg(args)
 	if err := parseFlags(fs, rest); err != nil {
 		return err
@@ -31,22 +29,18 @@ func runHubBackup(args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	addr, token, err := hubTarget(*config, *control, *tokenFile)
+	c, err := hf.dial()
 	if err != nil {
 		return err
 	}
-	c, err := hub.DialControl(addr, token)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/backup", nil)
+	req, err := http.NewRequest(http.MethodGet, "http://"+c.Addr+"/backup", nil)
 	if err != nil {
 		return err
 	}
 	bearer.Set(req, c.Token)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("control endpoint %s: %w", addr, err)
+		return fmt.Errorf("control endpoint %s: %w", c.Addr, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
