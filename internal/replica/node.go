@@ -55,6 +55,7 @@ type Node struct {
 	store  *raftboltdb.BoltStore
 	tls    *tls.Config
 	fwd    chan struct{} // forwarded changes being handled at once
+	done   chan struct{} // closed by Close
 }
 
 const (
@@ -137,11 +138,61 @@ func Start(cfg Config) (*Node, error) {
 		n.Close()
 		return nil, err
 	}
+	n.done = make(chan struct{})
+	go n.reconcile()
 	return n, nil
+}
+
+// reconcile makes the cluster's membership follow the configuration
+// while this hub leads: a hub added to every file is added as a voter,
+// one taken out of the leader's file is removed (so a hub gone for good
+// stops counting in the majority). Bootstrap only uses the list once.
+func (n *Node) reconcile() {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.done:
+			return
+		case <-t.C:
+		}
+		if n.raft.State() != raft.Leader {
+			continue
+		}
+		f := n.raft.GetConfiguration()
+		if f.Error() != nil {
+			continue
+		}
+		want := map[raft.ServerID]raft.ServerAddress{raft.ServerID(n.cfg.Self.Name): raft.ServerAddress(n.cfg.Self.Address)}
+		for _, p := range n.cfg.Peers {
+			want[raft.ServerID(p.Name)] = raft.ServerAddress(p.Address)
+		}
+		have := map[raft.ServerID]raft.ServerAddress{}
+		for _, s := range f.Configuration().Servers {
+			have[s.ID] = s.Address
+			if _, ok := want[s.ID]; !ok {
+				n.cfg.Log.Warn("replication: removing a hub no longer in the configuration", "hub", s.ID)
+				n.raft.RemoveServer(s.ID, 0, applyTimeout).Error()
+			}
+		}
+		for id, addr := range want {
+			if have[id] != addr {
+				n.cfg.Log.Info("replication: adding a hub from the configuration", "hub", id, "address", addr)
+				n.raft.AddVoter(id, addr, 0, applyTimeout).Error()
+			}
+		}
+	}
 }
 
 // Close leaves the cluster's work to the others (the membership stays).
 func (n *Node) Close() error {
+	if n.done != nil {
+		select {
+		case <-n.done:
+		default:
+			close(n.done)
+		}
+	}
 	if n.raft != nil {
 		n.raft.Shutdown().Error()
 	}

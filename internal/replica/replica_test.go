@@ -240,3 +240,29 @@ func TestSnapshotRefusesEscapes(t *testing.T) {
 		t.Fatal("the file outside the directory was written")
 	}
 }
+
+// TestReplicaAddsAHub: a third hub joins a running pair once the pair's
+// configurations list it (they restart with it); it receives the state,
+// and then any one of the three may be down.
+func TestReplicaAddsAHub(t *testing.T) {
+	ms := startCluster(t, 2)
+	if err := submitFile(ms[0], "clients.yaml", "before"); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	third := &member{root: filepath.Join(dir, "admin")}
+	third.cfg = Config{Self: Peer{Name: "hub2", Address: freeAddr(t)}, Peers: []Peer{ms[0].cfg.Self, ms[1].cfg.Self}, Secret: testSecret,
+		RaftDir: filepath.Join(dir, "raft"), Root: third.root, Mu: &sync.RWMutex{}, Log: slog.New(slog.DiscardHandler), Fast: true}
+	for _, m := range ms {
+		m.Close()
+		m.cfg.Peers = append(m.cfg.Peers, third.cfg.Self)
+		m.start(t)
+	}
+	third.start(t)
+	waitFile(t, third, "clients.yaml", "before")
+	ms[0].Close()
+	if err := submitFile(third, "clients.yaml", "after"); err != nil {
+		t.Fatalf("with one of three hubs down: %v", err)
+	}
+	waitFile(t, ms[1], "clients.yaml", "after")
+}
