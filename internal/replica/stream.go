@@ -100,6 +100,7 @@ type streamLayer struct {
 	forward   func(net.Conn)
 	pending   chan struct{}
 	closed    chan struct{}
+	timeout   time.Duration // handshakeTimeout when made
 }
 
 func newStreamLayer(bind string, secret []byte, forward func(net.Conn)) (*streamLayer, error) {
@@ -112,7 +113,7 @@ func newStreamLayer(bind string, secret []byte, forward func(net.Conn)) (*stream
 		return nil, fmt.Errorf("replication listener: %w", err)
 	}
 	s := &streamLayer{ln: ln, advertise: ln.Addr(), tls: cfg, raftConns: make(chan net.Conn),
-		forward: forward, pending: make(chan struct{}, maxPending), closed: make(chan struct{})}
+		forward: forward, pending: make(chan struct{}, maxPending), closed: make(chan struct{}), timeout: handshakeTimeout}
 	go s.acceptLoop()
 	return s, nil
 }
@@ -139,10 +140,10 @@ func (s *streamLayer) acceptLoop() {
 	}
 }
 
-// handshake authenticates c within handshakeTimeout and routes it.
+// handshake authenticates c within the handshake bound and routes it.
 func (s *streamLayer) handshake(c net.Conn) {
 	tc := tls.Server(c, s.tls)
-	tc.SetDeadline(time.Now().Add(handshakeTimeout))
+	tc.SetDeadline(time.Now().Add(s.timeout))
 	var kind [1]byte
 	err := tc.Handshake()
 	if err == nil {
