@@ -145,6 +145,15 @@ func (f *fsm) apply(c Change, seeded bool, index uint64) (Result, []string) {
 		}
 		return f.seed(c, index)
 	}
+	if !seeded {
+		// The cluster's first change was computed from an empty
+		// directory (a seed would have come first otherwise): files this
+		// hub had from before (a restored backup, an older state) are
+		// put aside, so every hub applies the log from the same state.
+		if err := f.clearAside(); err != nil {
+			return Result{Index: index, Err: err.Error()}, nil
+		}
+	}
 	// Every file must still hold what the change was computed from (or
 	// already what it brings: the same change applied again), all or none.
 	for _, fc := range c.Files {
@@ -190,19 +199,43 @@ func (f *fsm) seed(c Change, index uint64) (Result, []string) {
 	if err != nil {
 		return Result{Index: index, Err: err.Error()}, nil
 	}
-	if len(have) > 0 && !sameTree(have, files) {
-		aside := f.root + "-replaced-" + time.Now().UTC().Format("20060102T150405")
-		for name, data := range have {
-			if err := WriteFile(aside, name, data); err != nil {
-				return Result{Index: index, Err: err.Error()}, nil
-			}
+	if !sameTree(have, files) {
+		if err := f.putAside(have); err != nil {
+			return Result{Index: index, Err: err.Error()}, nil
 		}
-		f.log.Warn("replication: this hub's earlier administered state was replaced by the cluster's; it is kept aside", "dir", aside)
 	}
 	if err := replaceTree(f.root, files); err != nil {
 		return Result{Index: index, Err: err.Error()}, nil
 	}
 	return Result{Index: index}, allNames(have, files)
+}
+
+// putAside copies files (this hub's state before the cluster's replaced
+// it) into a dated directory beside the replicated one.
+func (f *fsm) putAside(files map[string][]byte) error {
+	if len(files) == 0 {
+		return nil
+	}
+	aside := f.root + "-replaced-" + time.Now().UTC().Format("20060102T150405")
+	for name, data := range files {
+		if err := WriteFile(aside, name, data); err != nil {
+			return err
+		}
+	}
+	f.log.Warn("replication: this hub's earlier administered state was replaced by the cluster's; it is kept aside", "dir", aside)
+	return nil
+}
+
+// clearAside empties the directory, keeping what it held aside.
+func (f *fsm) clearAside() error {
+	have, err := ReadTree(f.root)
+	if err != nil || len(have) == 0 {
+		return err
+	}
+	if err := f.putAside(have); err != nil {
+		return err
+	}
+	return replaceTree(f.root, map[string][]byte{})
 }
 
 func sameTree(a, b map[string][]byte) bool {

@@ -46,6 +46,10 @@ type Config struct {
 	Fast bool
 }
 
+// testNoSnapshots keeps the whole log (tests of catching up from it
+// rather than from a snapshot).
+var testNoSnapshots bool
+
 // Node is this hub's member of the replication cluster.
 type Node struct {
 	cfg    Config
@@ -100,6 +104,9 @@ func Start(cfg Config) (*Node, error) {
 		rc.HeartbeatTimeout, rc.ElectionTimeout, rc.LeaderLeaseTimeout = 300*time.Millisecond, 300*time.Millisecond, 200*time.Millisecond
 		rc.SnapshotThreshold, rc.TrailingLogs = 4, 2
 		rc.SnapshotInterval = 500 * time.Millisecond
+		if testNoSnapshots {
+			rc.SnapshotThreshold = 1 << 20
+		}
 	}
 	n.store, err = raftboltdb.NewBoltStore(filepath.Join(cfg.RaftDir, "raft.db"))
 	if err != nil {
