@@ -30,7 +30,7 @@ func TestBashCompletion(t *testing.T) {
 		{"anycloud serve --li", []string{"--listen"}},
 		{"anycloud node --c", []string{"--check", "--config"}},
 		{"anycloud completion ", []string{"bash", "zsh"}},
-		{"anycloud hub re", []string{"reload", "retransfer"}},
+		{"anycloud hub re", []string{"reload", "retransfer", "restore"}},
 		{"anycloud manpage --d", []string{"--date", "--dir"}},
 		{"anycloud client add --pr", []string{"--primary"}},
 		{"anycloud client trial ", []string{"transfer", "resolve"}},

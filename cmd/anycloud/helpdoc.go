@@ -90,6 +90,8 @@ var subSummaries = map[string]string{
 	"hub status":            "print a running hub's state: serials, last checks, errors, rejected versions",
 	"hub reload":            "make a running hub re-read its configuration, all or nothing",
 	"hub retransfer":        "make a running hub transfer a zone in full now, optionally accepting an older serial",
+	"hub backup":            "write a running hub's administered state, keys and zones to a file (0600: it holds secrets)",
+	"hub restore":           "put a backup into a fresh hub's storage, so it feeds the nodes with their existing keys",
 	"node status":           "print a running node's announcement state and every zone's serial",
 	"node drain":            "withdraw this node's announcements and keep answering (at the node)",
 	"node undrain":          "let health decide this node's announcements again (at the node)",

@@ -20,9 +20,13 @@ func runHub(ctx context.Context, args []string) error {
 		switch args[0] {
 		case "status", "reload", "retransfer":
 			return runHubControl(args[0], args[1:])
+		case "backup":
+			return runHubBackup(args[1:])
+		case "restore":
+			return runHubRestore(args[1:])
 		}
 	}
-	fs := newFlagSet("hub", "--config FILE [--check] | status | reload | retransfer ZONE [--accept-older]",
+	fs := newFlagSet("hub", "--config FILE [--check] | status | reload | retransfer ZONE [--accept-older] | backup FILE | restore FILE",
 		"anycloud hub --config /etc/anycloud/hub.yaml")
 	config := fs.String("config", "", "hub configuration file (YAML)")
 	check := fs.Bool("check", false, "validate the configuration (keys included) and exit")

@@ -39,17 +39,49 @@ func (f *File) mergeAdministered() error {
 	if f.Storage == "" {
 		return nil
 	}
+	return f.mergeAdministeredFrom(adminPath(f.Storage))
+}
+
+// mergeAdministeredFrom reads the administered files in root (the admin
+// directory, or a copy being checked). Key files named relative
+// ("keys/NAME.key", as written since replication) are in root, so the
+// files mean the same at every hub and after a restore elsewhere.
+func (f *File) mergeAdministeredFrom(root string) error {
 	var clients []ClientFile
-	if err := readAdmin(adminPath(f.Storage, adminClients), &clients); err != nil {
+	if err := readAdmin(filepath.Join(root, adminClients), &clients); err != nil {
 		return err
 	}
 	var nodes []NodeFile
-	if err := readAdmin(adminPath(f.Storage, adminNodes), &nodes); err != nil {
+	if err := readAdmin(filepath.Join(root, adminNodes), &nodes); err != nil {
 		return err
+	}
+	for i := range clients {
+		clients[i].TSIG.SecretFile = inAdmin(root, clients[i].TSIG.SecretFile)
+	}
+	for i := range nodes {
+		nodes[i].TSIG.SecretFile = inAdmin(root, nodes[i].TSIG.SecretFile)
 	}
 	f.Clients = append(f.Clients, clients...)
 	f.Nodes = append(f.Nodes, nodes...)
 	return nil
+}
+
+func inAdmin(root, p string) string {
+	if p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	// Absolute: a relative one would be read against the configuration
+	// file's directory, and storage may be relative to the working one.
+	if abs, err := filepath.Abs(root); err == nil {
+		root = abs
+	}
+	return filepath.Join(root, filepath.FromSlash(p))
+}
+
+// adminKeyName is where an administered key's secret is kept, relative to
+// the admin directory.
+func adminKeyName(keyName string) string {
+	return adminKeys + "/" + strings.TrimSuffix(keyName, ".") + ".key"
 }
 
 func readAdmin(path string, out any) error {

@@ -25,6 +25,9 @@ type File struct {
 	Monitor  *MonitorFile `yaml:"monitor"`
 	// Onboarding is what `anycloud client` checks compare against.
 	Onboarding OnboardingFile `yaml:"onboarding"`
+	// Replication shares the administered state with other hubs
+	// (replication_config.go); absent, this hub is alone.
+	Replication *ReplicationFile `yaml:"replication"`
 
 	// Limits bound one transfer from a primary, the checks NOTIFYs
 	// trigger, the rejected copies kept and the size of each client's
@@ -95,6 +98,7 @@ type Config struct {
 	Nodes             []Node
 	Monitor           *MonitorConfig // nil: no monitor in the hub process
 	Onboarding        OnboardingConfig
+	Replication       *ReplicationConfig // nil: a single hub
 }
 
 // Client is a validated client.

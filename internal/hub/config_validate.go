@@ -60,6 +60,7 @@ func (f *File) validate(baseDir string) (*Config, error) {
 	}
 	cfg.Monitor = v.monitorSection(f.Monitor, keys, cfg.Nodes)
 	cfg.Onboarding = v.onboarding(f.Onboarding, f.Listen)
+	cfg.Replication = v.replication(f.Replication)
 	// A hub set up for onboarding may start empty: clients come with
 	// `anycloud client add`.
 	if len(f.Clients) == 0 && len(f.Onboarding.Nameservers) == 0 {

@@ -26,6 +26,8 @@ import (
 //	GET  /onboard/cloud-key         the cloud's OpenPGP public key
 //	POST /onboard/seal              encrypt a bundle to a client, signed by the cloud
 //	POST /onboard/open              decrypt a key a client encrypted to the cloud
+//	GET  /replication               this hub's view of the replication (replication.go)
+//	GET  /backup                    a consistent backup (backup.go)
 func (h *Hub) onboardRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /onboard/settings", h.httpSettings)
 	mux.HandleFunc("POST /onboard/clients", h.httpAddClient)
@@ -41,6 +43,8 @@ func (h *Hub) onboardRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /onboard/cloud-key", h.httpCloudKey)
 	mux.HandleFunc("POST /onboard/seal", h.httpSeal)
 	mux.HandleFunc("POST /onboard/open", h.httpOpen)
+	mux.HandleFunc("GET /replication", h.httpReplication)
+	mux.HandleFunc("GET /backup", h.httpBackup)
 	h.publishAllOnboarding()
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"anycloud/internal/replica"
 	"anycloud/internal/secondary"
 	"anycloud/internal/store"
 	"anycloud/internal/tcpslots"
@@ -25,6 +26,9 @@ type Hub struct {
 	onb      onboardState // client onboarding steps (onboard_state.go)
 	tcpOnce  sync.Once
 	tcpSlots *tcpslots.Table // the DNS listener's TCP connections (tcp_slots.go)
+
+	repl       *replica.Node // nil: a single hub (replication.go)
+	adminFiles sync.RWMutex  // held to write the administered files; read: one whole state
 
 	mu    sync.RWMutex
 	zones map[string]*servedZone // by canonical origin, catalog included

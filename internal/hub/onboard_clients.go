@@ -58,8 +58,6 @@ func (h *Hub) AddClient(req AddClientRequest) error {
 	if req.Restore {
 		return h.restoreClient(req)
 	}
-	h.onb.adminMu.Lock()
-	defer h.onb.adminMu.Unlock()
 	zones := req.zoneList()
 	if len(zones) == 0 {
 		return fmt.Errorf("no zone")
@@ -68,38 +66,36 @@ func (h *Hub) AddClient(req AddClientRequest) error {
 	if err != nil {
 		return err
 	}
-	storage := h.config().Storage
-	var admin []ClientFile
-	if err := readAdmin(adminPath(storage, adminClients), &admin); err != nil {
-		return err
-	}
-	admin, err = h.withClient(admin, zones, req)
+	err = h.adminWrite(func(tx *adminTx) error {
+		var admin []ClientFile
+		if err := tx.readYAML(adminClients, &admin); err != nil {
+			return err
+		}
+		admin, err := h.withClient(admin, zones, req)
+		if err != nil {
+			return err
+		}
+		keyName := adminKeyName(key.Name)
+		admin[len(admin)-1].TSIG = xfr.KeySpec{Name: key.Name, Algorithm: onboard.AlgorithmName(key), SecretFile: keyName}
+		tx.write(keyName, []byte(key.Secret+"\n"))
+		// A zone added again within its grace period is no longer removed:
+		// its stored versions serve at once and must not be purged later.
+		removed := map[string]RemovedZone{}
+		if err := tx.readJSON(adminRemoved, &removed); err != nil {
+			return err
+		}
+		if len(removed) > 0 {
+			for _, z := range zones {
+				delete(removed, z)
+			}
+			if err := tx.writeJSON(adminRemoved, removed); err != nil {
+				return err
+			}
+		}
+		return tx.writeYAML(adminClients, admin)
+	})
 	if err != nil {
-		return err
-	}
-	keyPath := adminPath(storage, adminKeys, strings.TrimSuffix(key.Name, ".")+".key")
-	admin[len(admin)-1].TSIG = xfr.KeySpec{Name: key.Name, Algorithm: onboard.AlgorithmName(key), SecretFile: keyPath}
-	// A zone added again within its grace period is no longer removed:
-	// its stored versions serve at once and must not be purged later.
-	removed := h.removedZones()
-	for _, z := range zones {
-		delete(removed, z)
-	}
-	snap := snapshotFiles(adminPath(storage, adminClients), keyPath, adminPath(storage, adminRemoved))
-	if err := writeFileAtomic(keyPath, []byte(key.Secret+"\n"), 0o600); err != nil {
-		return err
-	}
-	if err := writeYAML(adminPath(storage, adminClients), admin); err != nil {
-		restoreFiles(snap)
-		return err
-	}
-	if err := h.writeRemoved(removed); err != nil {
-		restoreFiles(snap)
-		return err
-	}
-	if err := h.ReloadFile(); err != nil {
-		restoreFiles(snap)
-		return fmt.Errorf("the hub refused the new client, nothing changed: %w", err)
+		return refusedAs(err, "client")
 	}
 	h.log.Info("client added", "zones", zones, "key", key.Name, "rotate", req.Rotate, "primaries", req.Primaries)
 	now := time.Now().UTC()

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -73,41 +72,34 @@ type NodeInfo struct {
 // AddNode registers an administered node with its key; the reload is all
 // or nothing, as for clients.
 func (h *Hub) AddNode(req AddNodeRequest) error {
-	h.onb.adminMu.Lock()
-	defer h.onb.adminMu.Unlock()
 	key, err := req.Key.Key()
 	if err != nil {
 		return err
 	}
-	if slices.ContainsFunc(h.config().Nodes, func(n Node) bool { return n.Name == req.Name }) {
-		return fmt.Errorf("node %q is already registered", req.Name)
-	}
-	storage := h.config().Storage
-	var admin []NodeFile
-	if err := readAdmin(adminPath(storage, adminNodes), &admin); err != nil {
-		return err
-	}
-	keyPath := adminPath(storage, adminKeys, strings.TrimSuffix(key.Name, ".")+".key")
-	admin = append(admin, NodeFile{Name: req.Name, Address: req.Address,
-		TSIG: xfr.KeySpec{Name: key.Name, Algorithm: "hmac-sha256", SecretFile: keyPath}})
-	sites := h.nodeSites()
-	sites[req.Name] = req.Site
-	sitesData, _ := json.MarshalIndent(sites, "", "  ")
-	snap := snapshotFiles(adminPath(storage, adminNodes), keyPath, adminPath(storage, adminNodeSites))
-	if err := writeFileAtomic(keyPath, []byte(key.Secret+"\n"), 0o600); err != nil {
-		return err
-	}
-	if err := writeYAML(adminPath(storage, adminNodes), admin); err != nil {
-		restoreFiles(snap)
-		return err
-	}
-	if err := writeFileAtomic(adminPath(storage, adminNodeSites), sitesData, 0o600); err != nil {
-		restoreFiles(snap)
-		return err
-	}
-	if err := h.ReloadFile(); err != nil {
-		restoreFiles(snap)
-		return fmt.Errorf("the hub refused the new node, nothing changed: %w", err)
+	err = h.adminWrite(func(tx *adminTx) error {
+		if slices.ContainsFunc(h.config().Nodes, func(n Node) bool { return n.Name == req.Name }) {
+			return fmt.Errorf("node %q is already registered", req.Name)
+		}
+		var admin []NodeFile
+		if err := tx.readYAML(adminNodes, &admin); err != nil {
+			return err
+		}
+		keyName := adminKeyName(key.Name)
+		admin = append(admin, NodeFile{Name: req.Name, Address: req.Address,
+			TSIG: xfr.KeySpec{Name: key.Name, Algorithm: "hmac-sha256", SecretFile: keyName}})
+		sites := map[string]NodeSite{}
+		if err := tx.readJSON(adminNodeSites, &sites); err != nil {
+			return err
+		}
+		sites[req.Name] = req.Site
+		tx.write(keyName, []byte(key.Secret+"\n"))
+		if err := tx.writeYAML(adminNodes, admin); err != nil {
+			return err
+		}
+		return tx.writeJSON(adminNodeSites, sites)
+	})
+	if err != nil {
+		return refusedAs(err, "node")
 	}
 	h.log.Info("node added", "node", req.Name, "address", req.Address, "key", key.Name)
 	return nil
@@ -146,12 +138,15 @@ func (h *Hub) SetNodeState(name, state string) error {
 	if !slices.ContainsFunc(h.config().Nodes, func(n Node) bool { return n.Name == name }) {
 		return fmt.Errorf("no node %q at this hub", name)
 	}
-	h.onb.adminMu.Lock()
-	defer h.onb.adminMu.Unlock()
-	states := h.nodeStates()
-	states[name] = state
-	data, _ := json.MarshalIndent(states, "", "  ")
-	if err := writeFileAtomic(adminPath(h.config().Storage, adminNodeStates), data, 0o600); err != nil {
+	err := h.adminWrite(func(tx *adminTx) error {
+		states := map[string]string{}
+		if err := tx.readJSON(adminNodeStates, &states); err != nil {
+			return err
+		}
+		states[name] = state
+		return tx.writeJSON(adminNodeStates, states)
+	})
+	if err != nil {
 		return err
 	}
 	h.log.Warn("node administrative state set", "node", name, "state", state)

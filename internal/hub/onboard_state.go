@@ -56,7 +56,10 @@ func (h *Hub) loadProgress() {
 	if s.loaded {
 		return
 	}
-	s.loaded, s.progress, s.notifies = true, map[string][]StepState{}, map[string]onboard.NotifySeen{}
+	s.loaded, s.progress = true, map[string][]StepState{}
+	if s.notifies == nil {
+		s.notifies = map[string]onboard.NotifySeen{}
+	}
 	data, err := os.ReadFile(h.progressPath())
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
@@ -72,25 +75,30 @@ func (h *Hub) loadProgress() {
 // recordStep keeps the verdict of one step for zone, persists it and
 // shows it on the dashboard.
 func (h *Hub) recordStep(zone string, st StepState) {
-	s := &h.onb
-	s.mu.Lock()
-	h.loadProgress()
-	steps := fillSteps(s.progress[zone])
-	for i := range steps {
-		if steps[i].Name == st.Name {
-			if st.State == "pass" {
-				st.LastPass = st.At
-			} else {
-				st.LastPass = steps[i].LastPass
-			}
-			steps[i] = st
+	var steps []StepState
+	err := h.adminWrite(func(tx *adminTx) error {
+		progress := map[string][]StepState{}
+		if err := tx.readJSON(adminOnboarding, &progress); err != nil {
+			return err
 		}
-	}
-	s.progress[zone] = steps
-	data, _ := json.MarshalIndent(s.progress, "", "  ")
-	s.mu.Unlock()
-	if err := writeFileAtomic(h.progressPath(), data, 0o600); err != nil {
+		steps = fillSteps(progress[zone])
+		for i := range steps {
+			if steps[i].Name == st.Name {
+				st := st
+				if st.State == "pass" {
+					st.LastPass = st.At
+				} else {
+					st.LastPass = steps[i].LastPass
+				}
+				steps[i] = st
+			}
+		}
+		progress[zone] = steps
+		return tx.writeJSON(adminOnboarding, progress)
+	})
+	if err != nil {
 		h.log.Error("could not store onboarding progress", "zone", zone, "err", err)
+		return
 	}
 	h.publishOnboarding(zone, steps)
 }

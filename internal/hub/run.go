@@ -18,6 +18,10 @@ func (h *Hub) Run(ctx context.Context, ready func()) error {
 	if err := h.apply(ctx, h.config()); err != nil {
 		return err
 	}
+	if err := h.startReplication(ctx); err != nil {
+		return err
+	}
+	defer h.stopReplication()
 	servers, err := h.listen(ctx)
 	if err != nil {
 		return err
@@ -110,8 +114,9 @@ func (h *Hub) stopZones() {
 // validated (keys loaded), so a bad file never half-applies.
 func (h *Hub) Reload(cfg *Config) error {
 	old := h.config()
-	if fmt.Sprint(old.Listen) != fmt.Sprint(cfg.Listen) || old.Storage != cfg.Storage || old.Control != cfg.Control {
-		return fmt.Errorf("listen, control and storage cannot change on reload; restart the hub")
+	if fmt.Sprint(old.Listen) != fmt.Sprint(cfg.Listen) || old.Storage != cfg.Storage || old.Control != cfg.Control ||
+		fmt.Sprint(old.Replication) != fmt.Sprint(cfg.Replication) {
+		return fmt.Errorf("listen, control, storage and replication cannot change on reload; restart the hub")
 	}
 	h.cfg.Store(cfg)
 	h.mu.RLock()

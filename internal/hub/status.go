@@ -3,6 +3,7 @@ package hub
 import (
 	"sort"
 
+	"anycloud/internal/replica"
 	"anycloud/internal/secondary"
 )
 
@@ -26,6 +27,9 @@ type Status struct {
 	// Nodes with the administrative state set at the hub (node
 	// disable|enable|drain), which each node follows.
 	Nodes []NodeInfo `json:"nodes,omitempty"`
+	// Replication is this hub's view of the hubs sharing the
+	// administered state (absent for a single hub).
+	Replication *replica.Status `json:"replication,omitempty"`
 }
 
 // Status returns a snapshot for operators and tests.
@@ -36,7 +40,7 @@ func (h *Hub) Status() Status {
 		zones = append(zones, z)
 	}
 	h.mu.RUnlock()
-	st := Status{PendingNotify: h.notifier.Pending(), ConfigFile: h.config().Path, Nodes: h.Nodes()}
+	st := Status{PendingNotify: h.notifier.Pending(), ConfigFile: h.config().Path, Nodes: h.Nodes(), Replication: h.ReplicationStatus()}
 	for _, z := range zones {
 		st.Zones = append(st.Zones, z.status())
 	}

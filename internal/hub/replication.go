@@ -1,0 +1,154 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"anycloud/internal/replica"
+	"anycloud/internal/xfr"
+	"anycloud/internal/yamlconf"
+)
+
+// testFastReplication shortens Raft's timers for tests on loopback.
+var testFastReplication bool
+
+// startReplication joins the hubs of the `replication:` section, if any:
+// from then on every administrative write goes through the Raft log
+// (adminWrite) and every hub applies it to its own files.
+func (h *Hub) startReplication(ctx context.Context) error {
+	cfg := h.config()
+	rc := cfg.Replication
+	if rc == nil {
+		return nil
+	}
+	var peers []replica.Peer
+	for _, p := range rc.Peers {
+		peers = append(peers, replica.Peer{Name: p.Name, Address: p.Address})
+	}
+	node, err := replica.Start(replica.Config{
+		Self: replica.Peer{Name: rc.Name, Address: rc.Listen}, Peers: peers, Secret: rc.Secret,
+		RaftDir: filepath.Join(cfg.Storage, replicationDir), Root: adminPath(cfg.Storage),
+		Mu: &h.adminFiles, OnApply: h.adminReplicated, Log: h.log.With("component", "replication"),
+		Fast: testFastReplication,
+	})
+	if err != nil {
+		return err
+	}
+	h.repl = node
+	go h.seedReplication(ctx)
+	h.log.Info("replicating the administered state", "name", rc.Name, "listen", rc.Listen, "peers", len(peers))
+	return nil
+}
+
+func (h *Hub) stopReplication() {
+	if h.repl != nil {
+		h.repl.Close()
+	}
+}
+
+// seedReplication offers this hub's administered files as the cluster's
+// first state when replication is turned on where a hub already has
+// clients and nodes. The first offer the log takes wins; the others are
+// refused (those hubs' earlier files are put aside and replaced).
+func (h *Hub) seedReplication(ctx context.Context) {
+	for !h.repl.Seeded() {
+		h.adminFiles.RLock()
+		files, err := portableAdmin(adminPath(h.config().Storage))
+		h.adminFiles.RUnlock()
+		if err != nil || len(files) == 0 {
+			if err != nil {
+				h.log.Error("replication: administered files unreadable", "err", err)
+			}
+			return
+		}
+		c := replica.Change{Seed: true}
+		for name, data := range files {
+			c.Files = append(c.Files, replica.FileChange{Name: name, Data: data})
+		}
+		err = h.repl.Submit(ctx, c)
+		if err == nil {
+			h.log.Info("replication: this hub's administered state is the cluster's", "files", len(files))
+			return
+		}
+		if h.repl.Seeded() {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// portableAdmin reads the administered files with every key file that
+// lies in the admin directory named relative to it, so they mean the same
+// on another hub or another storage directory (replication, backup).
+func portableAdmin(root string) (map[string][]byte, error) {
+	files, err := replica.ReadTree(root)
+	if err != nil {
+		return nil, err
+	}
+	rel := func(spec *xfr.KeySpec) bool {
+		if !filepath.IsAbs(spec.SecretFile) {
+			return false
+		}
+		r, err := filepath.Rel(root, spec.SecretFile)
+		if err != nil || strings.HasPrefix(r, "..") {
+			return false
+		}
+		spec.SecretFile = filepath.ToSlash(r)
+		return true
+	}
+	if data, ok := files[adminClients]; ok {
+		var clients []ClientFile
+		if err := yamlconf.Decode(data, &clients); err == nil {
+			changed := false
+			for i := range clients {
+				changed = rel(&clients[i].TSIG) || changed
+			}
+			if changed {
+				tx := newAdminTx(root)
+				tx.writeYAML(adminClients, clients)
+				files[adminClients] = tx.files[adminClients]
+			}
+		}
+	}
+	if data, ok := files[adminNodes]; ok {
+		var nodes []NodeFile
+		if err := yamlconf.Decode(data, &nodes); err == nil {
+			changed := false
+			for i := range nodes {
+				changed = rel(&nodes[i].TSIG) || changed
+			}
+			if changed {
+				tx := newAdminTx(root)
+				tx.writeYAML(adminNodes, nodes)
+				files[adminNodes] = tx.files[adminNodes]
+			}
+		}
+	}
+	return files, nil
+}
+
+// ReplicationStatus is this hub's view of the cluster (nil: single hub).
+func (h *Hub) ReplicationStatus() *replica.Status {
+	if h.repl == nil {
+		return nil
+	}
+	st := h.repl.Status()
+	return &st
+}
+
+func (h *Hub) httpReplication(w http.ResponseWriter, _ *http.Request) {
+	st := h.ReplicationStatus()
+	if st == nil {
+		http.Error(w, errors.New("this hub does not replicate (no replication: section)").Error(), http.StatusNotFound)
+		return
+	}
+	writeJSON(w, st)
+}
