@@ -20,11 +20,11 @@ import (
 // File is the node configuration as written in YAML. Unknown keys are
 // errors.
 type File struct {
-	Listen   []string     `yaml:"listen"`   // "ADDR:PORT" to answer on, UDP and TCP: the service addresses and the unicast ones
-	NSID     string       `yaml:"nsid"`     // EDNS NSID (RFC 5001); name each node uniquely
-	Identity string       `yaml:"identity"` // id.server and hostname.bind answer, default the NSID
-	Storage  string       `yaml:"storage"`  // directory of zone copies, served at once after a restart
-	Catalog  string       `yaml:"catalog"`  // name of the hub's catalog zone; its members are the zones served
+	Listen   []string `yaml:"listen"`   // "ADDR:PORT" to answer on, UDP and TCP: the service addresses and the unicast ones
+	NSID     string   `yaml:"nsid"`     // EDNS NSID (RFC 5001); name each node uniquely
+	Identity string   `yaml:"identity"` // id.server and hostname.bind answer, default the NSID
+	Storage  string   `yaml:"storage"`  // directory of zone copies, served at once after a restart
+	Catalog  string   `yaml:"catalog"`  // name of the hub's catalog zone; its members are the zones served
 	// Hubs are the cloud's hubs, active-active: the node asks every one
 	// for every zone and takes the highest serial (RFC 1982), so a hub
 	// that lags or is down never takes a zone back or expires it.
