@@ -25,7 +25,8 @@ type Zone struct {
 	Client  func() xfr.Client
 	// Sources, when set, replaces Servers and Client: every source is asked
 	// at each check and the zone is taken from the one with the highest
-	// serial (package doc). Nodes set it, one source per hub.
+	// serial (package doc). Nodes set it, one source per hub; the sources
+	// are asked at once, so Attempted may then be called concurrently.
 	Sources func() []Source
 	// Current returns the version in service, or nil.
 	Current func() *zonever.Version
