@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"anycloud/internal/node"
@@ -40,7 +41,7 @@ func runNode(ctx context.Context, args []string) error {
 		return err
 	}
 	if *check {
-		fmt.Printf("%s: OK (hub %v, catalog %s, %s)\n", *config, cfg.Hubs, cfg.Catalog, announceSummary(cfg))
+		fmt.Printf("%s: OK (hubs %s, catalog %s, %s)\n", *config, hubsSummary(cfg), cfg.Catalog, announceSummary(cfg))
 		return nil
 	}
 	cfg.Version = releaseString()
@@ -55,7 +56,7 @@ func runNode(ctx context.Context, args []string) error {
 	// SIGTERM/SIGINT end ctx: Run withdraws, waits drain-wait while still
 	// answering, then stops.
 	return n.Run(ctx, func() {
-		log.Info("node serving", "listen", cfg.Listen, "hub", cfg.Hubs, "announce", announceSummary(cfg))
+		log.Info("node serving", "listen", cfg.Listen, "hubs", hubsSummary(cfg), "announce", announceSummary(cfg))
 	})
 }
 
@@ -108,4 +109,13 @@ func runNodeControl(ctx context.Context, what string, args []string) error {
 	}
 	fmt.Print(out)
 	return nil
+}
+
+// hubsSummary lists the hubs as "name addr,addr; name addr".
+func hubsSummary(cfg *node.Config) string {
+	var parts []string
+	for _, h := range cfg.Hubs {
+		parts = append(parts, h.String())
+	}
+	return strings.Join(parts, "; ")
 }

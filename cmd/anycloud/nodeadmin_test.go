@@ -95,7 +95,7 @@ func TestNodeAddAndAdministrativeState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.NSID != "node-bogota" || len(cfg.Listen) != 4 || cfg.Announce == nil || len(cfg.Announce.Config.Peers) != 1 || cfg.Key == nil {
+	if cfg.NSID != "node-bogota" || len(cfg.Listen) != 4 || cfg.Announce == nil || len(cfg.Announce.Config.Peers) != 1 || len(cfg.Hubs) == 0 || cfg.Hubs[0].Key == nil {
 		t.Errorf("node config %+v", cfg)
 	}
 	var announced []string
@@ -142,8 +142,9 @@ func askState(t *testing.T, hubAddr string, cfg *node.Config) string {
 	t.Helper()
 	q := new(dns.Msg)
 	q.SetQuestion(node.NodeStateName, dns.TypeTXT)
-	q.SetTsig(cfg.Key.Name, cfg.Key.Algorithm, 300, time.Now().Unix())
-	c := &dns.Client{Timeout: time.Second, TsigSecret: map[string]string{cfg.Key.Name: cfg.Key.Secret}}
+	key := cfg.Hubs[0].Key
+	q.SetTsig(key.Name, key.Algorithm, 300, time.Now().Unix())
+	c := &dns.Client{Timeout: time.Second, TsigSecret: map[string]string{key.Name: key.Secret}}
 	m, _, err := c.Exchange(q, hubAddr)
 	if err != nil {
 		t.Fatal(err)

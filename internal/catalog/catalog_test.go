@@ -158,3 +158,37 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Two hubs with the same clients must serve byte-identical catalogs: the
+// content depends on the member set and serial alone, not on the order the
+// clients were added in, their case, duplicates or the building hub.
+func TestBuildSameOnEveryHub(t *testing.T) {
+	wire := func(members []string) string {
+		v, err := Build("catalog.anycloud.", 42, members)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []byte
+		for _, rr := range v.Records() {
+			buf := make([]byte, dns.Len(rr))
+			n, err := dns.PackRR(rr, buf, 0, nil, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, buf[:n]...)
+		}
+		return string(out)
+	}
+	a := wire([]string{"sv.", "bo.", "com.sv."})
+	for _, other := range [][]string{
+		{"com.sv.", "bo.", "sv."},
+		{"BO", "sv.", "Com.SV.", "sv."},
+	} {
+		if b := wire(other); b != a {
+			t.Errorf("members %q build a different catalog than %q", other, []string{"sv.", "bo.", "com.sv."})
+		}
+	}
+	if wire([]string{"sv.", "bo."}) == a {
+		t.Fatal("the comparison cannot fail: a different member set built the same bytes")
+	}
+}

@@ -20,12 +20,18 @@ import (
 // File is the node configuration as written in YAML. Unknown keys are
 // errors.
 type File struct {
-	Listen   []string     `yaml:"listen"`   // "ADDR:PORT" to answer on, UDP and TCP: the service addresses and the unicast ones
-	NSID     string       `yaml:"nsid"`     // EDNS NSID (RFC 5001); name each node uniquely
-	Identity string       `yaml:"identity"` // id.server and hostname.bind answer, default the NSID
-	Storage  string       `yaml:"storage"`  // directory of zone copies, served at once after a restart
-	Catalog  string       `yaml:"catalog"`  // name of the hub's catalog zone; its members are the zones served
-	Hub      HubFile      `yaml:"hub"`
+	Listen   []string `yaml:"listen"`   // "ADDR:PORT" to answer on, UDP and TCP: the service addresses and the unicast ones
+	NSID     string   `yaml:"nsid"`     // EDNS NSID (RFC 5001); name each node uniquely
+	Identity string   `yaml:"identity"` // id.server and hostname.bind answer, default the NSID
+	Storage  string   `yaml:"storage"`  // directory of zone copies, served at once after a restart
+	Catalog  string   `yaml:"catalog"`  // name of the hub's catalog zone; its members are the zones served
+	// Hubs are the cloud's hubs, active-active: the node asks every one
+	// for every zone and takes the highest serial (RFC 1982), so a hub
+	// that lags or is down never takes a zone back or expires it.
+	Hubs []HubFile `yaml:"hubs"`
+	// Hub is the older single-hub form, read as hubs: with one entry named
+	// "hub"; give hub: or hubs:, not both.
+	Hub      *HubFile     `yaml:"hub"`
 	Timeouts TimeoutsFile `yaml:"timeouts"`
 	// Control is the loopback HTTP endpoint for `anycloud node
 	// status|drain|undrain`; drain and undrain need the bearer token the
@@ -41,11 +47,23 @@ type File struct {
 	TCP tcpslots.File `yaml:"tcp"`
 }
 
-// HubFile says where the hub is and how to sign requests to it.
+// HubFile says where one hub is and how to sign requests to it.
 type HubFile struct {
-	Addresses []string    `yaml:"addresses"` // the hub's transfer addresses, "ADDR" or "ADDR:PORT", tried in this order
-	TSIG      xfr.KeySpec `yaml:"tsig"`      // the key the hub issued for this node
+	Name      string      `yaml:"name"`      // the hub's name in logs and status; required in hubs:, unique
+	Addresses []string    `yaml:"addresses"` // the hub's transfer addresses, "ADDR" or "ADDR:PORT", tried in this order; an address belongs to one hub only
+	TSIG      xfr.KeySpec `yaml:"tsig"`      // the key the hub issued for this node: requests to this hub are signed with it, its NOTIFYs must be
 }
+
+// Hub is one validated hub.
+type Hub struct {
+	Name  string
+	Addrs []string // "IP:PORT", tried in this order
+	Key   *xfr.Key
+}
+
+// maxHubs bounds hubs: the node asks every hub for every zone at each
+// check, so the list is a multiplier on its traffic.
+const maxHubs = 8
 
 // TimeoutsFile bounds network operations and SOA timers.
 type TimeoutsFile struct {
@@ -63,8 +81,7 @@ type Config struct {
 	Identity   string
 	Storage    string
 	Catalog    string
-	Hubs       []string
-	Key        *xfr.Key
+	Hubs       []Hub // at least one
 	Timeout    time.Duration
 	MinRefresh time.Duration
 	MaxRefresh time.Duration
@@ -121,21 +138,7 @@ func (f *File) validate(baseDir string) (*Config, error) {
 		add("catalog", "%q is not a domain name", f.Catalog)
 	}
 	cfg.Catalog = dns.CanonicalName(f.Catalog)
-	if len(f.Hub.Addresses) == 0 {
-		add("hub.addresses", "at least one hub address is required")
-	}
-	for i, a := range f.Hub.Addresses {
-		ap, err := hostPort(a)
-		if err != nil {
-			add(fmt.Sprintf("hub.addresses[%d]", i), "%q is not an IP address or IP:port", a)
-		}
-		cfg.Hubs = append(cfg.Hubs, ap)
-	}
-	key, err := f.Hub.TSIG.Load(baseDir)
-	if err != nil {
-		add("hub.tsig", "%v", err)
-	}
-	cfg.Key = key
+	cfg.Hubs = f.validateHubs(add, baseDir)
 	cfg.Timeout = duration(add, "timeouts.transfer", f.Timeouts.Transfer, 10*time.Second)
 	cfg.MinRefresh = duration(add, "timeouts.min-refresh", f.Timeouts.MinRefresh, 5*time.Second)
 	cfg.MaxRefresh = duration(add, "timeouts.max-refresh", f.Timeouts.MaxRefresh, 24*time.Hour)
@@ -153,6 +156,74 @@ func (f *File) validate(baseDir string) (*Config, error) {
 		return nil, errors.New(strings.Join(problems, "\n"))
 	}
 	return cfg, nil
+}
+
+// validateHubs reads hubs: (or the single hub:) into cfg.Hubs.
+func (f *File) validateHubs(add func(string, string, ...any), baseDir string) []Hub {
+	files, prefix := f.Hubs, "hubs"
+	switch {
+	case f.Hub != nil && len(f.Hubs) > 0:
+		add("hub", "give hub: (one hub) or hubs: (a list), not both")
+		return nil
+	case f.Hub != nil:
+		files, prefix = []HubFile{*f.Hub}, "hub"
+		if files[0].Name == "" {
+			files[0].Name = "hub"
+		}
+	case len(f.Hubs) == 0:
+		add("hubs", "at least one hub is required")
+		return nil
+	case len(f.Hubs) > maxHubs:
+		add("hubs", "%d hubs, at most %d", len(f.Hubs), maxHubs)
+		return nil
+	}
+	var hubs []Hub
+	names, owner := map[string]bool{}, map[string]string{}
+	for i, hf := range files {
+		path := prefix
+		if prefix == "hubs" {
+			path = fmt.Sprintf("hubs[%d]", i)
+		}
+		h := Hub{Name: hf.Name}
+		switch {
+		case hf.Name == "":
+			add(path+".name", "required: names the hub in logs and status")
+		case names[hf.Name]:
+			add(path+".name", "%q is used twice", hf.Name)
+		}
+		names[hf.Name] = true
+		if len(hf.Addresses) == 0 {
+			add(path+".addresses", "at least one hub address is required")
+		}
+		for j, a := range hf.Addresses {
+			field := fmt.Sprintf("%s.addresses[%d]", path, j)
+			ap, err := hostPort(a)
+			if err != nil {
+				add(field, "%q is not an IP address or IP:port", a)
+				continue
+			}
+			ip := ipOf(ap)
+			if other, dup := owner[ip]; dup {
+				add(field, "%s is also an address of hub %q: a NOTIFY from it could not be told apart", ip, other)
+			}
+			owner[ip] = hf.Name
+			h.Addrs = append(h.Addrs, ap)
+		}
+		key, err := hf.TSIG.Load(baseDir)
+		if err != nil {
+			add(path+".tsig", "%v", err)
+		}
+		h.Key = key
+		hubs = append(hubs, h)
+	}
+	return hubs
+}
+
+// String names the hub and its addresses, for logs and --check.
+func (h Hub) String() string { return h.Name + " " + strings.Join(h.Addrs, ",") }
+
+func ipOf(addrPort string) string {
+	return netip.MustParseAddrPort(addrPort).Addr().Unmap().String()
 }
 
 func hostPort(s string) (string, error) {

@@ -35,6 +35,48 @@ var badConfigs = []struct{ name, from, to string }{
 	{"empty", goodConfig, ""},
 }
 
+// twoHubs is goodConfig in the hubs: form, two hubs with their own keys.
+const twoHubs = `listen: ["127.0.0.1:53"]
+nsid: node1
+storage: /tmp/node
+catalog: catalog.anycloud.
+hubs:
+  - name: hub-a
+    addresses: ["192.0.2.5:5353", "[2001:db8::5]:5353"]
+    tsig: {name: n1-key., algorithm: hmac-sha256, secret-file: node.key}
+  - name: hub-b
+    addresses: ["198.51.100.5"]
+    tsig: {name: n1-b-key., algorithm: hmac-sha512, secret-file: node.key}
+`
+
+var badHubs = []struct{ name, from, to string }{
+	{"hub and hubs", "hubs:", "hub: {addresses: [192.0.2.9], tsig: {name: k., algorithm: hmac-sha256, secret-file: node.key}}\nhubs:"},
+	{"no hubs", twoHubs[strings.Index(twoHubs, "hubs:"):], "hubs: []\n"},
+	{"hub without name", "  - name: hub-b\n", "  - name: \"\"\n"},
+	{"same name twice", "name: hub-b", "name: hub-a"},
+	{"address of two hubs", `["198.51.100.5"]`, `["192.0.2.5:53"]`},
+	{"second hub bad address", `["198.51.100.5"]`, `["hub-b.example"]`},
+	{"second hub no address", `["198.51.100.5"]`, `[]`},
+	{"second hub bad key", "hmac-sha512, secret-file: node.key", "hmac-sha512, secret-file: nope.key"},
+	{"unknown hubs key", "    addresses: [\"198", "    address: [\"198"},
+	{"nine hubs", "hubs:\n", "hubs:\n" + strings.Repeat("  - {name: x, addresses: [192.0.2.1], tsig: {name: k., algorithm: hmac-sha256, secret-file: node.key}}\n", 7)},
+}
+
+func TestTwoHubsConfig(t *testing.T) {
+	cfg, err := ParseConfig([]byte(twoHubs), configDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"hub-a 192.0.2.5:5353,[2001:db8::5]:5353 n1-key.", "hub-b 198.51.100.5:53 n1-b-key."}
+	var got []string
+	for _, h := range cfg.Hubs {
+		got = append(got, h.String()+" "+h.Key.Name)
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("hubs %q, want %q", got, want)
+	}
+}
+
 func configDir(t testing.TB) string {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "node.key"), []byte(nodeSecret), 0o600); err != nil {
@@ -48,7 +90,7 @@ func TestGoodConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Hubs[0] != "192.0.2.5:5353" || cfg.Catalog != "catalog.anycloud." || cfg.Key.Name != "n1-key." {
+	if len(cfg.Hubs) != 1 || cfg.Hubs[0].Name != "hub" || cfg.Hubs[0].Addrs[0] != "192.0.2.5:5353" || cfg.Catalog != "catalog.anycloud." || cfg.Hubs[0].Key.Name != "n1-key." {
 		t.Fatalf("unexpected config %+v", cfg)
 	}
 }
@@ -56,9 +98,17 @@ func TestGoodConfig(t *testing.T) {
 func TestBadConfigsGolden(t *testing.T) {
 	dir := configDir(t)
 	var out strings.Builder
+	type bad struct{ name, base, from, to string }
+	var cases []bad
 	for _, c := range badConfigs {
-		text := strings.Replace(goodConfig, c.from, c.to, 1)
-		if text == goodConfig && c.from != goodConfig {
+		cases = append(cases, bad{c.name, goodConfig, c.from, c.to})
+	}
+	for _, c := range badHubs {
+		cases = append(cases, bad{"hubs: " + c.name, twoHubs, c.from, c.to})
+	}
+	for _, c := range cases {
+		text := strings.Replace(c.base, c.from, c.to, 1)
+		if text == c.base && c.from != c.base {
 			t.Fatalf("case %q does not change the config", c.name)
 		}
 		if _, err := ParseConfig([]byte(text), dir); err == nil {
@@ -88,8 +138,12 @@ func TestExampleConfig(t *testing.T) {
 
 func FuzzParseConfig(f *testing.F) {
 	f.Add(goodConfig)
+	f.Add(twoHubs)
 	for _, c := range badConfigs {
 		f.Add(strings.Replace(goodConfig, c.from, c.to, 1))
+	}
+	for _, c := range badHubs {
+		f.Add(strings.Replace(twoHubs, c.from, c.to, 1))
 	}
 	dir := configDir(f)
 	f.Fuzz(func(t *testing.T, text string) {
@@ -97,8 +151,13 @@ func FuzzParseConfig(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(cfg.Listen) == 0 || cfg.Storage == "" || len(cfg.Hubs) == 0 || cfg.Key == nil {
+		if len(cfg.Listen) == 0 || cfg.Storage == "" || len(cfg.Hubs) == 0 || len(cfg.Hubs) > maxHubs {
 			t.Fatalf("incomplete config accepted: %+v", cfg)
+		}
+		for _, h := range cfg.Hubs {
+			if h.Name == "" || len(h.Addrs) == 0 || h.Key == nil {
+				t.Fatalf("incomplete hub accepted: %+v", h)
+			}
 		}
 	})
 }

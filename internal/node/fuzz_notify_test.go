@@ -33,7 +33,7 @@ type notifyCounter struct{ n *atomic.Int64 }
 
 func (c notifyCounter) Enabled(context.Context, slog.Level) bool { return true }
 func (c notifyCounter) Handle(_ context.Context, r slog.Record) error {
-	if r.Message == "NOTIFY from the hub" {
+	if r.Message == "NOTIFY from a hub" {
 		c.n.Add(1)
 	}
 	return nil

@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -18,7 +19,7 @@ const NodeStateName = "node-state.anycloud."
 // about this long.
 const hubStatePoll = time.Second
 
-// followHubState polls the hub and acts on changes: disabled or drained
+// followHubState polls the hubs and acts on changes: disabled or drained
 // withdraw (Drain), enabled announces again (Undrain). It acts on changes
 // only, so an operator's local drain is not undone by a hub that has said
 // "enabled" all along.
@@ -51,14 +52,52 @@ func (n *Node) applyHubState(ctx context.Context, prev, st string) {
 	}
 }
 
-// askHubState asks each hub in turn; "" when none answered.
+// askHubState asks every hub at once (each trying its addresses in turn,
+// signed with its own key) and combines what those that answered said:
+// "" when none answered. A withdrawal wins: "disabled" over "drained" over
+// "enabled". The hubs replicate the state, so they disagree only while a
+// change travels between them; the node cannot tell which answer is the
+// more recent (the TXT carries no time), and the change that matters not
+// to miss is a drain, so a drain made at either hub acts at once, and an
+// enable acts once every hub that answers says so. A hub that is down does
+// not hold the node back.
 func (n *Node) askHubState(ctx context.Context) string {
-	for _, hub := range n.cfg.Hubs {
+	answers := make([]string, len(n.cfg.Hubs))
+	var wg sync.WaitGroup
+	for i, h := range n.cfg.Hubs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = askOneHubState(ctx, h)
+		}()
+	}
+	wg.Wait()
+	return combineHubStates(answers)
+}
+
+// stateRank orders the states a hub may give; unknown ones are ignored.
+var stateRank = map[string]int{"enabled": 1, "drained": 2, "disabled": 3}
+
+func combineHubStates(answers []string) string {
+	best := ""
+	for _, a := range answers {
+		if stateRank[a] > stateRank[best] {
+			best = a
+		}
+	}
+	return best
+}
+
+func askOneHubState(ctx context.Context, h Hub) string {
+	if h.Key == nil {
+		return ""
+	}
+	for _, addr := range h.Addrs {
 		q := new(dns.Msg)
 		q.SetQuestion(NodeStateName, dns.TypeTXT)
-		c := &dns.Client{Net: "udp", Timeout: time.Second, TsigSecret: map[string]string{n.cfg.Key.Name: n.cfg.Key.Secret}}
-		q.SetTsig(n.cfg.Key.Name, n.cfg.Key.Algorithm, 300, time.Now().Unix())
-		m, _, err := c.ExchangeContext(ctx, q, hub)
+		c := &dns.Client{Net: "udp", Timeout: time.Second, TsigSecret: map[string]string{h.Key.Name: h.Key.Secret}}
+		q.SetTsig(h.Key.Name, h.Key.Algorithm, 300, time.Now().Unix())
+		m, _, err := c.ExchangeContext(ctx, q, addr)
 		if err != nil || m.Rcode != dns.RcodeSuccess {
 			continue
 		}

@@ -69,20 +69,24 @@ func New(cfg *Config, log *slog.Logger) (*Node, error) {
 // Server returns the authoritative server (for tests and the serve path).
 func (n *Node) Server() *authserver.Server { return n.srv }
 
-// client is how the node transfers from the hub. A whole zone is built
-// straight into its serving snapshot as it arrives (Snapshot): the node
-// keeps its versions as snapshots anyway, and reading the records in place
-// instead of as dns.RR values makes its first transfer of a large zone
-// several times cheaper.
-func (n *Node) client() xfr.Client {
-	return xfr.Client{Key: n.cfg.Key, Timeout: n.cfg.Timeout, Snapshot: true}
+// sources are the hubs as the secondary asks them, each with its own key.
+// A whole zone is built straight into its serving snapshot as it arrives
+// (Snapshot): the node keeps its versions as snapshots anyway, and reading
+// the records in place instead of as dns.RR values makes its first
+// transfer of a large zone several times cheaper.
+func (n *Node) sources() []secondary.Source {
+	out := make([]secondary.Source, len(n.cfg.Hubs))
+	for i, h := range n.cfg.Hubs {
+		out[i] = secondary.Source{Name: h.Name, Servers: h.Addrs,
+			Client: xfr.Client{Key: h.Key, Timeout: n.cfg.Timeout, Snapshot: true}}
+	}
+	return out
 }
 
 func (n *Node) newSecondary(m *member, accept func(*xfr.Pulled) error, expired func(bool)) {
 	m.sec = &secondary.Zone{
 		Origin:  m.origin,
-		Servers: func() []string { return n.cfg.Hubs },
-		Client:  n.client,
+		Sources: n.sources,
 		Current: m.cur.Load,
 		Accept: func(_ context.Context, p *xfr.Pulled, _ string, _ secondary.Request) error {
 			return accept(p)
@@ -93,10 +97,9 @@ func (n *Node) newSecondary(m *member, accept func(*xfr.Pulled) error, expired f
 				n.log.Warn("could not persist the expire timer", "zone", m.origin, "err", err)
 			}
 		},
-		FollowAnySerial: true,
-		MinInterval:     n.cfg.MinRefresh,
-		MaxInterval:     n.cfg.MaxRefresh,
-		Log:             n.log,
+		MinInterval: n.cfg.MinRefresh,
+		MaxInterval: n.cfg.MaxRefresh,
+		Log:         n.log,
 	}
 	var md meta
 	if err := n.store.LoadMeta(m.origin, &md); err == nil && !md.LastContact.IsZero() {

@@ -26,8 +26,10 @@ var notifyGap = time.Second
 var badNotifyLogged atomic.Int64
 
 // handleNotify is the authoritative server's NOTIFY hook. A NOTIFY counts
-// only from a hub address AND signed with the node's hub key (the hub signs
-// every NOTIFY with it): an address is easy to spoof over UDP, and a forged
+// only from an address of a configured hub AND signed with the key of THAT
+// hub (each hub signs every NOTIFY with the key it has for this node, so
+// one hub's key does not pass a NOTIFY from another hub's address): an
+// address is easy to spoof over UDP, and a forged
 // NOTIFY would send the node to the hub on the sender's schedule. Unsigned:
 // REFUSED; badly signed: NOTAUTH with the TSIG error (RFC 8945 5.2); both
 // trigger nothing. A good one is answered signed and triggers a check of
@@ -36,12 +38,13 @@ func (n *Node) handleNotify(msg []byte, req *dns.Msg, src netip.AddrPort) []byte
 	resp := new(dns.Msg)
 	resp.SetReply(req)
 	t := req.IsTsig()
-	if len(req.Question) != 1 || !n.fromHub(src.Addr()) || t == nil || n.cfg.Key == nil {
+	hub := n.hubAt(src.Addr())
+	if len(req.Question) != 1 || hub == nil || t == nil || hub.Key == nil {
 		resp.Rcode = dns.RcodeRefused
 		n.log.Debug("NOTIFY refused: not from a hub address, or unsigned", "from", src.String())
 		return pack(resp)
 	}
-	provider := xfr.Provider(n.cfg.Key)
+	provider := xfr.Provider(hub.Key)
 	if err := dns.TsigVerifyWithProvider(msg, provider, "", false); err != nil {
 		// Warn once a minute at most: the source address is easy to spoof.
 		level := slog.LevelDebug
@@ -49,7 +52,7 @@ func (n *Node) handleNotify(msg []byte, req *dns.Msg, src netip.AddrPort) []byte
 			badNotifyLogged.Store(now)
 			level = slog.LevelWarn
 		}
-		n.log.Log(context.Background(), level, "NOTIFY with a bad TSIG refused (a wrong hub key, or forged)", "from", src.String(), "key", t.Hdr.Name, "err", err)
+		n.log.Log(context.Background(), level, "NOTIFY with a bad TSIG refused (a wrong hub key, or forged)", "from", src.String(), "hub", hub.Name, "key", t.Hdr.Name, "err", err)
 		return pack(notAuth(req, t, err))
 	}
 	m := n.lookup(dns.CanonicalName(req.Question[0].Name))
@@ -57,7 +60,7 @@ func (n *Node) handleNotify(msg []byte, req *dns.Msg, src netip.AddrPort) []byte
 		resp.Rcode = dns.RcodeRefused
 	} else {
 		resp.Authoritative = true
-		n.log.Debug("NOTIFY from the hub", "zone", m.origin, "from", src.String())
+		n.log.Debug("NOTIFY from a hub", "hub", hub.Name, "zone", m.origin, "from", src.String())
 		m.notify.trigger(func() { m.sec.Notify() }, notifyGap, time.Now())
 	}
 	resp.SetTsig(t.Hdr.Name, t.Algorithm, 300, time.Now().Unix())
@@ -123,11 +126,19 @@ func (g *notifyGate) trigger(refresh func(), gap time.Duration, now time.Time) {
 	refresh()
 }
 
-func (n *Node) fromHub(a netip.Addr) bool {
-	return slices.ContainsFunc(n.cfg.Hubs, func(h string) bool {
-		ap, err := netip.ParseAddrPort(h)
-		return err == nil && ap.Addr().Unmap() == a.Unmap()
-	})
+// hubAt returns the configured hub with address a, or nil (an address
+// belongs to one hub only: the configuration refuses a shared one).
+func (n *Node) hubAt(a netip.Addr) *Hub {
+	for i := range n.cfg.Hubs {
+		h := &n.cfg.Hubs[i]
+		if slices.ContainsFunc(h.Addrs, func(s string) bool {
+			ap, err := netip.ParseAddrPort(s)
+			return err == nil && ap.Addr().Unmap() == a.Unmap()
+		}) {
+			return h
+		}
+	}
+	return nil
 }
 
 func (n *Node) lookup(origin string) *member {

@@ -27,7 +27,12 @@ type fakeHub struct {
 
 func startFakeHub(t *testing.T, key *xfr.Key) *fakeHub {
 	t.Helper()
-	h := &fakeHub{addr: fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))}
+	return startFakeHubAt(t, key, "127.0.0.1")
+}
+
+func startFakeHubAt(t *testing.T, key *xfr.Key, ip string) *fakeHub {
+	t.Helper()
+	h := &fakeHub{addr: fmt.Sprintf("%s:%d", ip, knotprimary.FreePort(t))}
 	soa, _ := dns.NewRR(catalogZone + " 0 IN SOA invalid. invalid. 1 3600 3600 86400 0")
 	ns, _ := dns.NewRR(catalogZone + " 0 IN NS invalid.")
 	ver, _ := dns.NewRR("version." + catalogZone + " 0 IN TXT \"2\"")
@@ -69,6 +74,12 @@ func startFakeHub(t *testing.T, key *xfr.Key) *fakeHub {
 // signed with key (nil: unsigned) and returns the answer.
 func sendNotify(t *testing.T, addr, zone string, key *xfr.Key) *dns.Msg {
 	t.Helper()
+	return sendNotifyFrom(t, "127.0.0.1", addr, zone, key)
+}
+
+// sendNotifyFrom is sendNotify from the loopback address src.
+func sendNotifyFrom(t *testing.T, src, addr, zone string, key *xfr.Key) *dns.Msg {
+	t.Helper()
 	q := new(dns.Msg)
 	q.SetNotify(zone)
 	wire, err := q.Pack()
@@ -80,7 +91,8 @@ func sendNotify(t *testing.T, addr, zone string, key *xfr.Key) *dns.Msg {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := net.Dial("udp", addr)
+	d := net.Dialer{LocalAddr: &net.UDPAddr{IP: net.ParseIP(src)}}
+	c, err := d.Dial("udp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,6 +157,56 @@ func TestNotifyNeedsTSIG(t *testing.T) {
 	}
 }
 
+// TestNotifyPerHubKey: with two hubs, a NOTIFY counts only when signed
+// with the key of the hub whose address it comes from: hub B's own key
+// from hub B wakes the zone (which then asks both hubs), hub A's key from
+// hub B's address, or B's from A's, is refused and asks nothing.
+func TestNotifyPerHubKey(t *testing.T) {
+	keyA, err := xfr.NewKey("node1-key.", "hmac-sha256", nodeSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyB, err := xfr.NewKey("node1-b-key.", "hmac-sha256", nodeSecretB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hubA, hubB := startFakeHubAt(t, keyA, "127.0.0.1"), startFakeHubAt(t, keyB, "127.0.0.2")
+	n := startNodeWith(t, fmt.Sprintf(`hubs:
+  - name: hub-a
+    addresses: [%q]
+    tsig: {name: node1-key., algorithm: hmac-sha256, secret-file: node.key}
+  - name: hub-b
+    addresses: [%q]
+    tsig: {name: node1-b-key., algorithm: hmac-sha256, secret-file: node-b.key}
+`, hubA.addr, hubB.addr))
+	settle(t, hubA) // the catalog comes from one hub (same serial at both)
+	for _, tc := range []struct {
+		name     string
+		from     string
+		key      *xfr.Key
+		rcode    int
+		refreshs int64
+	}{
+		{"hub B with hub A's key", "127.0.0.2", keyA, dns.RcodeNotAuth, 0},
+		{"hub A with hub B's key", "127.0.0.1", keyB, dns.RcodeNotAuth, 0},
+		{"not a hub address", "127.0.0.3", keyB, dns.RcodeRefused, 0},
+		{"hub B with its own key", "127.0.0.2", keyB, dns.RcodeSuccess, 1},
+		{"hub A with its own key", "127.0.0.1", keyA, dns.RcodeSuccess, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			beforeA, beforeB := hubA.soa.Load(), hubB.soa.Load()
+			resp := sendNotifyFrom(t, tc.from, n, catalogZone, tc.key)
+			if resp.Rcode != tc.rcode {
+				t.Errorf("rcode %s, want %s", dns.RcodeToString[resp.Rcode], dns.RcodeToString[tc.rcode])
+			}
+			time.Sleep(1500 * time.Millisecond)
+			if a, b := hubA.soa.Load()-beforeA, hubB.soa.Load()-beforeB; a != tc.refreshs || b != tc.refreshs {
+				t.Errorf("refreshes asked hub A %d and hub B %d times, want %d each", a, b, tc.refreshs)
+			}
+		})
+	}
+}
+
 // TestNotifyRefreshesSpaced: 20 good NOTIFYs within a second (a burst, or
 // one signed NOTIFY replayed within its fudge) make at most notifyGap-spaced
 // refreshes: the first at once, the rest folded into one at the gap's end.
@@ -175,18 +237,26 @@ func TestNotifyRefreshesSpaced(t *testing.T) {
 // the node's DNS address.
 func startNodeAt(t *testing.T, hubAddr string) string {
 	t.Helper()
+	return startNodeWith(t, fmt.Sprintf(`hub:
+  addresses: [%q]
+  tsig: {name: node1-key., algorithm: hmac-sha256, secret-file: node.key}
+`, hubAddr))
+}
+
+// startNodeWith runs a node with hubsYAML as its hub: or hubs: section
+// (key files node.key and node-b.key hold nodeSecret and nodeSecretB).
+func startNodeWith(t *testing.T, hubsYAML string) string {
+	t.Helper()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "node.key"), nodeSecret)
+	writeFile(t, filepath.Join(dir, "node-b.key"), nodeSecretB)
 	addr := fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
 	writeFile(t, filepath.Join(dir, "node.yaml"), fmt.Sprintf(`listen: [%q]
 nsid: node1
 storage: %s
 catalog: %s
-hub:
-  addresses: [%q]
-  tsig: {name: node1-key., algorithm: hmac-sha256, secret-file: node.key}
-timeouts: {transfer: 2s, min-refresh: 1s}
-`, addr, filepath.Join(dir, "node"), catalogZone, hubAddr))
+%stimeouts: {transfer: 2s, min-refresh: 1s}
+`, addr, filepath.Join(dir, "node"), catalogZone, hubsYAML))
 	cfg, err := LoadConfig(filepath.Join(dir, "node.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -40,7 +40,7 @@ func (n *Node) Run(ctx context.Context, ready func()) error {
 	defer stopAnnouncer()
 	annErr := make(chan error, 1)
 	n.runAnnouncer(annCtx, annErr)
-	if n.ann != nil && n.cfg.Key != nil {
+	if n.ann != nil {
 		go n.followHubState(annCtx)
 	}
 	if ready != nil {

@@ -45,11 +45,13 @@ func (s NodeSite) NodeYAML() string {
 		listen = append(listen, fmt.Sprintf("%q", netip.AddrPortFrom(a, 53).String()))
 	}
 	fmt.Fprintf(&b, "listen: [%s]\nnsid: %s\nidentity: %s\nstorage: %s\ncatalog: %s\n", strings.Join(listen, ", "), s.Name, s.Name, s.Storage, s.Catalog)
-	var hubs []string
-	for _, h := range s.Hubs {
-		hubs = append(hubs, fmt.Sprintf("%q", h.String()))
+	// One entry per hub address: the hubs replicate node keys, so each
+	// signs with the same key, and the node asks every one (the highest
+	// serial wins). Addresses of one hub may be grouped by hand.
+	b.WriteString("hubs:\n")
+	for i, h := range s.Hubs {
+		fmt.Fprintf(&b, "  - name: hub%d\n    addresses: [%q]\n    tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}\n", i+1, h.String(), s.KeyName, s.KeyFile)
 	}
-	fmt.Fprintf(&b, "hub:\n  addresses: [%s]\n  tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}\n", strings.Join(hubs, ", "), s.KeyName, s.KeyFile)
 	fmt.Fprintf(&b, "control: 127.0.0.1:8954\nmetrics: %q\n", s.MetricsAddr().String())
 	fmt.Fprintf(&b, "announce:\n  local-as: %d\n  router-id: %s\n  loopback: true\n  prefixes:\n", s.ASN, s.routerID())
 	prefixes := s.Prefixes

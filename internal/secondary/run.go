@@ -90,6 +90,11 @@ func (z *Zone) checkExpired() {
 // check tries each server in turn until one answers.
 func (z *Zone) check(ctx context.Context, req Request) error {
 	z.checkExpired()
+	if z.Sources != nil {
+		err := z.checkSources(ctx, req)
+		z.recordError(err)
+		return err
+	}
 	var errs []error
 	for _, server := range z.Servers() {
 		err := z.checkServer(ctx, server, req)
@@ -139,13 +144,10 @@ func (z *Zone) checkServer(ctx context.Context, server string, req Request) erro
 	z.contact(server, ans)
 	cur := z.Current()
 	if !req.Forced && cur != nil && !zonever.SerialNewer(ans.SOA.Serial, cur.Serial()) {
-		switch {
-		case ans.SOA.Serial == cur.Serial():
+		if ans.SOA.Serial == cur.Serial() {
 			return nil // up to date
-		case !z.FollowAnySerial:
-			return &OlderSerial{Server: server, Serial: ans.SOA.Serial, Current: cur.Serial(), Origin: z.Origin}
 		}
-		req.Forced = true // the serial went back at a trusted server: take all
+		return &OlderSerial{Server: server, Serial: ans.SOA.Serial, Current: cur.Serial(), Origin: z.Origin}
 	}
 	var have *zonever.Version
 	if !req.Forced {

@@ -23,6 +23,11 @@ type Zone struct {
 	Origin  string
 	Servers func() []string // tried in this order
 	Client  func() xfr.Client
+	// Sources, when set, replaces Servers and Client: every source is asked
+	// at each check and the zone is taken from the one with the highest
+	// serial (package doc). Nodes set it, one source per hub; the sources
+	// are asked at once, so Attempted may then be called concurrently.
+	Sources func() []Source
 	// Current returns the version in service, or nil.
 	Current func() *zonever.Version
 	// Accept receives each transfer that brought a new version; an error
@@ -34,10 +39,6 @@ type Zone struct {
 	// Contacted, if set, is told each time a server answered, so the owner
 	// can persist the expire timer across restarts.
 	Contacted func(at time.Time, expireAfter time.Duration)
-	// FollowAnySerial takes any serial that differs from the current one,
-	// older included (by AXFR). Nodes set it: the hub is their gatekeeper,
-	// and an operator's accepted rollback there must reach them.
-	FollowAnySerial bool
 	// Attempted, if set, is told of every SOA check (kind "soa") and
 	// transfer (kind "ixfr" or "axfr") toward a server, with its error
 	// (nil on success), so the owner can count them.
@@ -73,6 +74,8 @@ type Status struct {
 	// NotifiesHeld counts the NOTIFYs merged into a later check by
 	// MinNotifyInterval since the start.
 	NotifiesHeld int64 `json:"notifies_held,omitempty"`
+	// Sources is what each source said at the last check (with Sources).
+	Sources []SourceStatus `json:"hubs,omitempty"`
 }
 
 // Status returns a copy of the current status.
