@@ -59,7 +59,7 @@ func (b *birdSpeaker) stop(ctx context.Context) error {
 }
 
 func (b *birdSpeaker) apply(ctx context.Context, prefixes []Prefix) error {
-	text := BIRDInclude(b.cfg.BIRD.Protocol, b.cfg.LocalAS, prefixes)
+	text := BIRDInclude(b.cfg.BIRD.Protocol, b.cfg.LocalAS, prefixes) + BIRDBFD(b.cfg.BIRD.Protocol, b.cfg.BIRD.BFD)
 	if err := writeFileAtomic(b.cfg.BIRD.IncludeFile, []byte(text)); err != nil {
 		return err
 	}
