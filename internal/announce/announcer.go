@@ -221,4 +221,3 @@ func (a *Announcer) setRunning(v bool) {
 	a.running = v
 	a.mu.Unlock()
 }
-

@@ -104,7 +104,7 @@ type Config struct {
 	// from other hosts so far (the node's DNS server counts them); nil
 	// means unknown.
 	Traffic func() uint64 `json:"-"`
-	BIRD      BIRDConfig
+	BIRD    BIRDConfig
 	// LoopbackAddresses are put on "lo" at start when ManageLoopback is set.
 	LoopbackAddresses []netip.Addr
 	ManageLoopback    bool
