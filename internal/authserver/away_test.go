@@ -40,11 +40,18 @@ func TestCountAway(t *testing.T) {
 func TestQueriesFromAwayServe(t *testing.T) {
 	s := New(Config{})
 	addrs := startServing(t, s)
-	s.away.mu.Lock()
-	n := len(s.away.m[netip.MustParseAddr("127.0.0.1")])
-	s.away.mu.Unlock()
-	if n == 0 {
-		t.Fatal("no counter registered for 127.0.0.1")
+	// The UDP loops register their counters as they start.
+	for i := 0; ; i++ {
+		s.away.mu.Lock()
+		n := len(s.away.m[netip.MustParseAddr("127.0.0.1")])
+		s.away.mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if i == 100 {
+			t.Fatal("no counter registered for 127.0.0.1")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	// Queries from loopback over UDP and over TCP: answered, not counted.
 	for _, network := range []string{"udp", "tcp"} {
