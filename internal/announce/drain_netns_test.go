@@ -20,12 +20,19 @@ import (
 // router's namespace, so its queries follow the router's best route.
 const streamEnv = "ANYCLOUD_ANNOUNCE_STREAM"
 
+// streamFromEnv optionally names the stream's source address.
+const streamFromEnv = "ANYCLOUD_ANNOUNCE_STREAM_FROM"
+
 func runStream(target string) {
 	q := new(dns.Msg)
 	q.SetQuestion("example.", dns.TypeSOA)
 	msg, _ := q.Pack()
+	d := net.Dialer{}
+	if from := os.Getenv(streamFromEnv); from != "" {
+		d.LocalAddr = &net.UDPAddr{IP: net.ParseIP(from)}
+	}
 	for i := 0; i < 100000; i++ { // 1000 s at most
-		if c, err := net.Dial("udp", target); err == nil {
+		if c, err := d.Dial("udp", target); err == nil {
 			c.Write(msg)
 			c.Close()
 		}
@@ -81,7 +88,9 @@ protocol bgp up {
 // 10 ms. On drain the router must first see node1's route with (65535,0)
 // and the prepends, move its best route (and the stream) to node2 while
 // node1's route still exists, and only then, once node1 saw no query for
-// drain-quiet, lose node1's route.
+// drain-quiet, lose node1's route. A second stream, from 192.0.2.9, is
+// pinned to node1 by a policy route, as traffic from routers that ignore
+// the community would be: the withdrawal must wait until it stops.
 func TestDrainGracefulShutdownNetns(t *testing.T) {
 	requireNetnsTools(t)
 	dir := t.TempDir()
@@ -101,6 +110,9 @@ func TestDrainGracefulShutdownNetns(t *testing.T) {
 		{"-n", routerNS, "addr", "add", "192.0.2.5/30", "dev", "dn2"},
 		{"-n", routerNS, "link", "set", "dn1", "up"},
 		{"-n", routerNS, "link", "set", "dn2", "up"},
+		{"-n", routerNS, "addr", "add", "192.0.2.9/32", "dev", "lo"},
+		{"-n", routerNS, "rule", "add", "from", "192.0.2.9", "table", "100"},
+		{"-n", routerNS, "route", "add", "198.51.100.53/32", "via", "192.0.2.1", "table", "100"},
 	} {
 		run(t, append([]string{"ip"}, c...)...)
 	}
@@ -151,9 +163,13 @@ func TestDrainGracefulShutdownNetns(t *testing.T) {
 		t.Fatalf("node1 received %d UDP datagrams in 500 ms of the stream, want about 50", got)
 	}
 
+	pinned := startInNetns(t, routerNS, []string{streamEnv + "=198.51.100.53:53", streamFromEnv + "=192.0.2.9"}, filepath.Join(dir, "pinned.out"), exe)
+	const pinnedFor = 1500 * time.Millisecond
+
 	// SIGTERM drains, as `anycloud node` does on stop.
 	start := time.Now()
 	helper.Process.Signal(syscall.SIGTERM)
+	time.AfterFunc(pinnedFor, func() { pinned.Process.Kill() })
 	var graceful string
 	waitFor(t, "the graceful-shutdown route", 5*time.Second, func() bool {
 		graceful = fromNode1()
@@ -175,11 +191,11 @@ func TestDrainGracefulShutdownNetns(t *testing.T) {
 	t.Logf("after SIGTERM: graceful-shutdown route at %v, router moved to node2 at %v, node1 withdrawn at %v",
 		gsAt, movedAt, goneAt)
 	// The withdrawal comes once node1 has seen no query for drain-quiet
-	// after the move, and well before GracefulWait: it followed the
-	// traffic, not the bound.
-	if goneAt-movedAt < spec.Config.DrainQuiet-150*time.Millisecond || goneAt > spec.Config.GracefulWait-time.Second {
-		t.Errorf("withdrawn %v after the router moved (drain-quiet %v), %v after SIGTERM (graceful-wait %v)",
-			goneAt-movedAt, spec.Config.DrainQuiet, goneAt, spec.Config.GracefulWait)
+	// after the pinned stream stopped, and well before GracefulWait: it
+	// followed the traffic, not the bound.
+	if goneAt < pinnedFor+spec.Config.DrainQuiet-150*time.Millisecond || goneAt > spec.Config.GracefulWait-time.Second {
+		t.Errorf("withdrawn %v after SIGTERM, want after the pinned stream stopped (%v) and drain-quiet (%v), before graceful-wait (%v)",
+			goneAt, pinnedFor, spec.Config.DrainQuiet, spec.Config.GracefulWait)
 	}
 	exited := make(chan error, 1)
 	go func() { _, err := helper.Process.Wait(); exited <- err }()
