@@ -141,7 +141,9 @@ func TestDrainGracefulShutdownNetns(t *testing.T) {
 	exe, _ := os.Executable()
 	helper := startInNetns(t, nodeNS, []string{helperEnv + "=" + specFile}, filepath.Join(dir, "helper.out"), exe)
 
-	fromNode1 := func() string { return birdc(routerSock, "show", "route", "198.51.100.53/32", "protocol", "node1", "all") }
+	fromNode1 := func() string {
+		return birdc(routerSock, "show", "route", "198.51.100.53/32", "protocol", "node1", "all")
+	}
 	bestVia := func() string {
 		out := run(t, "ip", "-n", routerNS, "route", "get", "198.51.100.53")
 		if strings.Contains(out, "192.0.2.1 ") {
