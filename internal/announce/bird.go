@@ -3,6 +3,7 @@ package announce
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -42,9 +43,23 @@ func newBIRDSpeaker(cfg Config, log *slog.Logger) *birdSpeaker {
 
 func (b *birdSpeaker) start(ctx context.Context) error {
 	// Start withdrawn: the include must exist before BIRD (re)reads its
-	// configuration, and must not announce before health says so.
-	return b.apply(ctx, nil)
+	// configuration, and must not announce before health says so. A BIRD
+	// not (yet) running is no reason to stop: it reads the include when it
+	// starts, and every later change runs "configure" again.
+	err := b.apply(ctx, nil)
+	var notRunning *birdcError
+	if errors.As(err, &notRunning) {
+		b.log.Warn("bird not reachable yet; the include is written and read when it starts", "err", err)
+		return nil
+	}
+	return err
 }
+
+// birdcError is birdc failing to run or to reach BIRD.
+type birdcError struct{ err error }
+
+func (e *birdcError) Error() string { return e.err.Error() }
+func (e *birdcError) Unwrap() error { return e.err }
 
 func (b *birdSpeaker) announce(ctx context.Context, prefixes []Prefix) error {
 	return b.apply(ctx, prefixes)
@@ -86,7 +101,7 @@ func (b *birdSpeaker) birdc(ctx context.Context, args ...string) (string, error)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("birdc %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(out.String()))
+		return out.String(), &birdcError{fmt.Errorf("birdc %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(out.String()))}
 	}
 	return out.String(), nil
 }
