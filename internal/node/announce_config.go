@@ -26,11 +26,11 @@ type AnnounceFile struct {
 	// Service are the addresses the health check queries (and that
 	// loopback puts on lo); default: the addresses of the /32 and /128
 	// prefixes.
-	Service   []string     `yaml:"service"`
-	Loopback  bool         `yaml:"loopback"` // put the service addresses on lo (needs CAP_NET_ADMIN)
-	Prefixes  []PrefixFile `yaml:"prefixes"`
-	Peers     []PeerFile   `yaml:"peers"`
-	Health    HealthFile   `yaml:"health"`
+	Service  []string     `yaml:"service"`
+	Loopback bool         `yaml:"loopback"` // put the service addresses on lo (needs CAP_NET_ADMIN)
+	Prefixes []PrefixFile `yaml:"prefixes"`
+	Peers    []PeerFile   `yaml:"peers"`
+	Health   HealthFile   `yaml:"health"`
 	// GracefulWait is the longest a drain keeps the route announced with
 	// the GRACEFUL_SHUTDOWN community (65535:0) and drain-prepend more
 	// copies of local-as before withdrawing it (RFC 8326), default 5s; it

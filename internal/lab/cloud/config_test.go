@@ -9,9 +9,9 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/announce"
 	"anycloud/internal/bearer"
 	"anycloud/internal/hub"
-	"anycloud/internal/announce"
 	"anycloud/internal/lab"
 	"anycloud/internal/node"
 )
