@@ -99,6 +99,9 @@ include "%[2]s/` + birdInclude + `";
 template bgp up from anycloud_bgp {
 	local as %[4]d;
 	hold time 3; keepalive time 1; connect retry time 1;
+	# BIRD's default waits 60 s (doubling to 300 s) after a session
+	# error, BFD down included, before it dials again.
+	error wait time 1, 5;
 }
 protocol bgp up4 from up {
 	neighbor %[5]s as %[7]d;
