@@ -21,9 +21,10 @@ import (
 //
 //	include "/var/lib/anycloud/bird-anycloud.conf";   # BIRDConfig.IncludeFile
 //	protocol kernel { ipv4 { export where proto !~ "anycloud*"; }; }
-//	protocol bgp upstream4 {
+//	protocol bgp upstream4 from anycloud_bgp {  # only with BIRDConfig.BFD
 //		local as 64500; neighbor 192.0.2.1 as 64501;
 //		hold time 3; keepalive time 1; connect retry time 1;
+//		error wait time 1, 5;  # BIRD's default waits 60-300 s after BFD down
 //		ipv4 { import none; export filter anycloud_export; };
 //	}
 //
@@ -31,7 +32,10 @@ import (
 // withdrawn, when it starts). Origin, prepends, communities and large
 // communities are set per route in the include, the MED by its filter
 // <Protocol>_export (see BIRDInclude); BIRD sets the next hop to itself on
-// eBGP export.
+// eBGP export. A drain rewrites the routes with GRACEFUL_SHUTDOWN and more
+// prepends first (RFC 8326), then empties them. With BIRDConfig.BFD the
+// include also holds a BFD protocol and the template anycloud_bgp (see
+// BIRDBFD).
 type birdSpeaker struct {
 	cfg Config
 	log *slog.Logger
