@@ -130,6 +130,10 @@ func checkNodeSpeaker(t *testing.T, h lab.Host, dir string, c announce.Config, c
 	if _, err := exec.LookPath("bird"); err != nil {
 		t.Skip("bird not installed")
 	}
+	// The command puts the withdrawn include in place before BIRD starts.
+	if out, err := exec.Command("cp", filepath.Join(dir, "bird-anycloud-withdrawn.conf"), filepath.Join(dir, "bird-anycloud.conf")).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
 	if out, err := exec.Command("bird", "-p", "-c", filepath.Join(dir, "bird.conf")).CombinedOutput(); err != nil {
 		t.Errorf("bird -p: %v\n%s", err, out)
 	}

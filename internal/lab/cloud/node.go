@@ -113,14 +113,18 @@ protocol bgp up6 from up {
 }
 `
 
-// nodeBIRD writes the configuration of node h's own BIRD, with the
-// include already there (withdrawn) so that BIRD can start before the
-// node, and returns the command that runs it.
+// nodeBIRD writes the configuration of node h's own BIRD and a withdrawn
+// include, and returns the command that runs it. The command first copies
+// the withdrawn include over the one the node rewrites, so that BIRD
+// (re)started after `lab fail NODE kill` (which kills both) does not
+// announce what the dead node last said before the new one is healthy;
+// exec keeps the PID the lab records.
 func nodeBIRD(plan *lab.Plan, h lab.Host, dir string, routerAS uint32) (lab.Command, error) {
 	acc, _ := plan.AccessFor(h.Name)
 	bfd := &announce.BFDConfig{Interval: announce.DefaultBFDInterval, Multiplier: announce.DefaultBFDMultiplier}
 	include := announce.BIRDInclude("anycloud", plan.Topology.CloudAS, nil) + announce.BIRDBFD("anycloud", bfd)
-	if err := os.WriteFile(filepath.Join(dir, birdInclude), []byte(include), 0o644); err != nil {
+	withdrawn := filepath.Join(dir, "bird-anycloud-withdrawn.conf")
+	if err := os.WriteFile(withdrawn, []byte(include), 0o644); err != nil {
 		return lab.Command{}, err
 	}
 	conf := fmt.Sprintf(nodeBirdConf, h.Name, dir, v4(h), plan.Topology.CloudAS,
@@ -129,7 +133,9 @@ func nodeBIRD(plan *lab.Plan, h lab.Host, dir string, routerAS uint32) (lab.Comm
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return lab.Command{}, err
 	}
-	return lab.Command{Name: "bird", Argv: []string{"bird", "-f", "-c", path, "-s", filepath.Join(dir, birdSocket), "-P", filepath.Join(dir, "bird.pid")}}, nil
+	script := fmt.Sprintf("cp -f '%s' '%s' && exec bird -f -c '%s' -s '%s' -P '%s'", withdrawn, filepath.Join(dir, birdInclude),
+		path, filepath.Join(dir, birdSocket), filepath.Join(dir, "bird.pid"))
+	return lab.Command{Name: "bird", Argv: []string{"sh", "-c", script}}, nil
 }
 
 func quoted[T fmt.Stringer](list []T) []string {
