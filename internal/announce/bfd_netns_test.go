@@ -1,12 +1,12 @@
 package announce
 
 import (
+	"anycloud/internal/testenv"
 	"context"
 	"fmt"
 	"log/slog"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,9 +55,7 @@ protocol bgp up4 %[2]s {
 // route (65535,0 and the prepends) before the withdrawal.
 func TestBIRDModeBFD(t *testing.T) {
 	requireNetnsTools(t)
-	if _, err := exec.LookPath("nft"); err != nil {
-		t.Skip("needs nft")
-	}
+	testenv.RequireCommand(t, "nft")
 	for _, tc := range []struct {
 		name             string
 		bfd              bool

@@ -126,9 +126,7 @@ func checkNodeSpeaker(t *testing.T, h lab.Host, dir string, c announce.Config, c
 	if c.Mode != announce.ModeBIRD || c.BIRD.BFD == nil || len(cmds) != 2 || cmds[0].Name != "bird" {
 		t.Fatalf("BIRD node: mode %q, bfd %+v, commands %+v", c.Mode, c.BIRD.BFD, cmds)
 	}
-	if _, err := exec.LookPath("bird"); err != nil {
-		t.Skip("bird not installed")
-	}
+	testenv.RequireCommand(t, "bird")
 	// The command puts the withdrawn include in place before BIRD starts.
 	if out, err := exec.Command("cp", filepath.Join(dir, "bird-anycloud-withdrawn.conf"), filepath.Join(dir, "bird-anycloud.conf")).CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)
