@@ -12,6 +12,10 @@ var zones = []testpeer.Zone{
 	{Origin: "com.sv.", File: "testdata/zones/com.sv.zone"},
 	{Origin: "gt.", File: "testdata/zones/gt.signed.zone"},
 	{Origin: "hn.", File: "testdata/zones/hn.signed.zone"},
+	// edge.zone signed three ways: see edge_queries_test.go.
+	{Origin: "ne.", File: "testdata/zones/ne.signed.zone"},
+	{Origin: "n3.", File: "testdata/zones/n3.signed.zone"},
+	{Origin: "n3o.", File: "testdata/zones/n3o.signed.zone"},
 }
 
 // identity is configured identically on every server, so that CHAOS TXT
