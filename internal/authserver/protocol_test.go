@@ -74,6 +74,8 @@ func TestOpcodesAndClasses(t *testing.T) {
 	}{
 		{"status", dns.OpcodeStatus, dns.ClassINET, "sv.", dns.TypeSOA, dns.RcodeNotImplemented, ""},
 		{"update", dns.OpcodeUpdate, dns.ClassINET, "sv.", dns.TypeSOA, dns.RcodeNotImplemented, ""},
+		// No NOTIFY hook (anycloud serve): NOTAUTH with the question, as Knot.
+		{"notify", dns.OpcodeNotify, dns.ClassINET, "www.sv.", dns.TypeSOA, dns.RcodeNotAuth, ""},
 		{"id.server", dns.OpcodeQuery, dns.ClassCHAOS, "id.server.", dns.TypeTXT, 0, `id.server. 0 CH TXT "test-node"`},
 		{"hostname.bind", dns.OpcodeQuery, dns.ClassCHAOS, "hostname.bind.", dns.TypeTXT, 0, `hostname.bind. 0 CH TXT "test-node"`},
 		{"version.bind", dns.OpcodeQuery, dns.ClassCHAOS, "version.bind.", dns.TypeTXT, 0, `version.bind. 0 CH TXT "anycloud test"`},
