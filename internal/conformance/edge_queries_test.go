@@ -10,18 +10,29 @@ import (
 	"github.com/miekg/dns"
 )
 
-// The signed edge-case zones (testdata/zones/edge.zone signed three ways)
-// are probed with a generated query list rather than a hand-written one:
+// The signed edge-case zones (testdata/zones/edge.zone signed three ways,
+// apexwild.zone two ways) are probed with a generated query list rather than a hand-written one:
 // every owner name and empty non-terminal times every type below, plus
 // names that do not exist below each of them (which land on wildcards,
 // under cuts, under DNAMEs, or in NXDOMAIN and its proofs). The random
 // labels come from a fixed seed, so a failure names a query that fails
 // again on the next run.
 
-// edgeOrigins are the signings of edge.zone: NSEC, NSEC3, NSEC3 opt-out.
-var edgeOrigins = []string{"ne.", "n3.", "n3o."}
+// edgeSource is one zone source and the origins it is signed as.
+type edgeSource struct {
+	file    string
+	origins []string
+	// metaNames are the names (relative to the origin) that get the meta
+	// types and the odd header bits and EDNS fields.
+	metaNames []string
+}
 
-const edgeSource = "testdata/zones/edge.zone"
+var edgeSources = []edgeSource{
+	{"testdata/zones/edge.zone", []string{"ne.", "n3.", "n3o."}, // NSEC, NSEC3, NSEC3 opt-out
+		[]string{"", "www", "x.w", "c2w", "dn1", "deleg", "ins1", "b.ent"}},
+	{"testdata/zones/apexwild.zone", []string{"aw.", "aw3."}, // NSEC, NSEC3 opt-out
+		[]string{"", "nothere", "c", "ent"}},
+}
 
 // edgeTypes is asked of every existing name: the data types the zone has,
 // one it never has (SRV), the DNSSEC types, and the meta types.
@@ -64,14 +75,14 @@ type edgeNames struct {
 
 // loadEdgeNames reads edge.zone's owners and derives its empty
 // non-terminals and cuts.
-func loadEdgeNames() (edgeNames, error) {
-	f, err := os.Open(edgeSource)
+func loadEdgeNames(file string) (edgeNames, error) {
+	f, err := os.Open(file)
 	if err != nil {
 		return edgeNames{}, err
 	}
 	defer f.Close()
 	const origin = "edge.invalid."
-	zp := dns.NewZoneParser(f, origin, edgeSource)
+	zp := dns.NewZoneParser(f, origin, file)
 	exists := map[string]bool{}
 	var e edgeNames
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
@@ -102,7 +113,7 @@ func loadEdgeNames() (edgeNames, error) {
 
 // edgeQueryLines generates the query lines for one origin, each with its
 // category for the summary.
-func edgeQueryLines(e edgeNames, origin string, rng *rand.Rand) (lines, categories []string) {
+func edgeQueryLines(e edgeNames, origin string, metaNames []string, rng *rand.Rand) (lines, categories []string) {
 	add := func(category, name, rest string) {
 		for _, v := range edgeVariants {
 			lines = append(lines, fmt.Sprintf("%s %s %s", name, rest, v))
@@ -130,7 +141,7 @@ func edgeQueryLines(e edgeNames, origin string, rng *rand.Rand) (lines, categori
 			}
 		}
 	}
-	for _, rel := range []string{"", "www", "x.w", "c2w", "dn1", "deleg", "ins1", "b.ent"} {
+	for _, rel := range metaNames {
 		for _, format := range edgeMetaLines {
 			lines = append(lines, fmt.Sprintf(format, abs(rel)))
 			categories = append(categories, "meta/flags at "+edgeCategory(e, rel))
@@ -185,22 +196,24 @@ type edgeSpec struct {
 
 // loadEdgeQueries expands the generated lines of every origin.
 func loadEdgeQueries() ([]edgeSpec, error) {
-	e, err := loadEdgeNames()
-	if err != nil {
-		return nil, err
-	}
 	rng := rand.New(rand.NewPCG(14, 2)) // fixed: failures must repeat
 	var out []edgeSpec
-	for _, origin := range edgeOrigins {
-		lines, categories := edgeQueryLines(e, origin, rng)
-		for i, line := range lines {
-			variants, err := parseQueryLine(line)
-			if err != nil {
-				return nil, fmt.Errorf("generated %q: %w", line, err)
-			}
-			for _, v := range variants {
-				v.Line = i + 1
-				out = append(out, edgeSpec{v, origin + " " + categories[i]})
+	for _, src := range edgeSources {
+		e, err := loadEdgeNames(src.file)
+		if err != nil {
+			return nil, err
+		}
+		for _, origin := range src.origins {
+			lines, categories := edgeQueryLines(e, origin, src.metaNames, rng)
+			for i, line := range lines {
+				variants, err := parseQueryLine(line)
+				if err != nil {
+					return nil, fmt.Errorf("generated %q: %w", line, err)
+				}
+				for _, v := range variants {
+					v.Line = i + 1
+					out = append(out, edgeSpec{v, origin + " " + categories[i]})
+				}
 			}
 		}
 	}

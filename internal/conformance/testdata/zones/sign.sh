@@ -4,6 +4,7 @@
 #   hn.zone -> hn.signed.zone  (NSEC3, opt-out, iterations 0, no salt: RFC 9276)
 #   edge.zone -> ne.signed.zone (NSEC), n3.signed.zone (NSEC3),
 #                n3o.signed.zone (NSEC3 opt-out): one source, three origins
+#   apexwild.zone -> aw.signed.zone (NSEC), aw3.signed.zone (NSEC3 opt-out)
 # with fresh ECDSA P-256 keys that are thrown away afterwards (nothing
 # validates these zones against a trust anchor; the servers only serve them).
 # Signatures are valid from 2026-01-01 to 2040-01-01 so the committed output
@@ -26,3 +27,5 @@ sign hn. hn.zone hn.signed.zone -3 - -H 0 -A
 sign ne. edge.zone ne.signed.zone
 sign n3. edge.zone n3.signed.zone -3 - -H 0
 sign n3o. edge.zone n3o.signed.zone -3 - -H 0 -A
+sign aw. apexwild.zone aw.signed.zone
+sign aw3. apexwild.zone aw3.signed.zone -3 - -H 0 -A
