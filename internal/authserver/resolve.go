@@ -53,8 +53,8 @@ func (r *response) resolve(name []byte, offs []uint8, hop int) {
 func (r *response) exact(name []byte, id zone.NodeID, hop int) {
 	z, qt := r.z, r.q.qtype
 	if z.Flags(id)&zone.CNAMEOwner != 0 && followsCNAME(qt) {
-		if r.seen(id) {
-			return // a loop: the chain so far is the answer
+		if hop >= maxChain || r.seen(id) {
+			return // too long, or a loop: the chain so far is the answer
 		}
 		cname, _ := z.RRSet(id, dns.TypeCNAME)
 		r.addSet((*response).addAnswer, name, cname)
@@ -199,6 +199,9 @@ func (r *response) wildcard(name []byte, offs []uint8, ce zone.NodeID, ceAt, hop
 		return
 	}
 	if z.Flags(wc)&zone.CNAMEOwner != 0 && followsCNAME(qt) {
+		if hop >= maxChain {
+			return // the chain is long enough; the proof still goes in
+		}
 		cname, _ := z.RRSet(wc, dns.TypeCNAME)
 		r.addSet((*response).addAnswer, name, cname)
 		r.follow(wc, rdataName(z.Rdata(cname), 0), hop)
@@ -305,9 +308,10 @@ func (r *response) addExtra(rs zone.RRSet, referral bool) {
 // dname substitutes the DNAME at label j of name (RFC 6672 3.2).
 func (r *response) dname(name []byte, offs []uint8, j int, id zone.NodeID, hop int) {
 	z := r.z
-	if r.seen(id) {
-		// A DNAME met again: its target lies below itself (or a chain
-		// leads back to it). The chain so far is the answer, as NSD does.
+	if hop >= maxChain || r.seen(id) {
+		// Too long, or a DNAME met again: its target lies below itself (or
+		// a chain leads back to it). The chain so far is the answer, as
+		// NSD answers a DNAME loop.
 		return
 	}
 	rs, _ := z.RRSet(id, dns.TypeDNAME)
@@ -319,9 +323,6 @@ func (r *response) dname(name []byte, offs []uint8, j int, id zone.NodeID, hop i
 	prefix := name[:offs[j]]
 	if len(prefix)+len(target) > 255 {
 		r.rcode = rcodeYXDomain
-		return
-	}
-	if hop >= maxChain {
 		return
 	}
 	buf := r.synth[hop][:0]
