@@ -54,7 +54,8 @@ var edgeMetaLines = []string{
 	"%s AXFR tcp do anycloud=REFUSED",
 	// Header bits and EDNS oddities on a signed zone.
 	"%s A udp do cd", "%s A udp do rd cd", "%s A udp edns cd", "%s A udp do ednsver=1",
-	"%s A udp do opt=65001", "%s DS udp do opt=65001 nsid", "%s A udp do class=CH",
+	"%s A udp do opt=65001", "%s DS udp do opt=65001 nsid", "%s A udp do class=CH", "%s A udp do class=HS", "%s A udp noedns class=NONE",
+	"%s A udp do ad", "%s A udp noedns ad cd", "%s DS udp do ad rd",
 	"%s A udp do class=ANY", "%s SOA udp do opcode=STATUS", "%s SOA udp do opcode=NOTIFY", "%s SOA udp noedns opcode=NOTIFY",
 	"%s A udp noedns questions=0", "%s A udp noedns questions=2", "%s A udp twoopt",
 }

@@ -27,6 +27,7 @@ func buildQuery(q querySpec) *dns.Msg {
 	m.Opcode = q.Opcode
 	m.RecursionDesired = q.RD
 	m.CheckingDisabled = q.CD
+	m.AuthenticatedData = q.AD
 	m.Response = q.QR
 	for range q.Questions {
 		m.Question = append(m.Question, dns.Question{Name: q.Name, Qtype: q.Qtype, Qclass: q.Qclass})

@@ -42,6 +42,8 @@ func (p *lineFlags) apply(q *querySpec, flag string) error {
 		q.QR = true
 	case "rd":
 		q.RD = true
+	case "ad":
+		q.AD = true
 	case "cd":
 		q.CD = true
 	default:

@@ -27,6 +27,7 @@ type querySpec struct {
 	NSID        bool
 	Options     []uint16 // unknown EDNS options, sent with an empty payload
 	RD, CD      bool
+	AD          bool // in a query: the client understands AD (RFC 6840 5.7)
 	IXFRSerial  uint32
 	// Malformed or unusual queries: QDCOUNT other than 1, the QR bit set,
 	// two OPT records, a client cookie (RFC 7873), the last Cut octets of
@@ -101,6 +102,9 @@ func (q querySpec) otherFlags() []string {
 	}
 	if q.RD {
 		flags = append(flags, "rd")
+	}
+	if q.AD {
+		flags = append(flags, "ad")
 	}
 	if q.CD {
 		flags = append(flags, "cd")
