@@ -28,7 +28,7 @@ type edgeSource struct {
 }
 
 var edgeSources = []edgeSource{
-	{"testdata/zones/edge.zone", []string{"ne.", "n3.", "n3o."}, // NSEC, NSEC3, NSEC3 opt-out
+	{"testdata/zones/edge.zone", []string{"ne.", "n3.", "n3o.", "n3s."}, // NSEC, NSEC3, NSEC3 opt-out, NSEC3 salted
 		[]string{"", "www", "x.w", "c2w", "dn1", "deleg", "ins1", "b.ent"}},
 	{"testdata/zones/apexwild.zone", []string{"aw.", "aw3."}, // NSEC, NSEC3 opt-out
 		[]string{"", "nothere", "c", "ent"}},

@@ -17,6 +17,7 @@ var zones = []testpeer.Zone{
 	{Origin: "ne.", File: "testdata/zones/ne.signed.zone"},
 	{Origin: "n3.", File: "testdata/zones/n3.signed.zone"},
 	{Origin: "n3o.", File: "testdata/zones/n3o.signed.zone"},
+	{Origin: "n3s.", File: "testdata/zones/n3s.signed.zone"},
 	// apexwild.zone (a wildcard at the apex) signed twice.
 	{Origin: "aw.", File: "testdata/zones/aw.signed.zone"},
 	{Origin: "aw3.", File: "testdata/zones/aw3.signed.zone"},
