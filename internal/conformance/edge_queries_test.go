@@ -211,8 +211,7 @@ func loadEdgeQueries() ([]edgeSpec, error) {
 				if err != nil {
 					return nil, fmt.Errorf("generated %q: %w", line, err)
 				}
-				for _, v := range variants {
-					v.Line = i + 1
+				for _, v := range variants { // Line stays 0: not from queries.txt
 					out = append(out, edgeSpec{v, origin + " " + categories[i]})
 				}
 			}
