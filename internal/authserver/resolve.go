@@ -283,6 +283,61 @@ func (r *response) referral(cut zone.NodeID) {
 		}
 	}
 	r.addExtra(ns, true)
+	r.addWildcardGlue(ns)
+}
+
+// addWildcardGlue adds, for name servers of a referral that do not exist
+// in the zone but are matched by a wildcard outside any cut (ns.w when *.w
+// owns addresses), the addresses synthesised from the wildcard, as Knot
+// DNS and NSD do: without them the resolver has to ask again for a name
+// this very zone answers.
+func (r *response) addWildcardGlue(ns zone.RRSet) {
+	z := r.z
+	for rd := z.Rdata(ns); len(rd) >= 2; {
+		l := int(binary.BigEndian.Uint16(rd))
+		target := rd[2 : 2+l]
+		rd = rd[2+l:]
+		if !zone.IsBelowOrEqual(target, z.Apex()) || z.Find(target) != zone.NoNode {
+			continue // out of zone, or a name that exists (addExtra's)
+		}
+		wc := r.wildcardFor(target)
+		if wc == zone.NoNode {
+			continue
+		}
+		for _, t := range [2]uint16{dns.TypeA, dns.TypeAAAA} {
+			if set, ok := z.RRSet(wc, t); ok {
+				r.addAdditional(item{owner: target, rs: set})
+				if sig, ok := z.Sigs(set); r.dnssec && ok {
+					r.addAdditional(item{owner: target, rs: sig})
+				}
+			}
+		}
+	}
+}
+
+// wildcardFor returns the wildcard that synthesises name, a name the zone
+// does not have: "*." + its closest encloser, when that exists and no cut
+// or DNAME lies on the way down to it.
+func (r *response) wildcardFor(name []byte) zone.NodeID {
+	z := r.z
+	var buf [128]uint8
+	offs := labelOffsets(name, buf[:0])
+	below := len(offs) - 1 - zone.LabelCount(z.Apex())
+	ce := zone.NodeID(0)
+	for j := below - 1; j > 0; j-- {
+		id := z.Find(name[offs[j]:])
+		if id == zone.NoNode || z.Flags(id)&zone.NSEC3Only != 0 {
+			break
+		}
+		if z.Flags(id)&(zone.Cut|zone.DNAMEOwner) != 0 {
+			return zone.NoNode
+		}
+		ce = id
+	}
+	if z.Flags(ce)&zone.HasWildcard == 0 {
+		return zone.NoNode
+	}
+	return z.Find(r.wildcardOf(z.Name(ce)))
 }
 
 // addExtra queues the addresses of in-zone targets of NS, MX and SRV sets.

@@ -29,6 +29,7 @@ type signedCase struct {
 	tc     bool
 	answer []string
 	ns     []string
+	extra  []string // not counting OPT; nil: not compared
 }
 
 var signedCases = []signedCase{
@@ -55,6 +56,11 @@ var signedCases = []signedCase{
 	{name: "five CNAMEs and then the data", qname: "l7.ne.", qtype: dns.TypeA,
 		answer: []string{"l7.ne. CNAME l8.ne.", "l8.ne. CNAME l9.ne.", "l9.ne. CNAME l10.ne.", "l10.ne. CNAME l11.ne.",
 			"l11.ne. CNAME www.ne.", "www.ne. A"}},
+	{name: "referral glue synthesised from a wildcard, as Knot and NSD", qname: "x.nsw.ne.", qtype: dns.TypeA, do: true,
+		ns:    []string{"nsw.ne. NS", "nsw.ne. NSEC srvw.ne.", "nsw.ne. RRSIG NSEC"},
+		extra: []string{"foo.w.ne. A", "foo.w.ne. RRSIG A"}},
+	{name: "no glue from a wildcard for an MX target", qname: "mxw.ne.", qtype: dns.TypeMX,
+		answer: []string{"mxw.ne. MX"}, extra: []string{}},
 	{name: "NXDOMAIN below an opt-out empty non-terminal: proof from the apex", qname: "r1tfajpog7.ent2.n3o.", qtype: dns.TypeA, do: true,
 		rcode: dns.RcodeNameError,
 		ns: []string{"n3o. SOA", "n3o. RRSIG SOA",
@@ -97,6 +103,15 @@ func TestSignedAnswers(t *testing.T) {
 			}
 			compareShort(t, "answer", resp.Answer, expandNSEC3(t, nsec3, tc.answer))
 			compareShort(t, "authority", resp.Ns, expandNSEC3(t, nsec3, tc.ns))
+			if tc.extra != nil {
+				var extra []dns.RR
+				for _, rr := range resp.Extra {
+					if rr.Header().Rrtype != dns.TypeOPT {
+						extra = append(extra, rr)
+					}
+				}
+				compareShort(t, "additional", extra, tc.extra)
+			}
 		})
 	}
 }
