@@ -283,11 +283,10 @@ func (r *response) referral(cut zone.NodeID) {
 		}
 	}
 	r.addExtra(ns, true)
-	r.addWildcardGlue(ns)
 }
 
-// addWildcardGlue adds, for name servers of a referral that do not exist
-// in the zone but are matched by a wildcard outside any cut (ns.w when *.w
+// addWildcardGlue adds, for name servers (of a referral or an NS answer;
+// not for MX or SRV targets) that do not exist in the zone but are matched by a wildcard outside any cut (ns.w when *.w
 // owns addresses), the addresses synthesised from the wildcard, as Knot
 // DNS and NSD do: without them the resolver has to ask again for a name
 // this very zone answers.
@@ -357,6 +356,9 @@ func (r *response) addExtra(rs zone.RRSet, referral bool) {
 				}
 			}
 		}
+	}
+	if rs.Type == dns.TypeNS {
+		r.addWildcardGlue(rs)
 	}
 }
 

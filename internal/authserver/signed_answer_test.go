@@ -15,7 +15,8 @@ import (
 // Signed-zone regressions found by the conformance run against Knot DNS and
 // NSD (internal/conformance, TestSignedEdgeCasesAnswerLikeKnot). The zones
 // are two signings of internal/conformance/testdata/zones/edge.zone: ne.
-// (NSEC) and n3o. (NSEC3 with opt-out). Records are compared in a short form,
+// (NSEC) and n3o. (NSEC3 with opt-out), and aw. (apexwild.zone, a wildcard
+// at the apex, NSEC). Records are compared in a short form,
 // "owner TYPE" with the covered type of an RRSIG, the target of a CNAME or
 // DNAME and the next name of an NSEC, so that the table stays readable;
 // "nsec3(NAME)" stands for the owner of the NSEC3 record that matches or
@@ -59,6 +60,8 @@ var signedCases = []signedCase{
 	{name: "referral glue synthesised from a wildcard, as Knot and NSD", qname: "x.nsw.ne.", qtype: dns.TypeA, do: true,
 		ns:    []string{"nsw.ne. NS", "nsw.ne. NSEC srvw.ne.", "nsw.ne. RRSIG NSEC"},
 		extra: []string{"foo.w.ne. A", "foo.w.ne. RRSIG A"}},
+	{name: "NS answer: addresses of a name server synthesised from the apex wildcard", qname: "aw.", qtype: dns.TypeNS,
+		answer: []string{"aw. NS", "aw. NS", "aw. NS"}, extra: []string{"ns1.aw. A", "nsx.aw. A"}},
 	{name: "no glue from a wildcard for an MX target", qname: "mxw.ne.", qtype: dns.TypeMX,
 		answer: []string{"mxw.ne. MX"}, extra: []string{}},
 	{name: "NXDOMAIN below an opt-out empty non-terminal: proof from the apex", qname: "r1tfajpog7.ent2.n3o.", qtype: dns.TypeA, do: true,
@@ -78,7 +81,8 @@ var signedCases = []signedCase{
 func TestSignedAnswers(t *testing.T) {
 	s := New(Config{Logger: slog.New(slog.DiscardHandler)})
 	var nsec3 []*dns.NSEC3
-	for origin, file := range map[string]string{"ne.": "testdata/ne.signed.zone", "n3o.": "testdata/n3o.signed.zone"} {
+	for origin, file := range map[string]string{
+		"ne.": "testdata/ne.signed.zone", "n3o.": "testdata/n3o.signed.zone", "aw.": "testdata/aw.signed.zone"} {
 		z, err := zone.Load(origin, file)
 		if err != nil {
 			t.Fatal(err)
