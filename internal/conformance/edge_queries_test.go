@@ -27,6 +27,17 @@ type edgeSource struct {
 	metaNames []string
 }
 
+// edgeNSEC3 gives the NSEC3 parameters (salt, iterations) of the origins
+// signed with NSEC3 (see sign.sh): their hashed owner names are asked too.
+var edgeNSEC3 = map[string]struct {
+	salt       string
+	iterations uint16
+}{"n3.": {"", 0}, "n3o.": {"", 0}, "n3s.": {"AABBCCDD", 5}, "aw3.": {"", 0}}
+
+// edgeHashedTypes are asked of the NSEC3 owner names, which hold nothing
+// but the NSEC3 record and its signature.
+var edgeHashedTypes = []string{"NSEC3", "A", "RRSIG", "ANY", "NSEC", "DS"}
+
 var edgeSources = []edgeSource{
 	{"testdata/zones/edge.zone", []string{"ne.", "n3.", "n3o.", "n3s."}, // NSEC, NSEC3, NSEC3 opt-out, NSEC3 salted
 		[]string{"", "www", "x.w", "c2w", "dn1", "deleg", "ins1", "b.ent"}},
@@ -139,6 +150,17 @@ func edgeQueryLines(e edgeNames, origin string, metaNames []string, rng *rand.Ra
 			name = strings.TrimSuffix(name, ".")
 			for _, qtype := range edgeTypesMissing {
 				add("missing below "+category, abs(name), qtype)
+			}
+		}
+	}
+	if p, ok := edgeNSEC3[origin]; ok {
+		for _, rel := range []string{"", "www", "deleg", "ins1"} {
+			hashed := strings.ToLower(dns.HashName(abs(rel), dns.SHA1, p.iterations, p.salt)) + "." + origin
+			for _, qtype := range edgeHashedTypes {
+				add("NSEC3 owner", hashed, qtype)
+			}
+			for _, qtype := range []string{"A", "NSEC3"} {
+				add("missing below NSEC3 owner", "x."+hashed, qtype)
 			}
 		}
 	}
