@@ -286,10 +286,10 @@ func (r *response) referral(cut zone.NodeID) {
 }
 
 // addWildcardGlue adds, for name servers (of a referral or an NS answer;
-// not for MX or SRV targets) that do not exist in the zone but are matched by a wildcard outside any cut (ns.w when *.w
-// owns addresses), the addresses synthesised from the wildcard, as Knot
-// DNS and NSD do: without them the resolver has to ask again for a name
-// this very zone answers.
+// not for MX or SRV targets) that do not exist in the zone but are matched
+// by a wildcard outside any cut (ns.w when *.w owns addresses), the
+// addresses synthesised from the wildcard, as Knot DNS and NSD do: without
+// them the resolver has to ask again for a name this very zone answers.
 func (r *response) addWildcardGlue(ns zone.RRSet) {
 	z := r.z
 	for rd := z.Rdata(ns); len(rd) >= 2; {
