@@ -43,6 +43,8 @@ func fastType(t []byte) uint16 {
 		return dns.TypeDNAME
 	case "MX":
 		return dns.TypeMX
+	case "SRV":
+		return dns.TypeSRV
 	case "SOA":
 		return dns.TypeSOA
 	case "DS":
@@ -83,6 +85,12 @@ func (rd *reader) rdata(rtype uint16, line []byte, i int) ([]byte, bool) {
 		if n == 2 {
 			if b, ok = appendUint(b, rd.tok(line, i), 16); ok {
 				b, ok = rd.appendName(b, rd.tok(line, i+1))
+			}
+		}
+	case dns.TypeSRV:
+		if n == 4 {
+			if b, ok = appendUints(b, line, rd, i, 16, 16, 16); ok {
+				b, ok = rd.appendName(b, rd.tok(line, i+3))
 			}
 		}
 	case dns.TypeSOA:

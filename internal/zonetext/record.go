@@ -129,6 +129,7 @@ func (rd *reader) fallback(entry []byte) error {
 	if entry[0] == '$' {
 		return ErrMiekg
 	}
+	rd.fallbacks++
 	var sb strings.Builder
 	sb.WriteString("$ORIGIN " + rd.origin + "\n")
 	marker := false
