@@ -3,7 +3,9 @@ package zonetext
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -259,5 +261,43 @@ func TestAgreesOnLargeZone(t *testing.T) {
 	if !agree(t, path, text, origin) {
 		_, err := readFast(text, origin)
 		t.Fatalf("zonetext handed %s back: %v", path, err)
+	}
+}
+
+// endless yields an open parenthesized entry that never closes, up to
+// limit bytes, and counts what was read.
+type endless struct{ read, limit int }
+
+func (e *endless) Read(p []byte) (int, error) {
+	if e.read >= e.limit {
+		return 0, io.EOF
+	}
+	n := 0
+	if e.read == 0 {
+		n = copy(p, "@ 300 IN TXT ( ")
+	}
+	for n < len(p) && e.read+n < e.limit {
+		p[n] = 'x'
+		if n%2 == 1 {
+			p[n] = ' '
+		}
+		n++
+	}
+	e.read += n
+	return n, nil
+}
+
+// TestEntryBound: one entry (a record in parentheses) is buffered up to
+// maxEntry, then the file goes to miekg: the reader stops reading instead
+// of holding an endless entry in memory.
+func TestEntryBound(t *testing.T) {
+	src := &endless{limit: 64 << 20}
+	err := Read(src, "example.", func([]byte, uint16, uint16, uint32, []byte) error { return nil })
+	if !errors.Is(err, ErrMiekg) {
+		t.Fatalf("err %v, want ErrMiekg", err)
+	}
+	const bound = 8 << 20 // maxEntry, the buffer doubling past it, one read
+	if src.read > bound {
+		t.Fatalf("read %d bytes of one entry, more than %d", src.read, bound)
 	}
 }
