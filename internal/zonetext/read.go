@@ -133,7 +133,7 @@ func (rd *reader) parse(buf []byte, eof bool) (int, error) {
 					return i, err
 				}
 				if !ok {
-					if err := rd.fallback(buf[i:next]); err != nil {
+					if err := rd.fallback(buf[i:next], eof && next == len(buf)); err != nil {
 						return i, err
 					}
 				}
@@ -148,7 +148,7 @@ func (rd *reader) parse(buf []byte, eof bool) (int, error) {
 		if e < 0 {
 			return i, nil // the entry goes on past buf
 		}
-		if err := rd.fallback(buf[i : i+e]); err != nil {
+		if err := rd.fallback(buf[i:i+e], eof && i+e == len(buf)); err != nil {
 			return i, err
 		}
 		i += e

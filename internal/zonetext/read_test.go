@@ -43,11 +43,17 @@ func readMiekg(text []byte, origin string) ([]string, error) {
 	buf := make([]byte, 65536+512)
 	var out []string
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		if rr.Header().Name == "" {
+			return nil, fmt.Errorf("no owner") // zone.Load refuses it too
+		}
 		n, err := dns.PackRR(rr, buf, 0, nil, false)
 		if err != nil {
 			return nil, err
 		}
-		ol := nameLen(buf)
+		ol := nameLen(buf[:n])
+		if ol+10 > n {
+			return nil, fmt.Errorf("does not pack")
+		}
 		h := rr.Header()
 		out = append(out, wireRecord(buf[:ol], h.Rrtype, h.Class, h.Ttl, buf[ol+10:n]))
 	}

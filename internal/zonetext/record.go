@@ -99,6 +99,9 @@ func (rd *reader) directive(line []byte) (bool, error) {
 			return false, ErrMiekg
 		}
 		t := rd.tok(line, 1)
+		if typeOrClass(t) {
+			return false, ErrMiekg // miekg's lexer may take it for one
+		}
 		w, ok := rd.appendName(nil, t)
 		if !ok {
 			return false, ErrMiekg
@@ -121,8 +124,10 @@ func (rd *reader) directive(line []byte) (bool, error) {
 }
 
 // fallback has miekg parse one entry with the state in force, emits its
-// record and takes the state miekg leaves.
-func (rd *reader) fallback(entry []byte) error {
+// record and takes the state miekg leaves. final says nothing follows the
+// entry in the file: miekg reads a record that ends the text differently
+// (its update form), so the text after the entry must be alike.
+func (rd *reader) fallback(entry []byte, final bool) error {
 	if bytes.IndexFunc(entry, func(r rune) bool { return r != ' ' && r != '\t' }) < 0 {
 		return nil // blank line
 	}
@@ -152,11 +157,14 @@ func (rd *reader) fallback(entry []byte) error {
 		sb.WriteString(o)
 	}
 	sb.Write(entry)
-	probe := !rd.defDir
-	if probe {
+	probe := !rd.defDir && !final
+	switch {
+	case probe:
 		// A record without a TTL after it shows the default the entry
 		// left, or fails if there is none.
 		sb.WriteString("\n. TYPE65280 \\# 0\n")
+	case !final:
+		sb.WriteString("\n")
 	}
 	zp := dns.NewZoneParser(strings.NewReader(sb.String()), rd.origin, "")
 	zp.SetIncludeAllowed(false)
@@ -186,12 +194,17 @@ func (rd *reader) fallback(entry []byte) error {
 		return nil
 	}
 	rr := rrs[0]
+	if rr.Header().Name == "" {
+		return ErrMiekg
+	}
 	n, err := dns.PackRR(rr, rd.pack, 0, nil, false)
 	if err != nil {
 		return ErrMiekg
 	}
-	ol := nameLen(rd.pack)
-	if ol+10 > n {
+	ol := nameLen(rd.pack[:n])
+	if ol+10 >= n {
+		// No rdata: miekg's update form, which it takes or refuses by
+		// what follows the entry (end of file or a newline): its call.
 		return ErrMiekg
 	}
 	rd.owner = append(rd.owner[:0], rd.pack[:ol]...)
@@ -211,4 +224,13 @@ func nameLen(b []byte) int {
 		i += int(b[i]) + 1
 	}
 	return i + 1
+}
+
+// typeOrClass reports a token miekg's lexer may read as a type or class
+// where a name was meant.
+func typeOrClass(t []byte) bool {
+	u := strings.ToUpper(string(t))
+	_, typ := dns.StringToType[u]
+	_, class := dns.StringToClass[u]
+	return typ || class || strings.HasPrefix(u, "TYPE") || strings.HasPrefix(u, "CLASS")
 }
