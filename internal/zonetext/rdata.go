@@ -60,7 +60,37 @@ func fastType(t []byte) uint16 {
 	case "NSEC3PARAM":
 		return dns.TypeNSEC3PARAM
 	}
+	if len(t) > 4 && string(u[:4]) == "TYPE" {
+		// A type miekg has no code for is read in RFC 3597's generic form.
+		v, ok := parseUint(t[4:], 16)
+		if _, known := dns.TypeToRR[uint16(v)]; ok && v != 0 && !known {
+			return uint16(v)
+		}
+	}
 	return 0
+}
+
+// appendGeneric reads RFC 3597 rdata, "\# length hex...", as miekg reads
+// it for a type it has no code for: the hex digits must be twice length.
+func (rd *reader) appendGeneric(b, line []byte, i int) ([]byte, bool) {
+	if t := rd.tok(line, i); len(t) != 2 || t[0] != '\\' || t[1] != '#' || i+1 >= rd.ntoks {
+		return b, false
+	}
+	l, ok := parseUint(rd.tok(line, i+1), 16)
+	if !ok {
+		return b, false
+	}
+	if l == 0 {
+		return b, i+2 == rd.ntoks
+	}
+	if i+2 >= rd.ntoks {
+		return b, false
+	}
+	h := rd.concat(line, i+2)
+	if len(h) != 2*int(l) {
+		return b, false
+	}
+	return appendHex(b, h)
 }
 
 // rdata encodes the tokens from index i on as rdata of rtype.
@@ -69,6 +99,8 @@ func (rd *reader) rdata(rtype uint16, line []byte, i int) ([]byte, bool) {
 	b := rd.rd[:0]
 	ok := false
 	switch rtype {
+	default:
+		b, ok = rd.appendGeneric(b, line, i)
 	case dns.TypeA:
 		if n == 1 {
 			b, ok = appendIPv4(b, rd.tok(line, i))
@@ -195,6 +227,11 @@ func (rd *reader) appendName(dst, t []byte) ([]byte, bool) {
 		return append(dst, 0), true
 	case t[0] == '.':
 		return dst, false
+	}
+	for _, c := range t {
+		if c == '\\' {
+			return dst, false // escapes are miekg's
+		}
 	}
 	start := len(dst)
 	abs := t[len(t)-1] == '.'

@@ -214,6 +214,17 @@ func (rd *reader) tokenize(line []byte) bool {
 			}
 			return true
 		default:
+			// RFC 3597's "\#" standing alone is the one escape read here.
+			if line[i] == '\\' && start < 0 && i+1 < len(line) && line[i+1] == '#' &&
+				(i+2 == len(line) || class[line[i+2]] == cBlank) {
+				if rd.ntoks == maxToks {
+					return false
+				}
+				rd.toks[rd.ntoks] = [2]int{i, i + 2}
+				rd.ntoks++
+				i++
+				continue
+			}
 			return false
 		}
 	}

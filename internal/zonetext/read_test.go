@@ -161,7 +161,8 @@ func TestHotPathTypes(t *testing.T) {
 		"ns1.d IN A 192.0.2.1\n IN AAAA 2001:db8::1\n" +
 		"0p9mhaveqvm6t7vbl5lop2u3t2rp3tom IN NSEC3 1 1 0 - 0P9MHAVEQVM6T7VBL5LOP2U3T2RP3TON NS SOA RRSIG DNSKEY NSEC3PARAM\n" +
 		"n IN NSEC x.example. A NS SOA MX RRSIG NSEC DNSKEY CAA\n" +
-		"m IN MX 10 mail\n_sip._tcp IN SRV 10 20 5060 sip\np IN PTR x\nc IN CNAME x\ndn IN DNAME x\n"
+		"m IN MX 10 mail\n_sip._tcp IN SRV 10 20 5060 sip\np IN PTR x\nc IN CNAME x\ndn IN DNAME x\n" +
+		"g IN TYPE65400 \\# 3 abcd ef\ng IN TYPE65401 \\# 0\n"
 	want := strings.Count(text, "\n") - 2
 	agree(t, "hot path", []byte(text), "example.")
 	n := 0
@@ -193,6 +194,9 @@ func TestShapes(t *testing.T) {
 		{"quoted txt", soa + "t 300 IN TXT \"a b\" \"c;d\"\nu IN TXT \"x\\\"y\"\n", true},
 		{"escaped owner", soa + "a\\.b 300 IN A 192.0.2.1\n 300 IN A 192.0.2.2\n", true},
 		{"generic", soa + "g 300 IN TYPE65400 \\# 2 abcd\nh 300 IN A \\# 4 c0000201\n", true},
+		{"generic short", soa + "g 300 IN TYPE65400 \\# 3 abcd\n", false},
+		{"generic empty with data", soa + "g 300 IN TYPE65400 \\# 0 ab\n", false},
+		{"generic escaped owner", soa + "\\# 300 IN TYPE65400 \\# 1 00\n", true},
 		{"signed", "$ORIGIN example.\n" + soa +
 			"@ 300 IN RRSIG SOA 13 1 3600 20270104175031 20261205175031 61159 example. Ko3jfNZGQ79BM5nA8vT1NH46iHjz49DsySlRNEaGquDLi96XG7D9Gghg 9rKF1nflocpqeZ/5NfEdffqAGz/CpQ==\n" +
 			"@ 300 IN DNSKEY 257 3 13 o8OTCBv6LFnGY3dn0U+DcKxtrTdYbxM1Cn/i4XSORnzgvEN4i55rDLHM 72HaHaoI/FQUJcCpic5By1sSH3WHkQ==\n" +
