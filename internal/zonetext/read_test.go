@@ -246,6 +246,7 @@ func FuzzReadAgainstMiekg(f *testing.F) {
 		f.Add(text, uint8(0))
 	}
 	f.Add([]byte("$TTL 1h\n@ SOA ns host 1 2 3 4 5\n a 1.2.3.4\n"), uint8(1))
+	f.Add([]byte("$TTL 1\n@ SOA ns host 1 2 3 4 5\ng TYPE65400 \\# 2 ab cd\n\\# TYPE1 \\# 0\n"), uint8(0))
 	f.Fuzz(func(t *testing.T, text []byte, o uint8) {
 		origin := []string{"example.", ".", "a.b.c.", "sv."}[o%4]
 		agree(t, "fuzz", text, origin)
