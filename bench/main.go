@@ -55,6 +55,9 @@ func run(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil || o.prepareOnly {
 		return err
 	}
+	if o.only == "start" {
+		return runStartOnly(ctx, log, o, kinds, zs, os.Stdout)
+	}
 	res, err := runAll(ctx, log, o, kinds, zs)
 	if err != nil {
 		return err

@@ -28,6 +28,7 @@ type options struct {
 	report          string
 	anycloudBin     string
 	prepareOnly     bool
+	only            string // "start": start-up figures only (startonly.go)
 	maxOtherLoad    float64
 	retries         int
 	// soak: the soak benchmark (soak.go) instead of the comparison.
@@ -65,6 +66,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.DurationVar(&o.soakChange, "soak-change", time.Second, "soak: one change at the primary this often")
 	fs.StringVar(&o.soakReport, "soak-report", "", "soak: also write the figures to this Markdown file")
 	fs.BoolVar(&o.prepareOnly, "prepare-only", false, "only generate and sign the zones")
+	fs.StringVar(&o.only, "only", "", "start: measure only start time, CPU and peak memory to the first answer (no dnsperf)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -85,6 +87,8 @@ func (o *options) validate() error {
 		return fmt.Errorf("--duration and --latency-duration must be at least 1s")
 	case len(o.servers) == 0:
 		return fmt.Errorf("--servers is empty")
+	case o.only != "" && o.only != "start":
+		return fmt.Errorf("--only takes start")
 	}
 	if !strings.HasSuffix(o.origin, ".") {
 		o.origin += "."

@@ -139,11 +139,18 @@ func (b *builder) storedForm(owner []byte, rtype, class uint16, rdata []byte) er
 // until the next call.
 func (b *builder) wire(rr dns.RR) (owner, rdata []byte, err error) {
 	h := rr.Header()
+	if h.Name == "" {
+		// miekg's update form on a file's first line ("A"): no owner at all
+		return nil, nil, fmt.Errorf("%s record without an owner name", dns.TypeToString[h.Rrtype])
+	}
 	n, err := dns.PackRR(rr, b.pack, 0, nil, false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s %s: %w", h.Name, dns.TypeToString[h.Rrtype], err)
 	}
-	ownerLen := nameLength(b.pack)
+	ownerLen := nameLength(b.pack[:n])
+	if ownerLen+10 > n {
+		return nil, nil, fmt.Errorf("%s %s: does not pack", h.Name, dns.TypeToString[h.Rrtype])
+	}
 	owner, rdata = b.pack[:ownerLen], b.pack[ownerLen+10:n]
 	if err := b.storedForm(owner, h.Rrtype, h.Class, rdata); err != nil {
 		return nil, nil, err

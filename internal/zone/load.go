@@ -9,10 +9,17 @@ import (
 	"runtime/debug"
 
 	"github.com/miekg/dns"
+
+	"anycloud/internal/zonetext"
 )
 
 // Load reads an RFC 1035 master file ($ORIGIN, $TTL, $INCLUDE, $GENERATE)
 // and builds a snapshot. Syntax errors name the file and line.
+//
+// The text is read by anycloud's own reader (internal/zonetext) straight
+// into the builder, in wire form; a file it hands back ($INCLUDE,
+// $GENERATE, any error) is parsed again with miekg, whose records and
+// file:line errors are then the answer.
 func Load(origin, path string) (*Zone, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -24,10 +31,28 @@ func Load(origin, path string) (*Zone, error) {
 		return nil, err
 	}
 	hint := int(st.Size() / 40) // about one name per 40 bytes of zone file
-	if st.Size() < 4*chunkSize {
+	b, err := newBuilder(origin, hint)
+	if err != nil {
+		return nil, err
+	}
+	b.reserve(int(st.Size()))
+	if err := zonetext.Read(f, origin, b.addWire); err == nil {
+		return b.result(path)
+	}
+	b = nil
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	return loadMiekg(f, origin, path, st.Size(), hint)
+}
+
+// loadMiekg parses a file with miekg, on every CPU when it can be cut into
+// independent chunks.
+func loadMiekg(f *os.File, origin, path string, size int64, hint int) (*Zone, error) {
+	if size < 4*chunkSize {
 		return parse(f, origin, path, hint)
 	}
-	text := make([]byte, st.Size())
+	text := make([]byte, size)
 	if _, err := io.ReadFull(f, text); err != nil {
 		return nil, err
 	}
