@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -156,5 +157,37 @@ func TestReplicatedLifecycle(t *testing.T) {
 	}
 	if err := hubs[1].ctl.Do(http.MethodPost, "/onboard/clients", AddClientRequest{Zone: "gone.", Restore: true}, nil); err == nil {
 		t.Fatal("a purged zone was restored")
+	}
+
+	// Both hubs purging at once: one replicated purge, no failure, the
+	// same files at both.
+	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/client-remove", RemoveClientRequest{Zone: "moved."}, nil); err != nil {
+		t.Fatal(err)
+	}
+	results := make([][]string, len(hubs))
+	for i, h := range hubs {
+		wg.Go(func() { results[i] = h.PurgeRemoved(later.Add(time.Hour)) })
+	}
+	wg.Wait()
+	if !slices.Contains(append(results[0], results[1]...), "moved.") {
+		t.Fatalf("purges at both hubs at once: %v", results)
+	}
+	for _, h := range hubs {
+		waitFor(t, h.config().Replication.Name+" drops moved.'s stored versions and key", 10*time.Second, func() bool {
+			stored, _ := filepath.Glob(filepath.Join(h.config().Storage, "moved.*"))
+			_, err := os.Stat(adminPath(h.config().Storage, adminKeyName(movedKey.Name)))
+			return len(stored) == 0 && err != nil
+		})
+		h.logw.mu.Lock()
+		logs := h.logs.String()
+		h.logw.mu.Unlock()
+		if strings.Contains(logs, "could not record the end") {
+			t.Fatalf("%s: a purge failed:\n%s", h.config().Replication.Name, logs)
+		}
+	}
+	r0, _ := os.ReadFile(adminPath(hubs[0].config().Storage, adminRemoved))
+	r1, _ := os.ReadFile(adminPath(hubs[1].config().Storage, adminRemoved))
+	if !bytes.Contains(r0, []byte("moved.")) || !bytes.Equal(r0, r1) {
+		t.Fatalf("removed.json differs between the hubs:\n%s\n%s", r0, r1)
 	}
 }
