@@ -264,6 +264,14 @@ func (h *Hub) purgeLocal() []string {
 		s.mu.Unlock()
 		purged = append(purged, zone)
 	}
+	s := &h.onb
+	s.mu.Lock()
+	for zone := range s.purgedHere {
+		if all[zone].PurgedAt.IsZero() {
+			delete(s.purgedHere, zone) // tombstone gone: forget it too
+		}
+	}
+	s.mu.Unlock()
 	if len(purged) > 0 {
 		slices.Sort(purged)
 		h.log.Warn("removed zones purged after their grace period", "zones", purged)
