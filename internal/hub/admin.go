@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"anycloud/internal/yamlconf"
 )
 
@@ -121,14 +119,6 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp, path)
-}
-
-func writeYAML(path string, v any) error {
-	data, err := yaml.Marshal(v)
-	if err != nil {
-		return err
-	}
-	return writeFileAtomic(path, append([]byte("# Written by the anycloud hub (client add / node add). Edit with care.\n"), data...), 0o600)
 }
 
 // snapshotFiles reads the current contents of paths (nil for missing

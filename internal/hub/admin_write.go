@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -183,8 +185,29 @@ func (h *Hub) adminChanged(names []string, reload bool) {
 		}
 	}
 	if reload && needsReload {
+		before := clientZones(h.config())
 		if err := h.ReloadFile(); err != nil {
 			h.log.Error("a replicated administrative change does not load with this hub's configuration file; it keeps its previous configuration", "err", err)
+		} else {
+			h.askMovedPrimaries(before)
+		}
+	}
+	if reload && slices.Contains(names, adminRemoved) {
+		h.purgeLocal() // another hub ended a grace period: this hub's stored versions go too
+	}
+}
+
+// askMovedPrimaries has each zone whose primaries changed (`client set`
+// at another hub) ask its new primaries at once, as at the hub where the
+// change was made.
+func (h *Hub) askMovedPrimaries(before map[string]Client) {
+	for zone, c := range clientZones(h.config()) {
+		old, ok := before[zone]
+		if !ok || slices.Equal(old.Primaries, c.Primaries) {
+			continue
+		}
+		if sz := h.lookup(zone); sz != nil && sz.sec != nil {
+			sz.sec.Notify()
 		}
 	}
 }
@@ -227,6 +250,48 @@ func (tx *adminTx) read(name string) ([]byte, error) {
 		tx.base[name] = replica.Hash(data, err == nil)
 	}
 	return data, nil
+}
+
+// exists says whether a key file named as a client or node names it
+// exists: one in the admin directory as this change sees it (recording
+// the precondition, so a concurrent purge of the key conflicts), another
+// on disk.
+func (tx *adminTx) exists(file string) error {
+	if name := tx.keyName(file); name != "" {
+		data, err := tx.read(name)
+		if err == nil && data == nil {
+			err = os.ErrNotExist
+		}
+		return err
+	}
+	_, err := os.Stat(file)
+	return err
+}
+
+// keyName is the admin-directory name ("keys/NAME.key") of a key file
+// named relative to the admin directory or by its absolute path inside
+// the administered keys directory; "" for any other file (the
+// operator's, never written nor deleted by the hub).
+func (tx *adminTx) keyName(file string) string {
+	if file == "" {
+		return ""
+	}
+	name := filepath.ToSlash(file)
+	if filepath.IsAbs(file) {
+		root, err := filepath.Abs(tx.root)
+		if err != nil {
+			return ""
+		}
+		rel, err := filepath.Rel(root, file)
+		if err != nil {
+			return ""
+		}
+		name = filepath.ToSlash(rel)
+	}
+	if path.Dir(name) != adminKeys || replica.ValidName(name) != nil {
+		return ""
+	}
+	return name
 }
 
 func (tx *adminTx) readYAML(name string, out any) error {

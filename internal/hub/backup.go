@@ -25,7 +25,9 @@ import (
 //
 //	anycloud-backup.json   what it is, when, which zones at which serial
 //	admin/...              the administered state: clients, nodes, their
-//	                       TSIG secrets, node states and sites, onboarding
+//	                       TSIG secrets, node states and sites, onboarding,
+//	                       removed zones (removed.json) and the cloud's
+//	                       OpenPGP key (cloud-pgp.asc) when not configured
 //	zones/ORIGIN.zone      the version of each client zone in service
 //
 // It holds every client's and node's secret: the CLI writes it 0600.

@@ -21,7 +21,9 @@ import (
 // hub: with the primary down, the restored hub serves the zone to the
 // node with the node's existing key (AXFR with TSIG) and answers its
 // state; once the primary is back with a new serial, the restored hub
-// pulls it with the client's existing key. No key was made anew.
+// pulls it with the client's existing key. No key was made anew: the
+// cloud's OpenPGP key is the same, and a zone removed before the backup
+// is restored at the new hub with its key.
 func TestBackupRestoreFeedsNodes(t *testing.T) {
 	th, ctl := startOnboardHub(t, false)
 	clientKey, _ := xfr.NewKey("added-key.", "hmac-sha256", clientSecret)
@@ -38,6 +40,19 @@ func TestBackupRestoreFeedsNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDrained}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// A zone removed within its grace period, and the cloud's own key:
+	// both are administered state the restored hub must keep.
+	oldKey, _ := xfr.NewKey("old-key.", "hmac-sha256", clientSecret)
+	if err := addClient(t, ctl, "old.", "127.0.0.1:1", oldKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := ctl.Do(http.MethodPost, "/onboard/client-remove", RemoveClientRequest{Zone: "old."}, nil); err != nil {
+		t.Fatal(err)
+	}
+	var cloud CloudKeyInfo
+	if err := ctl.Do(http.MethodGet, "/onboard/cloud-key", nil, &cloud); err != nil {
 		t.Fatal(err)
 	}
 	th.waitSerial(t, "added.", 1, 10*time.Second)
@@ -68,6 +83,17 @@ func TestBackupRestoreFeedsNodes(t *testing.T) {
 	node := &xfr.Client{Key: nodeKey, Timeout: 2 * time.Second}
 	if r, err := node.AXFR(context.Background(), restored.addr, "added."); err != nil || r.Version.Serial() != 1 {
 		t.Fatalf("edge1's AXFR from the restored hub with the primary down: %v", err)
+	}
+	var cloudAfter CloudKeyInfo
+	rctl, err := DialControl(restored.config().Control, TokenFile(restored.config()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rctl.Do(http.MethodGet, "/onboard/cloud-key", nil, &cloudAfter); err != nil || cloudAfter.Fingerprint != cloud.Fingerprint {
+		t.Fatalf("the restored hub's cloud key %q (%v), want %q", cloudAfter.Fingerprint, err, cloud.Fingerprint)
+	}
+	if err := rctl.Do(http.MethodPost, "/onboard/clients", AddClientRequest{Zone: "old.", Restore: true}, nil); err != nil {
+		t.Fatalf("the zone removed before the backup does not restore with its key at the restored hub: %v", err)
 	}
 	p.WriteZone(knotprimary.ZoneText("added.", 2, 3600, 600, 86400, 4))
 	p.Restart()

@@ -3,8 +3,10 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"sync"
 
 	"anycloud/internal/onboard"
 )
@@ -13,42 +15,75 @@ import (
 const adminCloudKey = "cloud-pgp.asc"
 
 // cloudKey returns the cloud's OpenPGP key: the configured file, or the
-// one in the storage directory, made (0600) on first use. A configured
-// file readable by others is refused: it signs what clients trust.
+// one in the admin directory, made (0600) on first use through the
+// replicated write, so every hub signs with the same key (two hubs making
+// it at once conflict; the second takes the first's). A key file readable
+// by others is refused: it signs what clients trust.
 func (h *Hub) cloudKey() (*onboard.CloudKey, error) {
-	h.onb.adminMu.Lock()
-	defer h.onb.adminMu.Unlock()
 	cfg := h.config()
-	path := cfg.Onboarding.PGPKey
-	if path == "" {
-		path = adminPath(cfg.Storage, adminCloudKey)
-	}
-	st, err := os.Stat(path)
-	switch {
-	case err == nil && st.Mode().Perm()&0o077 != 0:
-		return nil, fmt.Errorf("%s is readable by others (mode %v): the cloud's private key must be 0600", path, st.Mode().Perm())
-	case err == nil:
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return nil, err
+	if cfg.Onboarding.PGPKey != "" {
+		k, err := readCloudKey(cfg.Onboarding.PGPKey, nil)
+		if err != nil && errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("the cloud's OpenPGP key: %w", err)
 		}
-		return onboard.ReadCloudKey(data)
-	case !errors.Is(err, os.ErrNotExist) || cfg.Onboarding.PGPKey != "":
+		return k, err
+	}
+	path := adminPath(cfg.Storage, adminCloudKey)
+	k, err := readCloudKey(path, &h.adminFiles)
+	if !errors.Is(err, os.ErrNotExist) {
+		return k, err
+	}
+	var made *onboard.CloudKey
+	err = h.adminWrite(func(tx *adminTx) error {
+		made = nil
+		if have, err := tx.read(adminCloudKey); err != nil || have != nil {
+			return err // another hub made it meanwhile
+		}
+		k, err := onboard.NewCloudKey("anycloud " + cfg.Catalog)
+		if err != nil {
+			return err
+		}
+		data, err := k.ArmoredPrivate()
+		if err != nil {
+			return err
+		}
+		made = k
+		tx.write(adminCloudKey, data)
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("the cloud's OpenPGP key: %w", err)
 	}
-	k, err := onboard.NewCloudKey("anycloud " + cfg.Catalog)
+	if made != nil {
+		h.log.Info("made the cloud's OpenPGP key", "file", path, "fingerprint", made.Fingerprint())
+	}
+	return readCloudKey(path, &h.adminFiles)
+}
+
+// readCloudKey reads a cloud key file, refusing one others may read; mu,
+// if set, is held for reading (the admin directory's files).
+func readCloudKey(path string, mu *sync.RWMutex) (*onboard.CloudKey, error) {
+	if mu != nil {
+		mu.RLock()
+		defer mu.RUnlock()
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	data, err := k.ArmoredPrivate()
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFileAtomic(path, data, 0o600); err != nil {
+	if st.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%s is readable by others (mode %v): the cloud's private key must be 0600", path, st.Mode().Perm())
+	}
+	data, err := io.ReadAll(f) // the admin directory's files are bounded (replica.MaxFileBytes)
+	if err != nil {
 		return nil, err
 	}
-	h.log.Info("made the cloud's OpenPGP key", "file", path, "fingerprint", k.Fingerprint())
-	return k, nil
+	return onboard.ReadCloudKey(data)
 }
 
 // CloudKeyInfo is the cloud's public key, for clients to import.

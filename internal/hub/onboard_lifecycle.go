@@ -2,11 +2,8 @@ package hub
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -23,32 +20,39 @@ import (
 // nothing, like the adds.
 
 // adminRemoved lists the zones removed with `client remove` that still
-// have their stored versions and key.
+// have their stored versions and key, and the tombstones of those purged.
 const adminRemoved = "removed.json"
 
 // RemovedZone is a client zone taken out of service: its stored versions
 // and key stay until PurgeAt, and `client add ZONE --restore` brings it
-// back with the key and primaries it had.
+// back with the key and primaries it had. Once purged, the entry stays as
+// a tombstone (PurgedAt set) for another grace period: every hub purges
+// its own stored versions when it sees one, so a hub that was down when
+// another purged still drops the zone's data.
 type RemovedZone struct {
-	Zone      string    `json:"zone"`
-	Client    string    `json:"client"`
-	Primaries []string  `json:"primaries"`
-	KeyName   string    `json:"key_name"`
-	Algorithm string    `json:"algorithm"`
-	KeyFile   string    `json:"key_file"`
-	At        time.Time `json:"removed_at"`
-	PurgeAt   time.Time `json:"purge_at"`
+	Zone      string   `json:"zone"`
+	Client    string   `json:"client"`
+	Primaries []string `json:"primaries"`
+	KeyName   string   `json:"key_name"`
+	Algorithm string   `json:"algorithm"`
+	// KeyFile is as the client named it: relative to the admin directory
+	// ("keys/NAME.key") when the hub wrote it.
+	KeyFile  string    `json:"key_file"`
+	At       time.Time `json:"removed_at"`
+	PurgeAt  time.Time `json:"purge_at"`
+	PurgedAt time.Time `json:"purged_at,omitzero"`
 }
 
+// removedZones lists the zones removed and not yet purged.
 func (h *Hub) removedZones() map[string]RemovedZone {
 	out := map[string]RemovedZone{}
 	h.readAdminJSON(adminRemoved, &out)
+	for zone, r := range out {
+		if !r.PurgedAt.IsZero() {
+			delete(out, zone)
+		}
+	}
 	return out
-}
-
-func (h *Hub) writeRemoved(removed map[string]RemovedZone) error {
-	data, _ := json.MarshalIndent(removed, "", "  ")
-	return writeFileAtomic(adminPath(h.config().Storage, adminRemoved), data, 0o600)
 }
 
 // RemoveClient takes zone out of the administered clients: the catalog
@@ -57,44 +61,42 @@ func (h *Hub) writeRemoved(removed map[string]RemovedZone) error {
 // for the grace period. Other zones sharing the key stay.
 func (h *Hub) RemoveClient(zone string) (*RemovedZone, error) {
 	zone = dns.CanonicalName(zone)
-	h.onb.adminMu.Lock()
-	defer h.onb.adminMu.Unlock()
-	cfg := h.config()
-	storage := cfg.Storage
-	var admin []ClientFile
-	if err := readAdmin(adminPath(storage, adminClients), &admin); err != nil {
-		return nil, err
-	}
-	idx := adminIndex(admin, zone)
-	if idx < 0 {
-		if _, configured := clientZones(cfg)[zone]; configured {
-			return nil, fmt.Errorf("%s is configured in the hub's configuration file; remove it there", zone)
+	var rec RemovedZone
+	err := h.adminWrite(func(tx *adminTx) error {
+		cfg := h.config()
+		var admin []ClientFile
+		if err := tx.readYAML(adminClients, &admin); err != nil {
+			return err
 		}
-		return nil, fmt.Errorf("%s is not a client", zone)
-	}
-	c := admin[idx]
-	now := time.Now().UTC()
-	rec := RemovedZone{Zone: zone, Client: c.Name, Primaries: c.Primaries, KeyName: c.TSIG.Name, Algorithm: c.TSIG.Algorithm,
-		KeyFile: c.TSIG.SecretFile, At: now, PurgeAt: now.Add(cfg.Onboarding.RemovalGrace)}
-	c.Zones = slices.DeleteFunc(slices.Clone(c.Zones), func(z string) bool { return dns.CanonicalName(z) == zone })
-	if len(c.Zones) == 0 {
-		admin = slices.Delete(admin, idx, idx+1)
-	} else {
-		admin[idx] = c
-	}
-	removed := h.removedZones()
-	removed[zone] = rec
-	snap := snapshotFiles(adminPath(storage, adminClients), adminPath(storage, adminRemoved))
-	if err := writeYAML(adminPath(storage, adminClients), admin); err != nil {
-		return nil, err
-	}
-	if err := h.writeRemoved(removed); err != nil {
-		restoreFiles(snap)
-		return nil, err
-	}
-	if err := h.ReloadFile(); err != nil {
-		restoreFiles(snap)
-		return nil, fmt.Errorf("the hub refused the change, nothing changed: %w", err)
+		idx := adminIndex(admin, zone)
+		if idx < 0 {
+			if _, configured := clientZones(cfg)[zone]; configured {
+				return fmt.Errorf("%s is configured in the hub's configuration file; remove it there", zone)
+			}
+			return fmt.Errorf("%s is not a client", zone)
+		}
+		c := admin[idx]
+		now := time.Now().UTC()
+		rec = RemovedZone{Zone: zone, Client: c.Name, Primaries: c.Primaries, KeyName: c.TSIG.Name, Algorithm: c.TSIG.Algorithm,
+			KeyFile: c.TSIG.SecretFile, At: now, PurgeAt: now.Add(cfg.Onboarding.RemovalGrace)}
+		c.Zones = slices.DeleteFunc(slices.Clone(c.Zones), func(z string) bool { return dns.CanonicalName(z) == zone })
+		if len(c.Zones) == 0 {
+			admin = slices.Delete(admin, idx, idx+1)
+		} else {
+			admin[idx] = c
+		}
+		removed := map[string]RemovedZone{}
+		if err := tx.readJSON(adminRemoved, &removed); err != nil {
+			return err
+		}
+		removed[zone] = rec
+		if err := tx.writeJSON(adminRemoved, removed); err != nil {
+			return err
+		}
+		return tx.writeYAML(adminClients, admin)
+	})
+	if err != nil {
+		return nil, refusedAs(err, "clients")
 	}
 	h.log.Warn("client zone removed: no longer in the catalog nor pulled; data kept until purge", "zone", zone, "purge_at", rec.PurgeAt)
 	return &rec, nil
@@ -104,121 +106,211 @@ func (h *Hub) RemoveClient(zone string) (*RemovedZone, error) {
 // its old key (the client's primary needs no change) and its primaries
 // unless new ones are given.
 func (h *Hub) restoreClient(req AddClientRequest) error {
-	h.onb.adminMu.Lock()
-	defer h.onb.adminMu.Unlock()
 	zones := req.zoneList()
-	storage := h.config().Storage
-	removed := h.removedZones()
-	var admin []ClientFile
-	if err := readAdmin(adminPath(storage, adminClients), &admin); err != nil {
-		return err
-	}
-	for _, zone := range zones {
-		rec, ok := removed[zone]
-		if !ok {
-			return fmt.Errorf("%s was not removed, or its grace period is over: add it with a new key", zone)
+	err := h.adminWrite(func(tx *adminTx) error {
+		removed := map[string]RemovedZone{}
+		if err := tx.readJSON(adminRemoved, &removed); err != nil {
+			return err
 		}
-		if _, configured := clientZones(h.config())[zone]; configured {
-			return fmt.Errorf("%s is already served", zone)
+		var admin []ClientFile
+		if err := tx.readYAML(adminClients, &admin); err != nil {
+			return err
 		}
-		if _, err := os.Stat(rec.KeyFile); err != nil {
-			return fmt.Errorf("%s: its key is gone (%v): add it with a new key", zone, err)
+		for _, zone := range zones {
+			rec, ok := removed[zone]
+			if !ok || !rec.PurgedAt.IsZero() {
+				return fmt.Errorf("%s was not removed, or its grace period is over: add it with a new key", zone)
+			}
+			if _, configured := clientZones(h.config())[zone]; configured {
+				return fmt.Errorf("%s is already served", zone)
+			}
+			if err := tx.exists(rec.KeyFile); err != nil {
+				return fmt.Errorf("%s: its key is gone (%v): add it with a new key", zone, err)
+			}
+			primaries := rec.Primaries
+			if len(req.Primaries) > 0 {
+				primaries = req.Primaries
+			}
+			// Back into the client that still holds the same key, if any.
+			idx := slices.IndexFunc(admin, func(c ClientFile) bool { return c.TSIG.Name == rec.KeyName })
+			if idx >= 0 {
+				admin[idx].Zones = append(admin[idx].Zones, zone)
+			} else {
+				admin = append(admin, ClientFile{Name: rec.Client, Zones: []string{zone}, Primaries: primaries,
+					TSIG: xfr.KeySpec{Name: rec.KeyName, Algorithm: rec.Algorithm, SecretFile: rec.KeyFile}})
+			}
+			delete(removed, zone)
 		}
-		primaries := rec.Primaries
-		if len(req.Primaries) > 0 {
-			primaries = req.Primaries
+		if err := tx.writeJSON(adminRemoved, removed); err != nil {
+			return err
 		}
-		// Back into the client that still holds the same key, if any.
-		idx := slices.IndexFunc(admin, func(c ClientFile) bool { return c.TSIG.Name == rec.KeyName })
-		if idx >= 0 {
-			admin[idx].Zones = append(admin[idx].Zones, zone)
-		} else {
-			admin = append(admin, ClientFile{Name: rec.Client, Zones: []string{zone}, Primaries: primaries,
-				TSIG: xfr.KeySpec{Name: rec.KeyName, Algorithm: rec.Algorithm, SecretFile: rec.KeyFile}})
-		}
-		delete(removed, zone)
-	}
-	snap := snapshotFiles(adminPath(storage, adminClients), adminPath(storage, adminRemoved))
-	if err := writeYAML(adminPath(storage, adminClients), admin); err != nil {
-		return err
-	}
-	if err := h.writeRemoved(removed); err != nil {
-		restoreFiles(snap)
-		return err
-	}
-	if err := h.ReloadFile(); err != nil {
-		restoreFiles(snap)
-		return fmt.Errorf("the hub refused the restored client, nothing changed: %w", err)
+		return tx.writeYAML(adminClients, admin)
+	})
+	if err != nil {
+		return refusedAs(err, "restored client")
 	}
 	h.log.Info("client zone restored with its key", "zones", zones)
 	return nil
 }
 
-// PurgeRemoved deletes the stored versions, onboarding steps and (when no
-// other zone uses it) the key of every zone whose grace period ended
-// before now, and returns the zones purged.
+// PurgeRemoved ends the grace period of every removed zone whose PurgeAt
+// is before now, and returns the zones purged (by this call, or here
+// after another hub's purge).
+//
+// The purge is in two parts. The administered part (the entry becomes a
+// tombstone, the onboarding steps and the key no other zone uses go) is
+// one replicated write, which whichever hub runs first makes: another
+// hub purging at the same time conflicts, computes again from the new
+// files and finds nothing left to do. The stored versions are each hub's
+// own: every hub deletes them when it sees a tombstone (purgeLocal), here
+// and when another hub's purge reaches it.
 func (h *Hub) PurgeRemoved(now time.Time) []string {
-	h.onb.adminMu.Lock()
-	defer h.onb.adminMu.Unlock()
-	removed := h.removedZones()
-	served := clientZones(h.config())
-	var purged, keyFiles []string
-	for zone, rec := range removed {
-		if now.Before(rec.PurgeAt) {
-			continue
+	grace := h.config().Onboarding.RemovalGrace
+	var ended []string
+	err := h.adminWrite(func(tx *adminTx) error {
+		ended = nil
+		removed := map[string]RemovedZone{}
+		if err := tx.readJSON(adminRemoved, &removed); err != nil {
+			return err
 		}
-		delete(removed, zone)
-		if _, back := served[zone]; back {
-			continue // configured again in the file meanwhile: its data is live
+		progress := map[string][]StepState{}
+		if err := tx.readJSON(adminOnboarding, &progress); err != nil {
+			return err
 		}
-		if err := h.store.Remove(zone); err != nil {
-			h.log.Error("could not purge a removed zone's stored versions", "zone", zone, "err", err)
-			removed[zone] = rec
-			continue
+		served := clientZones(h.config())
+		changed, progressChanged := false, false
+		var keyFiles []string
+		for zone, rec := range removed {
+			switch {
+			case rec.PurgedAt.IsZero() && !now.Before(rec.PurgeAt):
+				rec.PurgedAt = now.UTC()
+				removed[zone] = rec
+				changed = true
+				ended = append(ended, zone)
+				keyFiles = append(keyFiles, rec.KeyFile)
+				if _, back := served[zone]; !back {
+					if _, ok := progress[zone]; ok {
+						delete(progress, zone)
+						progressChanged = true
+					}
+				}
+			case !rec.PurgedAt.IsZero() && !now.Before(rec.PurgedAt.Add(grace)):
+				delete(removed, zone) // every hub has had a grace period to see the tombstone
+				changed = true
+			}
 		}
-		h.forgetProgress(zone)
-		purged = append(purged, zone)
-		keyFiles = append(keyFiles, rec.KeyFile)
+		if !changed {
+			return nil
+		}
+		unused, err := unusedKeys(tx, keyFiles, removed)
+		if err != nil {
+			return err
+		}
+		for _, name := range unused {
+			tx.remove(name)
+		}
+		if progressChanged {
+			if err := tx.writeJSON(adminOnboarding, progress); err != nil {
+				return err
+			}
+		}
+		return tx.writeJSON(adminRemoved, removed)
+	})
+	if err != nil {
+		h.log.Error("could not record the end of removed zones' grace period; trying again later", "err", err)
 	}
-	if len(purged) == 0 {
-		return nil
-	}
-	if err := h.writeRemoved(removed); err != nil {
-		h.log.Error("could not record the purge", "err", err)
-	}
-	for _, file := range h.unusedKeys(keyFiles, removed) {
-		if err := os.Remove(file); err != nil && !os.IsNotExist(err) {
-			h.log.Error("could not purge a removed zone's key", "file", file, "err", err)
+	purged := h.purgeLocal()
+	for _, z := range ended {
+		if !slices.Contains(purged, z) {
+			purged = append(purged, z)
 		}
 	}
 	slices.Sort(purged)
-	h.log.Warn("removed zones purged after their grace period", "zones", purged)
 	return purged
 }
 
-// unusedKeys returns those of files that no administered client and no
-// zone still in its grace period uses, and that lie in the administered
-// keys directory: a key file of the operator's is never deleted.
-func (h *Hub) unusedKeys(files []string, remaining map[string]RemovedZone) []string {
-	storage := h.config().Storage
-	var admin []ClientFile
-	if err := readAdmin(adminPath(storage, adminClients), &admin); err != nil {
-		return nil // unsure what is in use: keep every key
+// purgeLocal deletes this hub's stored versions of every zone whose
+// removal entry is a tombstone, unless this hub serves the zone again
+// (its configuration file names it), and returns the zones purged.
+func (h *Hub) purgeLocal() []string {
+	all := map[string]RemovedZone{}
+	h.readAdminJSON(adminRemoved, &all)
+	served := clientZones(h.config())
+	var purged []string
+	for zone, rec := range all {
+		if rec.PurgedAt.IsZero() {
+			continue
+		}
+		if _, back := served[zone]; back {
+			continue // configured again in the file meanwhile: its data is live
+		}
+		s := &h.onb
+		s.mu.Lock()
+		done := s.purgedHere[zone].Equal(rec.PurgedAt)
+		s.mu.Unlock()
+		if done {
+			continue
+		}
+		if err := h.store.Remove(zone); err != nil {
+			h.log.Error("could not purge a removed zone's stored versions", "zone", zone, "err", err)
+			continue
+		}
+		s.mu.Lock()
+		if s.purgedHere == nil {
+			s.purgedHere = map[string]time.Time{}
+		}
+		s.purgedHere[zone] = rec.PurgedAt
+		delete(s.notifies, zone)
+		s.mu.Unlock()
+		purged = append(purged, zone)
+	}
+	s := &h.onb
+	s.mu.Lock()
+	for zone := range s.purgedHere {
+		if all[zone].PurgedAt.IsZero() {
+			delete(s.purgedHere, zone) // tombstone gone: forget it too
+		}
+	}
+	s.mu.Unlock()
+	if len(purged) > 0 {
+		slices.Sort(purged)
+		h.log.Warn("removed zones purged after their grace period", "zones", purged)
+	}
+	return purged
+}
+
+// unusedKeys returns the admin-directory names ("keys/NAME.key") of those
+// of files that no administered client or node and no zone still in its
+// grace period uses: a key file of the operator's, outside the
+// administered keys directory, is never deleted.
+func unusedKeys(tx *adminTx, files []string, remaining map[string]RemovedZone) ([]string, error) {
+	var clients []ClientFile
+	if err := tx.readYAML(adminClients, &clients); err != nil {
+		return nil, err // unsure what is in use: keep every key
+	}
+	var nodes []NodeFile
+	if err := tx.readYAML(adminNodes, &nodes); err != nil {
+		return nil, err
 	}
 	inUse := map[string]bool{}
-	for _, c := range admin {
-		inUse[c.TSIG.SecretFile] = true
+	for _, c := range clients {
+		inUse[tx.keyName(c.TSIG.SecretFile)] = true
+	}
+	for _, n := range nodes {
+		inUse[tx.keyName(n.TSIG.SecretFile)] = true
 	}
 	for _, r := range remaining {
-		inUse[r.KeyFile] = true
+		if r.PurgedAt.IsZero() {
+			inUse[tx.keyName(r.KeyFile)] = true
+		}
 	}
 	var out []string
 	for _, f := range files {
-		if f != "" && !inUse[f] && filepath.Dir(f) == adminPath(storage, adminKeys) && !slices.Contains(out, f) {
-			out = append(out, f)
+		if name := tx.keyName(f); name != "" && !inUse[name] && !slices.Contains(out, name) {
+			out = append(out, name)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // purgeLoop purges removed zones whose grace period is over, at start and
@@ -239,36 +331,33 @@ func (h *Hub) purgeLoop(ctx context.Context) {
 
 // SetPrimaries changes the primaries of the client holding zone (every
 // zone under its key) without touching the key, then has the hub ask the
-// new primaries at once.
+// new primaries at once (every other hub does when the change reaches it:
+// adminChanged).
 func (h *Hub) SetPrimaries(zone string, primaries []string) ([]string, error) {
 	zone = dns.CanonicalName(zone)
 	if len(primaries) == 0 {
 		return nil, fmt.Errorf("no primary given")
 	}
-	h.onb.adminMu.Lock()
-	defer h.onb.adminMu.Unlock()
-	storage := h.config().Storage
-	var admin []ClientFile
-	if err := readAdmin(adminPath(storage, adminClients), &admin); err != nil {
-		return nil, err
-	}
-	idx := adminIndex(admin, zone)
-	if idx < 0 {
-		if _, configured := clientZones(h.config())[zone]; configured {
-			return nil, fmt.Errorf("%s is configured in the hub's configuration file; change it there", zone)
+	var zones []string
+	err := h.adminWrite(func(tx *adminTx) error {
+		var admin []ClientFile
+		if err := tx.readYAML(adminClients, &admin); err != nil {
+			return err
 		}
-		return nil, fmt.Errorf("%s is not a client", zone)
+		idx := adminIndex(admin, zone)
+		if idx < 0 {
+			if _, configured := clientZones(h.config())[zone]; configured {
+				return fmt.Errorf("%s is configured in the hub's configuration file; change it there", zone)
+			}
+			return fmt.Errorf("%s is not a client", zone)
+		}
+		admin[idx].Primaries = primaries
+		zones = admin[idx].Zones
+		return tx.writeYAML(adminClients, admin)
+	})
+	if err != nil {
+		return nil, refusedAs(err, "primaries")
 	}
-	admin[idx].Primaries = primaries
-	snap := snapshotFiles(adminPath(storage, adminClients))
-	if err := writeYAML(adminPath(storage, adminClients), admin); err != nil {
-		return nil, err
-	}
-	if err := h.ReloadFile(); err != nil {
-		restoreFiles(snap)
-		return nil, fmt.Errorf("the hub refused the new primaries, nothing changed: %w", err)
-	}
-	zones := admin[idx].Zones
 	for _, z := range zones {
 		if sz := h.lookup(dns.CanonicalName(z)); sz != nil && sz.sec != nil {
 			sz.sec.Notify()
@@ -282,51 +371,59 @@ func (h *Hub) SetPrimaries(zone string, primaries []string) ([]string, error) {
 // hub refuses its transfers and state queries; it leaves the node list
 // and the monitor stops expecting it.
 func (h *Hub) RemoveNode(name string) error {
-	h.onb.adminMu.Lock()
-	defer h.onb.adminMu.Unlock()
-	storage := h.config().Storage
-	var admin []NodeFile
-	if err := readAdmin(adminPath(storage, adminNodes), &admin); err != nil {
-		return err
-	}
-	idx := slices.IndexFunc(admin, func(n NodeFile) bool { return n.Name == name })
-	if idx < 0 {
-		if slices.ContainsFunc(h.config().Nodes, func(n Node) bool { return n.Name == name }) {
-			return fmt.Errorf("node %q is configured in the hub's configuration file; remove it there", name)
-		}
-		return fmt.Errorf("no node %q at this hub", name)
-	}
-	keyFile := admin[idx].TSIG.SecretFile
-	admin = slices.Delete(admin, idx, idx+1)
-	sites, states := h.nodeSites(), h.nodeStates()
-	delete(sites, name)
-	delete(states, name)
-	sitesData, _ := json.MarshalIndent(sites, "", "  ")
-	statesData, _ := json.MarshalIndent(states, "", "  ")
-	paths := []string{adminPath(storage, adminNodes), adminPath(storage, adminNodeSites), adminPath(storage, adminNodeStates)}
-	snap := snapshotFiles(paths...)
-	for i, data := range [][]byte{nil, sitesData, statesData} {
-		var err error
-		if i == 0 {
-			err = writeYAML(paths[0], admin)
-		} else {
-			err = writeFileAtomic(paths[i], data, 0o600)
-		}
-		if err != nil {
-			restoreFiles(snap)
+	err := h.adminWrite(func(tx *adminTx) error {
+		var admin []NodeFile
+		if err := tx.readYAML(adminNodes, &admin); err != nil {
 			return err
 		}
-	}
-	if err := h.ReloadFile(); err != nil {
-		restoreFiles(snap)
-		return fmt.Errorf("the hub refused the change, nothing changed: %w", err)
-	}
-	// The configuration no longer holds the key; the file goes too, so no
-	// later reload can bring it back.
-	if strings.HasPrefix(keyFile, adminPath(storage, adminKeys)+string(filepath.Separator)) {
-		if err := os.Remove(keyFile); err != nil && !os.IsNotExist(err) {
-			h.log.Error("node removed, but its key file stays", "file", keyFile, "err", err)
+		idx := slices.IndexFunc(admin, func(n NodeFile) bool { return n.Name == name })
+		if idx < 0 {
+			if slices.ContainsFunc(h.config().Nodes, func(n Node) bool { return n.Name == name }) {
+				return fmt.Errorf("node %q is configured in the hub's configuration file; remove it there", name)
+			}
+			return fmt.Errorf("no node %q at this hub", name)
 		}
+		keyFile := admin[idx].TSIG.SecretFile
+		admin = slices.Delete(admin, idx, idx+1)
+		sites, states := map[string]NodeSite{}, map[string]string{}
+		if err := tx.readJSON(adminNodeSites, &sites); err != nil {
+			return err
+		}
+		if err := tx.readJSON(adminNodeStates, &states); err != nil {
+			return err
+		}
+		if _, ok := sites[name]; ok {
+			delete(sites, name)
+			if err := tx.writeJSON(adminNodeSites, sites); err != nil {
+				return err
+			}
+		}
+		if _, ok := states[name]; ok {
+			delete(states, name)
+			if err := tx.writeJSON(adminNodeStates, states); err != nil {
+				return err
+			}
+		}
+		if err := tx.writeYAML(adminNodes, admin); err != nil {
+			return err
+		}
+		// The configuration no longer holds the key; the file goes too, so
+		// no later reload can bring it back (unless another entry shares it).
+		removed := map[string]RemovedZone{}
+		if err := tx.readJSON(adminRemoved, &removed); err != nil {
+			return err
+		}
+		unused, err := unusedKeys(tx, []string{keyFile}, removed)
+		if err != nil {
+			return err
+		}
+		for _, k := range unused {
+			tx.remove(k)
+		}
+		return nil
+	})
+	if err != nil {
+		return refusedAs(err, "node list")
 	}
 	h.log.Warn("node removed: its key is revoked", "node", name)
 	return nil

@@ -46,6 +46,9 @@ type onboardState struct {
 	loaded   bool
 	progress map[string][]StepState
 	notifies map[string]onboard.NotifySeen
+	// purgedHere is when each removed zone's stored versions were purged
+	// at this hub (its tombstone's PurgedAt), so each purge runs once.
+	purgedHere map[string]time.Time
 }
 
 func (h *Hub) progressPath() string { return adminPath(h.config().Storage, adminOnboarding) }
@@ -101,20 +104,6 @@ func (h *Hub) recordStep(zone string, st StepState) {
 		return
 	}
 	h.publishOnboarding(zone, steps)
-}
-
-// forgetProgress drops a purged zone's steps.
-func (h *Hub) forgetProgress(zone string) {
-	s := &h.onb
-	s.mu.Lock()
-	h.loadProgress()
-	delete(s.progress, zone)
-	delete(s.notifies, zone)
-	data, _ := json.MarshalIndent(s.progress, "", "  ")
-	s.mu.Unlock()
-	if err := writeFileAtomic(h.progressPath(), data, 0o600); err != nil {
-		h.log.Error("could not store onboarding progress", "zone", zone, "err", err)
-	}
 }
 
 // fillSteps returns the six steps in order, pending where never run.

@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"path/filepath"
@@ -129,6 +130,25 @@ func portableAdmin(root string) (map[string][]byte, error) {
 				tx := newAdminTx(root)
 				tx.writeYAML(adminNodes, nodes)
 				files[adminNodes] = tx.files[adminNodes]
+			}
+		}
+	}
+	if data, ok := files[adminRemoved]; ok {
+		removed := map[string]RemovedZone{}
+		if err := json.Unmarshal(data, &removed); err == nil {
+			changed := false
+			for zone, r := range removed {
+				spec := xfr.KeySpec{SecretFile: r.KeyFile}
+				if rel(&spec) {
+					r.KeyFile = spec.SecretFile
+					removed[zone] = r
+					changed = true
+				}
+			}
+			if changed {
+				tx := newAdminTx(root)
+				tx.writeJSON(adminRemoved, removed)
+				files[adminRemoved] = tx.files[adminRemoved]
 			}
 		}
 	}
