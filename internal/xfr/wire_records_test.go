@@ -16,6 +16,10 @@ import (
 	"anycloud/internal/zonever"
 )
 
+// signingSources are the conformance zones' unsigned sources that sign.sh
+// signs under several origins, so they name none themselves.
+var signingSources = map[string]bool{"edge.zone": true, "apexwild.zone": true}
+
 // TestSnapshotAXFRMatchesRecords transfers the conformance zones (every
 // record type the suite has, signed with NSEC and NSEC3, mixed case, names
 // compressed by the sender) both ways, into records then a snapshot and
@@ -31,6 +35,9 @@ func TestSnapshotAXFRMatchesRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, path := range zones {
+		if signingSources[filepath.Base(path)] {
+			continue // no $ORIGIN: their signed forms (*.signed.zone) are transferred instead
+		}
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			origin, rrs := readZone(t, path)
 			v, err := zonever.New(origin, rrs)
