@@ -5,8 +5,54 @@ import (
 	"time"
 
 	"anycloud/internal/catalog"
+	"anycloud/internal/replica"
 	"anycloud/internal/zonever"
 )
+
+// The catalog's SOA serial.
+//
+// A single hub (no `replication:` section) keeps the serial it has always
+// had: its clock, or the previous serial + 1 when the clock is behind.
+//
+// Replicated hubs must serve the same catalog under the same serial, and
+// a later member list under a higher one, whichever hub a node asks:
+// nodes take each zone from the hub with the highest serial and never go
+// back. The clock cannot give that (two hubs publish the same members
+// under different serials; two changes within a second at one hub reach
+// another at once and are published there under the first one's serial).
+// So the serial is derived from the replicated state itself:
+//
+//	serial = catalogSerialBase + the Raft log index of the last change that
+//	         wrote or removed the administered client list (clients.yaml)
+//
+// which every hub computes alike, after a restart or a snapshot too (the
+// replica keeps the index with the applied index and in snapshots). A
+// change of the client list always gets a higher index, so a higher
+// serial; a change of other files (nodes, keys) leaves the catalog alone.
+//
+// catalogSerialBase is above every clock-based serial (Unix times, about
+// 1.8e9 in 2026) and less than 2^31 ahead of them (RFC 1982): a hub
+// upgraded in place, whose catalog and whose nodes hold a clock-based
+// serial T, publishes base+index, which compares as newer than T for any
+// T from 1997 (3e9 - 2^31) until 2065 (3e9), so the serial never goes
+// back on upgrade. From there on the serial only grows by the number of
+// log entries; it wraps past 2^32 after 1.29e9 entries, which serial
+// arithmetic handles (each step is +small): only a node that missed more
+// than 2^31 log entries would take a newer serial for an older one.
+//
+// Clients listed in hub.yaml itself (not administered) are catalog
+// members too, but no log entry counts them: hubs agree on the catalog
+// only if the operator keeps that part of hub.yaml the same on every hub.
+// A member list changed by hub.yaml alone is published under the current
+// serial + 1 (the serial must move) and the hubs agree again at the next
+// change of the administered client list.
+const catalogSerialBase = 3_000_000_000
+
+// replicatedCatalogSerial is the serial of the catalog for the client
+// list written at log index.
+func replicatedCatalogSerial(index uint64) uint32 {
+	return uint32(catalogSerialBase + index) // wraps modulo 2^32, as serials do
+}
 
 // catalogZone returns the served catalog zone for cfg, loading it from
 // storage when it is new (first start, or a renamed catalog). Called with
@@ -18,19 +64,45 @@ func (h *Hub) catalogZone(cfg *Config) (*servedZone, error) {
 	return h.loadZone(cfg.Catalog, "")
 }
 
-// updateCatalog publishes a new catalog version when the member list
-// changed; the serial only ever moves forward, so nodes and Knot see a
-// normal IXFR.
-func (h *Hub) updateCatalog(z *servedZone, members []string) error {
-	cur := z.current()
-	if cur != nil && catalog.SameMembers(cur, members) {
-		return nil
+// loadConfig reads the configuration file with the administered files as
+// one state (no replicated change is half applied under it) and notes the
+// log index of the client list it holds, from which the catalog serial
+// is derived.
+func (h *Hub) loadConfig(path string) (*Config, error) {
+	h.adminFiles.RLock()
+	defer h.adminFiles.RUnlock()
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		return nil, err
 	}
-	// A time-based serial stays ahead of what nodes hold even if the stored
-	// catalog was lost; cur+1 wins when the clock is behind.
-	serial := uint32(time.Now().Unix())
-	if cur != nil && !zonever.SerialNewer(serial, cur.Serial()) {
-		serial = cur.Serial() + 1
+	if node := h.replNode.Load(); node != nil {
+		cfg.clientsIndex, cfg.clientsIndexKnown = node.LastWrite(adminClients), true
+	}
+	return cfg, nil
+}
+
+// catalogReplicationStarted publishes the catalog under its replicated
+// serial once the replica is up (the configuration the hub started with
+// was read before it, without the index).
+func (h *Hub) catalogReplicationStarted(node *replica.Node) {
+	h.replNode.Store(node)
+	if h.config().Path == "" {
+		return
+	}
+	if err := h.ReloadFile(); err != nil {
+		h.log.Error("catalog: could not publish the replicated serial", "err", err)
+	}
+}
+
+// updateCatalog publishes a new catalog version when the member list
+// changed, or (replicated hubs) when the client list was written again;
+// the serial only ever moves forward, so nodes and Knot see a normal IXFR.
+// Called with h.mu held.
+func (h *Hub) updateCatalog(z *servedZone, members []string, cfg *Config) error {
+	cur := z.current()
+	serial, publish := h.catalogSerial(cur, members, cfg)
+	if !publish {
+		return nil
 	}
 	v, err := catalog.Build(z.origin, serial, members)
 	if err != nil {
@@ -45,7 +117,52 @@ func (h *Hub) updateCatalog(z *servedZone, members []string) error {
 		return fmt.Errorf("catalog: %w", err)
 	}
 	z.cur.Store(next)
+	if cfg.clientsIndexKnown {
+		h.catalogIndex = cfg.clientsIndex
+	}
 	h.log.Info("catalog updated", "zone", z.origin, "serial", serial, "members", len(members))
 	h.notifier.zoneChanged(z.origin, v.SOA())
 	return nil
+}
+
+// catalogSerial says whether to publish members, and under which serial.
+func (h *Hub) catalogSerial(cur *zonever.Version, members []string, cfg *Config) (uint32, bool) {
+	same := cur != nil && catalog.SameMembers(cur, members)
+	next := func() uint32 { return cur.Serial() + 1 }
+	if cfg.Replication == nil {
+		if same {
+			return 0, false
+		}
+		// A time-based serial stays ahead of what nodes hold even if the
+		// stored catalog was lost; cur+1 wins when the clock is behind.
+		serial := uint32(time.Now().Unix())
+		if cur != nil && !zonever.SerialNewer(serial, cur.Serial()) {
+			serial = next()
+		}
+		return serial, true
+	}
+	switch {
+	case !cfg.clientsIndexKnown:
+		// Read before the replica started: the stored catalog is kept
+		// until catalogReplicationStarted publishes the replicated one.
+		return 0, false
+	case cfg.clientsIndex < h.catalogIndex:
+		// A reload that read the files before a newer replicated change
+		// was published: publishing it would go back.
+		return 0, false
+	}
+	serial := replicatedCatalogSerial(cfg.clientsIndex)
+	switch {
+	case cur == nil || zonever.SerialNewer(serial, cur.Serial()):
+		// Even with the same members: every hub then serves the same
+		// serial for the same client list.
+		return serial, true
+	case same:
+		return 0, false
+	}
+	// The members changed with no change of the administered client list
+	// (hub.yaml's own clients): the serial must still move forward.
+	h.log.Warn("catalog members changed by the configuration file, not by the replicated client list: serial raised by one; keep the clients in hub.yaml the same on every hub",
+		"zone", cur.SOA().Hdr.Name, "serial", next())
+	return next(), true
 }

@@ -99,6 +99,11 @@ type Config struct {
 	Monitor           *MonitorConfig // nil: no monitor in the hub process
 	Onboarding        OnboardingConfig
 	Replication       *ReplicationConfig // nil: a single hub
+	// clientsIndex is the log index of the last replicated change of the
+	// administered client list this configuration holds, when known
+	// (read with the replica running): the catalog serial (catalog.go).
+	clientsIndex      uint64
+	clientsIndexKnown bool
 }
 
 // Client is a validated client.
