@@ -1,7 +1,10 @@
 package hub
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"anycloud/internal/catalog"
@@ -46,12 +49,50 @@ import (
 // A member list changed by hub.yaml alone is published under the current
 // serial + 1 (the serial must move) and the hubs agree again at the next
 // change of the administered client list.
-const catalogSerialBase = 3_000_000_000
+//
+// A backup carries the catalog serial of the hub it was taken from, as
+// the administered file catalog-floor.json (backup.go). A cluster
+// started again from it (every hub lost: the Raft log begins again at
+// index 1) would otherwise publish under serials lower than the nodes
+// hold, which they would ignore; the floor is seeded with the restored
+// state, so every hub derives instead
+//
+//	serial = floor + catalogRestoreMargin + (index - the floor's index)
+//
+// above the backup's serial by more than the log entries a cluster makes
+// between a backup and its loss. A floor from a clock-based hub (not
+// newer than the base) is ignored: base + index is above it anyway. A
+// single hub restored from a backup, without a stored catalog, starts
+// above the floor too.
+const (
+	catalogSerialBase    = 3_000_000_000
+	catalogRestoreMargin = 1 << 20
+	adminCatalogFloor    = "catalog-floor.json"
+)
 
-// replicatedCatalogSerial is the serial of the catalog for the client
-// list written at log index.
-func replicatedCatalogSerial(index uint64) uint32 {
-	return uint32(catalogSerialBase + index) // wraps modulo 2^32, as serials do
+// catalogFloor is the content of adminCatalogFloor.
+type catalogFloor struct {
+	Serial uint32 `json:"serial"`
+}
+
+// replicatedCatalogSerial is the serial of the catalog for the
+// configuration's client list (its log index and floor).
+func replicatedCatalogSerial(cfg *Config) uint32 {
+	if cfg.floorKnown && zonever.SerialNewer(cfg.floor, catalogSerialBase) && cfg.clientsIndex >= cfg.floorIndex {
+		// Wraps modulo 2^32, as serials do.
+		return cfg.floor + catalogRestoreMargin + uint32(cfg.clientsIndex-cfg.floorIndex)
+	}
+	return uint32(catalogSerialBase + cfg.clientsIndex)
+}
+
+// readCatalogFloor reads the floor in the admin directory root, if any.
+func readCatalogFloor(root string) (uint32, bool) {
+	data, err := os.ReadFile(filepath.Join(root, adminCatalogFloor))
+	var f catalogFloor
+	if err != nil || json.Unmarshal(data, &f) != nil || f.Serial == 0 {
+		return 0, false
+	}
+	return f.Serial, true
 }
 
 // catalogZone returns the served catalog zone for cfg, loading it from
@@ -77,6 +118,8 @@ func (h *Hub) loadConfig(path string) (*Config, error) {
 	}
 	if node := h.replNode.Load(); node != nil {
 		cfg.clientsIndex, cfg.clientsIndexKnown = node.LastWrite(adminClients), true
+		cfg.floorIndex = node.LastWrite(adminCatalogFloor)
+		cfg.floor, cfg.floorKnown = readCatalogFloor(adminPath(cfg.Storage))
 	}
 	return cfg, nil
 }
@@ -139,6 +182,12 @@ func (h *Hub) catalogSerial(cur *zonever.Version, members []string, cfg *Config)
 		if cur != nil && !zonever.SerialNewer(serial, cur.Serial()) {
 			serial = next()
 		}
+		if cur == nil && cfg.Storage != "" {
+			// Restored from a backup of a hub ahead of this clock.
+			if floor, ok := readCatalogFloor(adminPath(cfg.Storage)); ok && !zonever.SerialNewer(serial, floor) {
+				serial = floor + 1
+			}
+		}
 		return serial, true
 	}
 	switch {
@@ -151,7 +200,7 @@ func (h *Hub) catalogSerial(cur *zonever.Version, members []string, cfg *Config)
 		// was published: publishing it would go back.
 		return 0, false
 	}
-	serial := replicatedCatalogSerial(cfg.clientsIndex)
+	serial := replicatedCatalogSerial(cfg)
 	switch {
 	case cur == nil || zonever.SerialNewer(serial, cur.Serial()):
 		// Even with the same members: every hub then serves the same

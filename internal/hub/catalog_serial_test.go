@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/catalog"
+	"anycloud/internal/knotprimary"
 	"anycloud/internal/xfr"
 	"anycloud/internal/zonever"
 )
@@ -181,5 +184,85 @@ func TestReplicatedCatalogSerial(t *testing.T) {
 	s3 := waitSameCatalog(t, "after a removal at the restarted hub", hubs, nodeKey, "d.example.")
 	if !zonever.SerialNewer(s3, s2) {
 		t.Fatalf("serial %d after the last removal, not above %d", s3, s2)
+	}
+}
+
+// startClusterIn starts n fresh replicating hubs like startCluster,
+// calling prepare with each one's directory before it starts.
+func startClusterIn(t *testing.T, n int, prepare func(i int, dir string)) []*replicatedHub {
+	t.Helper()
+	testFastReplication = true
+	t.Cleanup(func() { testFastReplication = false })
+	var addrs []string
+	for range n {
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t)))
+	}
+	var out []*replicatedHub
+	for i := range n {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "cluster.key"), []byte(clusterSecret+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		prepare(i, dir)
+		port, control := knotprimary.FreePort(t), knotprimary.FreePort(t)
+		y := onboardHubYAML(port, control, dir, "127.0.0.1:1")
+		y += fmt.Sprintf("replication:\n  name: hub%d\n  listen: %s\n  secret-file: cluster.key\n  peers:\n", i, addrs[i])
+		for j, a := range addrs {
+			if j != i {
+				y += fmt.Sprintf("    - {name: hub%d, address: %q}\n", j, a)
+			}
+		}
+		rh := &replicatedHub{yaml: y, port: port}
+		rh.start(t, dir)
+		out = append(out, rh)
+	}
+	return out
+}
+
+// TestCatalogSerialAfterClusterRestore: every hub of a cluster lost, a
+// new cluster started from a backup of one of them (its Raft log begins
+// again at index 1) serves the catalog above the serial the nodes hold,
+// the same at every hub, and moves it forward at the next change. Without
+// the backup's floor the new cluster's serials are below the old ones and
+// nodes, which never go back, would keep the old member list.
+func TestCatalogSerialAfterClusterRestore(t *testing.T) {
+	old := startCluster(t, 2)
+	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
+	add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+	if err := old[0].ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, zone := range []string{"a.example.", "b.example.", "c.example."} {
+		k, _ := xfr.NewKey(zone, "hmac-sha256", clientSecret)
+		if err := addClient(t, old[i%2].ctl, zone, "127.0.0.1:1", k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeClientZone(t, old[1].Hub, "b.example.")
+	held := waitSameCatalog(t, "the old cluster", old, nodeKey, "a.example.", "c.example.")
+	var backup bytes.Buffer
+	if err := old[0].Backup(&backup); err != nil {
+		t.Fatal(err)
+	}
+	old[0].stop()
+	old[1].stop()
+
+	hubs := startClusterIn(t, 2, func(i int, dir string) {
+		if i == 0 {
+			if _, err := RestoreBackup(filepath.Join(dir, "storage"), bytes.NewReader(backup.Bytes())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	restored := waitSameCatalog(t, "the restored cluster", hubs, nodeKey, "a.example.", "c.example.")
+	if !zonever.SerialNewer(restored, held) {
+		t.Fatalf("the restored cluster's catalog serial %d is not above %d, which the nodes hold", restored, held)
+	}
+	k, _ := xfr.NewKey("d.example.", "hmac-sha256", clientSecret)
+	if err := addClient(t, hubs[1].ctl, "d.example.", "127.0.0.1:1", k); err != nil {
+		t.Fatal(err)
+	}
+	if s := waitSameCatalog(t, "a change after the restore", hubs, nodeKey, "a.example.", "c.example.", "d.example."); !zonever.SerialNewer(s, restored) {
+		t.Fatalf("serial %d after the change, not above %d", s, restored)
 	}
 }

@@ -104,6 +104,11 @@ type Config struct {
 	// (read with the replica running): the catalog serial (catalog.go).
 	clientsIndex      uint64
 	clientsIndexKnown bool
+	// floor is the catalog serial of the backup this state was restored
+	// from, written at log index floorIndex (catalog.go).
+	floor      uint32
+	floorKnown bool
+	floorIndex uint64
 }
 
 // Client is a validated client.
