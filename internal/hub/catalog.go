@@ -36,9 +36,9 @@ import (
 // catalogSerialBase is above every clock-based serial (Unix times, about
 // 1.8e9 in 2026) and less than 2^31 ahead of them (RFC 1982): a hub
 // upgraded in place, whose catalog and whose nodes hold a clock-based
-// serial T, publishes base+index, which compares as newer than T for any
-// T from 1997 (3e9 - 2^31) until 2065 (3e9), so the serial never goes
-// back on upgrade. From there on the serial only grows by the number of
+// serial T, publishes base+index, newer than T when base+index-T < 2^31:
+// for any T from 2025 (1.74e9) until 2065 (3e9) and any index below
+// 8.8e8 (T - 3e9 + 2^31), so the serial never goes back on upgrade. From there on the serial only grows by the number of
 // log entries; it wraps past 2^32 after 1.29e9 entries, which serial
 // arithmetic handles (each step is +small): only a node that missed more
 // than 2^31 log entries would take a newer serial for an older one.
