@@ -225,7 +225,8 @@ func startClusterIn(t *testing.T, n int, prepare func(i int, dir string)) []*rep
 // again at index 1) serves the catalog above the serial the nodes hold,
 // the same at every hub, and moves it forward at the next change. Without
 // the backup's floor the new cluster's serials are below the old ones and
-// nodes, which never go back, would keep the old member list.
+// nodes, which never go back, would keep the old member list. The same
+// holds for the backup restored onto a single hub (clock-based serials).
 func TestCatalogSerialAfterClusterRestore(t *testing.T) {
 	old := startCluster(t, 2)
 	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
@@ -265,6 +266,18 @@ func TestCatalogSerialAfterClusterRestore(t *testing.T) {
 	}
 	if s := waitSameCatalog(t, "a change after the restore", hubs, nodeKey, "a.example.", "c.example.", "d.example."); !zonever.SerialNewer(s, restored) {
 		t.Fatalf("serial %d after the change, not above %d", s, restored)
+	}
+
+	// The same backup restored onto a single hub (no replication): its
+	// clock is behind the replicated serial, the floor is not.
+	dir := t.TempDir()
+	if _, err := RestoreBackup(filepath.Join(dir, "storage"), bytes.NewReader(backup.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	port := knotprimary.FreePort(t)
+	single := startHub(t, dir, port, onboardHubYAML(port, knotprimary.FreePort(t), dir, "127.0.0.1:1"))
+	if s := waitSameCatalog(t, "a single hub restored", []*replicatedHub{{testHub: single}}, nodeKey, "a.example.", "c.example."); !zonever.SerialNewer(s, held) {
+		t.Fatalf("the single restored hub's catalog serial %d is not above %d, which the nodes hold", s, held)
 	}
 }
 
