@@ -76,6 +76,9 @@ func (h *Hub) Backup(w io.Writer) error {
 	for origin, z := range h.zones {
 		if v := z.current(); v != nil && origin != catalog {
 			versions[origin] = v
+		} else if v != nil && origin == catalog {
+			// A hub restored from it starts its catalog above this serial.
+			files[adminCatalogFloor], _ = json.Marshal(catalogFloor{Serial: v.Serial()})
 		}
 	}
 	h.mu.RUnlock()

@@ -99,6 +99,16 @@ type Config struct {
 	Monitor           *MonitorConfig // nil: no monitor in the hub process
 	Onboarding        OnboardingConfig
 	Replication       *ReplicationConfig // nil: a single hub
+	// clientsIndex is the log index of the last replicated change of the
+	// administered client list this configuration holds, when known
+	// (read with the replica running): the catalog serial (catalog.go).
+	clientsIndex      uint64
+	clientsIndexKnown bool
+	// floor is the catalog serial of the backup this state was restored
+	// from, written at log index floorIndex (catalog.go).
+	floor      uint32
+	floorKnown bool
+	floorIndex uint64
 }
 
 // Client is a validated client.

@@ -106,7 +106,7 @@ func (h *Hub) ReloadFile() error {
 	if path == "" {
 		return errors.New("the hub was not started from a file")
 	}
-	cfg, err := LoadConfig(path)
+	cfg, err := h.loadConfig(path)
 	if err != nil {
 		h.log.Error("reload refused, configuration unchanged", "err", err)
 		return err

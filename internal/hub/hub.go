@@ -27,12 +27,18 @@ type Hub struct {
 	tcpOnce  sync.Once
 	tcpSlots *tcpslots.Table // the DNS listener's TCP connections (tcp_slots.go)
 
-	repl       *replica.Node // nil: a single hub (replication.go)
-	adminFiles sync.RWMutex  // held to write the administered files; read: one whole state
+	repl *replica.Node // nil: a single hub (replication.go)
+	// replNode is repl for the catalog serial (catalog.go), set once the
+	// replica runs: its first changes may be applied before repl is.
+	replNode   atomic.Pointer[replica.Node]
+	adminFiles sync.RWMutex // held to write the administered files; read: one whole state
 
 	mu    sync.RWMutex
 	zones map[string]*servedZone // by canonical origin, catalog included
 	ctx   context.Context        // of Run, for zones started by a reload
+	// catalogIndex is the client list's log index of the catalog last
+	// published (replicated hubs, catalog.go).
+	catalogIndex uint64
 }
 
 // New opens the storage and loads every stored version, so the hub can

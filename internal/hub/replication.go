@@ -33,13 +33,14 @@ func (h *Hub) startReplication(ctx context.Context) error {
 	node, err := replica.Start(replica.Config{
 		Self: replica.Peer{Name: rc.Name, Address: rc.Listen}, Peers: peers, Secret: rc.Secret,
 		RaftDir: filepath.Join(cfg.Storage, replicationDir), Root: adminPath(cfg.Storage),
-		Mu: &h.adminFiles, OnApply: h.adminReplicated, Log: h.log.With("component", "replication"),
+		Mu: &h.adminFiles, OnApply: h.adminReplicated, Track: []string{adminClients, adminCatalogFloor}, Log: h.log.With("component", "replication"),
 		Fast: testFastReplication,
 	})
 	if err != nil {
 		return err
 	}
 	h.repl = node
+	h.catalogReplicationStarted(node)
 	go h.seedReplication(ctx)
 	h.log.Info("replicating the administered state", "name", rc.Name, "listen", rc.Listen, "peers", len(peers))
 	return nil

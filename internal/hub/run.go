@@ -92,7 +92,7 @@ func (h *Hub) apply(ctx context.Context, cfg *Config) error {
 		h.startSecondary(ctx, z)
 	}
 	h.zones[cfg.Catalog] = catalogZone
-	return h.updateCatalog(catalogZone, sortedKeys(wanted))
+	return h.updateCatalog(catalogZone, sortedKeys(wanted), cfg)
 }
 
 func (h *Hub) stopZones() {

@@ -5,6 +5,10 @@
 // order by every hub to its own copy; a follower forwards its changes to
 // the leader over the same authenticated, encrypted connections the Raft
 // RPCs use (TLS 1.3, both ends proving the cluster secret).
+// For the files a hub tracks it also keeps the index of the entry that
+// last wrote or removed each one (LastWrite), with the applied index and
+// in snapshots: a counter every hub derives alike from the same log (the
+// hub's catalog serial).
 //
 // It must never apply a change on top of a state other than the one it was
 // computed from (a stale change is refused as a conflict and recomputed),

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -41,9 +42,20 @@ func (r Result) err() error {
 // the cluster's first change has been made (after which a seed is void).
 // It lives in the Raft directory, never in the replicated one, so a backup
 // of the replicated files carries none of it.
+//
+// Written holds, for each tracked file (Config.Track), the index of the
+// last entry that wrote or removed it: a counter every hub derives from
+// the same log, kept with the applied index and in snapshots, so a hub
+// restarted or brought up to date from a snapshot has the same value.
 type fsmState struct {
-	Index  uint64 `json:"index"`
-	Seeded bool   `json:"seeded"`
+	Index   uint64            `json:"index"`
+	Seeded  bool              `json:"seeded"`
+	Written map[string]uint64 `json:"written,omitempty"`
+}
+
+// with returns st at index with seeded, keeping the written indexes.
+func (st fsmState) with(index uint64, seeded bool) fsmState {
+	return fsmState{Index: index, Seeded: seeded, Written: st.Written}
 }
 
 // fsm applies changes to the directory root. mu is held while files are
@@ -54,14 +66,23 @@ type fsm struct {
 	mu        *sync.RWMutex
 	onApply   func(names []string)
 	log       *slog.Logger
+	track     map[string]bool // files whose last write index is kept
+	// written is state.Written as the files are: replaced while mu is
+	// held for writing, with the files, so a reader holding mu sees both
+	// at the same entry.
+	written map[string]uint64
 
 	stateMu sync.Mutex
 	state   fsmState
 	applied chan struct{} // closed and replaced at each applied index
 }
 
-func newFSM(root, raftDir string, mu *sync.RWMutex, onApply func([]string), log *slog.Logger) (*fsm, error) {
-	f := &fsm{root: root, statePath: filepath.Join(raftDir, "fsm-state.json"), mu: mu, onApply: onApply, log: log, applied: make(chan struct{})}
+func newFSM(root, raftDir string, mu *sync.RWMutex, onApply func([]string), track []string, log *slog.Logger) (*fsm, error) {
+	f := &fsm{root: root, statePath: filepath.Join(raftDir, "fsm-state.json"), mu: mu, onApply: onApply, log: log, applied: make(chan struct{}),
+		track: map[string]bool{}}
+	for _, name := range track {
+		f.track[name] = true
+	}
 	data, err := os.ReadFile(f.statePath)
 	if err == nil {
 		err = json.Unmarshal(data, &f.state)
@@ -69,6 +90,7 @@ func newFSM(root, raftDir string, mu *sync.RWMutex, onApply func([]string), log 
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("replication state %s: %w", f.statePath, err)
 	}
+	f.written = f.state.Written
 	return f, nil
 }
 
@@ -121,29 +143,37 @@ func (f *fsm) Apply(l *raft.Log) any {
 	}
 	var c Change
 	if err := json.Unmarshal(l.Data, &c); err != nil {
-		f.setState(fsmState{Index: l.Index, Seeded: st.Seeded})
+		f.setState(st.with(l.Index, st.Seeded))
 		return Result{Index: l.Index, Err: "undecodable change: " + err.Error()}
 	}
 	if err := c.Check(); err != nil {
-		f.setState(fsmState{Index: l.Index, Seeded: st.Seeded})
+		f.setState(st.with(l.Index, st.Seeded))
 		return Result{Index: l.Index, Err: err.Error()}
 	}
-	res, names := f.apply(c, st.Seeded, l.Index)
-	f.setState(fsmState{Index: l.Index, Seeded: true})
+	res, names, written := f.apply(c, st.Seeded, l.Index)
+	next := st.with(l.Index, true)
+	if written != nil {
+		next.Written = written
+	}
+	f.setState(next)
 	if len(names) > 0 && f.onApply != nil {
 		f.onApply(names)
 	}
 	return res
 }
 
-func (f *fsm) apply(c Change, seeded bool, index uint64) (Result, []string) {
+// apply makes change c, the entry at index, and returns the files it
+// wrote or removed, and the new written indexes (nil: unchanged).
+func (f *fsm) apply(c Change, seeded bool, index uint64) (Result, []string, map[string]uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if c.Seed {
 		if seeded {
-			return Result{Index: index, Err: "the cluster already has its state; this hub's earlier files were not taken"}, nil
+			return Result{Index: index, Err: "the cluster already has its state; this hub's earlier files were not taken"}, nil, nil
 		}
-		return f.seed(c, index)
+		res, names := f.seed(c, index)
+		// The seed defines every file, whatever this hub had before.
+		return res, names, f.markWritten(index, nil)
 	}
 	if !seeded {
 		// The cluster's first change was computed from an empty
@@ -151,9 +181,41 @@ func (f *fsm) apply(c Change, seeded bool, index uint64) (Result, []string) {
 		// hub had from before (a restored backup, an older state) are
 		// put aside, so every hub applies the log from the same state.
 		if err := f.clearAside(); err != nil {
-			return Result{Index: index, Err: err.Error()}, nil
+			return Result{Index: index, Err: err.Error()}, nil, nil
 		}
 	}
+	res, names := f.applyFiles(c, index)
+	switch {
+	case !seeded:
+		return res, names, f.markWritten(index, nil) // the directory was emptied
+	case len(names) == 0:
+		return res, names, nil
+	}
+	return res, names, f.markWritten(index, names)
+}
+
+// markWritten records index as the last write of the tracked files among
+// names (all of them when names is nil). Called with mu held.
+func (f *fsm) markWritten(index uint64, names []string) map[string]uint64 {
+	next := map[string]uint64{}
+	for k, v := range f.written {
+		next[k] = v
+	}
+	changed := false
+	for name := range f.track {
+		if names == nil || slices.Contains(names, name) {
+			next[name] = index
+			changed = true
+		}
+	}
+	if !changed {
+		return nil
+	}
+	f.written = next
+	return next
+}
+
+func (f *fsm) applyFiles(c Change, index uint64) (Result, []string) {
 	// Every file must still hold what the change was computed from (or
 	// already what it brings: the same change applied again), all or none.
 	for _, fc := range c.Files {
@@ -301,6 +363,9 @@ func (f *fsm) Restore(rc io.ReadCloser) error {
 	f.mu.Lock()
 	have, _ := ReadTree(f.root)
 	err := replaceTree(f.root, s.Files)
+	if err == nil {
+		f.written = s.State.Written
+	}
 	f.mu.Unlock()
 	if err != nil {
 		return err

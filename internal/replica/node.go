@@ -41,7 +41,9 @@ type Config struct {
 	// OnApply is called (in log order, from Raft's goroutine) with the
 	// files a change, a seed or a snapshot wrote or removed.
 	OnApply func(names []string)
-	Log     *slog.Logger
+	// Track names the files whose last write is counted (LastWrite).
+	Track []string
+	Log   *slog.Logger
 	// Fast shortens Raft's timers (tests on loopback).
 	Fast bool
 }
@@ -87,7 +89,7 @@ func Start(cfg Config) (*Node, error) {
 	if n.tls, err = tlsConfig(cfg.Secret); err != nil {
 		return nil, err
 	}
-	if n.fsm, err = newFSM(cfg.Root, cfg.RaftDir, cfg.Mu, cfg.OnApply, cfg.Log); err != nil {
+	if n.fsm, err = newFSM(cfg.Root, cfg.RaftDir, cfg.Mu, cfg.OnApply, cfg.Track, cfg.Log); err != nil {
 		return nil, err
 	}
 	logw := &slogWriter{log: cfg.Log}
@@ -214,6 +216,13 @@ func (n *Node) Close() error {
 
 // Seeded says whether the cluster has made its first change.
 func (n *Node) Seeded() bool { return n.fsm.current().Seeded }
+
+// LastWrite is the index of the last log entry that wrote or removed the
+// tracked file name (0: none since this hub's replication state began).
+// Every hub has the same value after applying the same entries, across
+// restarts and snapshots. The caller holds Config.Mu for reading, so the
+// value is the one of the files it reads meanwhile.
+func (n *Node) LastWrite(name string) uint64 { return n.fsm.written[name] }
 
 // Status is the replication seen from this hub.
 type Status struct {

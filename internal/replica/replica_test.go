@@ -34,7 +34,7 @@ type member struct {
 	cfg  Config
 }
 
-func startCluster(t *testing.T, n int) []*member {
+func startCluster(t *testing.T, n int, track ...string) []*member {
 	t.Helper()
 	var peers []Peer
 	for i := range n {
@@ -50,7 +50,7 @@ func startCluster(t *testing.T, n int) []*member {
 			}
 		}
 		cfg := Config{Self: peers[i], Peers: others, Secret: testSecret, RaftDir: filepath.Join(dir, "raft"),
-			Root: filepath.Join(dir, "admin"), Mu: &sync.RWMutex{}, Log: slog.New(slog.DiscardHandler), Fast: true}
+			Root: filepath.Join(dir, "admin"), Mu: &sync.RWMutex{}, Log: slog.New(slog.DiscardHandler), Fast: true, Track: track}
 		m := &member{root: cfg.Root, cfg: cfg}
 		m.start(t)
 		out = append(out, m)
@@ -124,6 +124,73 @@ func TestReplicaFollowerWriteReachesAll(t *testing.T) {
 	ms[2].start(t)
 	waitFile(t, ms[2], "nodes.yaml", "n9")
 	waitFile(t, ms[2], "keys/a.key", "v2")
+}
+
+func (m *member) lastWrite(name string) uint64 {
+	m.cfg.Mu.RLock()
+	defer m.cfg.Mu.RUnlock()
+	return m.LastWrite(name)
+}
+
+// TestReplicaLastWrite: the index of a tracked file's last write is the
+// same at every member, moves only when that file is written or removed,
+// and is the same after a restart and after catching up from a snapshot
+// (the log compacted meanwhile), so a value derived from it (the hub's
+// catalog serial) is the same on every hub.
+func TestReplicaLastWrite(t *testing.T) {
+	ms := startCluster(t, 3, "clients.yaml")
+	same := func(what string) uint64 {
+		t.Helper()
+		var want uint64
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			want = ms[0].lastWrite("clients.yaml")
+			ok := want != 0
+			for _, m := range ms[1:] {
+				ok = ok && m.lastWrite("clients.yaml") == want
+			}
+			if ok {
+				return want
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: last write of clients.yaml %d, %d, %d", what, ms[0].lastWrite("clients.yaml"), ms[1].lastWrite("clients.yaml"), ms[2].lastWrite("clients.yaml"))
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if err := submitFile(ms[1], "clients.yaml", "a"); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, ms[2], "clients.yaml", "a")
+	first := same("after the first write")
+	if err := submitFile(ms[0], "nodes.yaml", "n"); err != nil {
+		t.Fatal(err)
+	}
+	waitFile(t, ms[2], "nodes.yaml", "n")
+	if got := same("after another file's write"); got != first {
+		t.Fatalf("another file's write moved clients.yaml's index from %d to %d", first, got)
+	}
+	ms[2].Close()
+	for i := range 8 { // past the snapshot threshold: ms[2] catches up from a snapshot
+		if err := submitFile(ms[i%2], "clients.yaml", fmt.Sprintf("c%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ms[0].Submit(context.Background(), Change{Files: []FileChange{{Name: "clients.yaml", Base: Hash([]byte("c7"), true), Delete: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond) // snapshots every 0.5 s (Fast): the log is compacted
+	ms[2].start(t)
+	waitFile(t, ms[2], "clients.yaml", "")
+	last := same("after a removal, one member caught up from a snapshot")
+	if last <= first {
+		t.Fatalf("clients.yaml's index went from %d to %d", first, last)
+	}
+	ms[0].Close()
+	ms[0].start(t)
+	if got := ms[0].lastWrite("clients.yaml"); got != last {
+		t.Fatalf("after a restart: %d, want %d", got, last)
+	}
 }
 
 // TestReplicaRefusesStrangers: a peer without the cluster secret cannot
@@ -228,7 +295,7 @@ func TestHandshakeDeadline(t *testing.T) {
 // directory is refused and writes nothing.
 func TestSnapshotRefusesEscapes(t *testing.T) {
 	dir := t.TempDir()
-	f, err := newFSM(filepath.Join(dir, "admin"), dir, &sync.RWMutex{}, nil, slog.New(slog.DiscardHandler))
+	f, err := newFSM(filepath.Join(dir, "admin"), dir, &sync.RWMutex{}, nil, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,385 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/catalog"
+	"anycloud/internal/knotprimary"
+	"anycloud/internal/xfr"
+	"anycloud/internal/zonever"
+)
+
+const testCatalog = "catalog.anycloud."
+
+// catalogAXFR is the catalog as a node receives it from hub at addr: its
+// serial, its members and its records in wire form, in transfer order.
+func catalogAXFR(addr string, key *xfr.Key) (uint32, []string, []byte, error) {
+	r, err := (&xfr.Client{Key: key, Timeout: 2 * time.Second}).AXFR(context.Background(), addr, testCatalog)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	members, err := catalog.Parse(r.Version)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	var zones []string
+	for _, m := range members {
+		zones = append(zones, m.Zone)
+	}
+	var wire []byte
+	for _, rr := range r.Version.Records() {
+		buf := make([]byte, dns.Len(rr)+64)
+		n, err := dns.PackRR(rr, buf, 0, nil, false)
+		if err != nil {
+			return 0, nil, nil, err
+		}
+		wire = append(wire, buf[:n]...)
+	}
+	return r.Version.Serial(), zones, wire, nil
+}
+
+// waitSameCatalog waits until every running hub serves the catalog with
+// exactly want as members, byte for byte the same at each, and returns
+// its serial.
+func waitSameCatalog(t *testing.T, what string, hubs []*replicatedHub, key *xfr.Key, want ...string) uint32 {
+	t.Helper()
+	slices.Sort(want)
+	var last string
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		var serial0 uint32
+		var wire0 []byte
+		ok := true
+		var seen []string
+		for i, h := range hubs {
+			serial, zones, wire, err := catalogAXFR(h.addr, key)
+			seen = append(seen, fmt.Sprintf("hub%d: serial %d members %v err %v", i, serial, zones, err))
+			if err != nil || !slices.Equal(zones, want) {
+				ok = false
+				continue
+			}
+			if i == 0 {
+				serial0, wire0 = serial, wire
+			} else if serial != serial0 || !bytes.Equal(wire, wire0) {
+				ok = false
+			}
+		}
+		if ok {
+			return serial0
+		}
+		last = strings.Join(seen, "; ")
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: the hubs never served the same catalog of %v: %s", what, want, last)
+	return 0
+}
+
+// removeClientZone takes zone out of the administered client list
+// through the replicated write path.
+func removeClientZone(t *testing.T, h *Hub, zone string) {
+	t.Helper()
+	err := h.adminWrite(func(tx *adminTx) error {
+		var clients []ClientFile
+		if err := tx.readYAML(adminClients, &clients); err != nil {
+			return err
+		}
+		clients = slices.DeleteFunc(clients, func(c ClientFile) bool {
+			return slices.ContainsFunc(c.Zones, func(z string) bool { return dns.CanonicalName(z) == zone })
+		})
+		return tx.writeYAML(adminClients, clients)
+	})
+	if err != nil {
+		t.Fatalf("removing %s: %v", zone, err)
+	}
+}
+
+// TestReplicatedCatalogSerial: three hubs on loopback. After client
+// additions and removals made at different hubs, quickly one after the
+// other, every hub serves the same catalog, byte for byte, under the same
+// serial; a hub stopped meanwhile catches up to that same serial (not one
+// of its own clock); a restart changes nothing; a change of another
+// replicated file (a node's state) leaves the catalog alone; and the
+// serial only moves forward, from above every clock-based serial. With
+// the serial taken from each hub's clock the hub that was down publishes
+// the list under its own later time and the hubs differ.
+func TestReplicatedCatalogSerial(t *testing.T) {
+	hubs := startCluster(t, 3)
+	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
+	add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range hubs {
+		waitFor(t, fmt.Sprintf("edge1 at hub%d", i), 10*time.Second, func() bool { return nodeStateAt(h.Hub, "edge1") == NodeEnabled })
+	}
+	empty := waitSameCatalog(t, "no client yet", hubs, nodeKey)
+	if !zonever.SerialNewer(empty, uint32(time.Now().Unix())) {
+		t.Fatalf("catalog serial %d is not above the clock-based serials (now %d)", empty, time.Now().Unix())
+	}
+
+	clientKey := func(zone string) *xfr.Key {
+		k, _ := xfr.NewKey(zone, "hmac-sha256", clientSecret)
+		return k
+	}
+	// No primary answers: the catalog lists a zone whether or not the hub
+	// has pulled it yet.
+	for i, zone := range []string{"a.example.", "b.example.", "c.example."} {
+		if err := addClient(t, hubs[(i+1)%3].ctl, zone, "127.0.0.1:1", clientKey(zone)); err != nil {
+			t.Fatalf("adding %s at hub%d: %v", zone, (i+1)%3, err)
+		}
+	}
+	s1 := waitSameCatalog(t, "after three additions at three hubs", hubs, nodeKey, "a.example.", "b.example.", "c.example.")
+	if !zonever.SerialNewer(s1, empty) {
+		t.Fatalf("serial %d after additions, not above %d", s1, empty)
+	}
+
+	// A node's state is replicated too but is no catalog matter.
+	if err := hubs[1].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDrained}, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "edge1 drained at hub2", 10*time.Second, func() bool { return nodeStateAt(hubs[2].Hub, "edge1") == NodeDrained })
+	if s := waitSameCatalog(t, "after a node state change", hubs, nodeKey, "a.example.", "b.example.", "c.example."); s != s1 {
+		t.Fatalf("a node state change moved the catalog serial from %d to %d", s1, s)
+	}
+
+	// Hub 2 down while the list changes several times within a second.
+	dir2 := hubs[2].dir
+	hubs[2].stop()
+	removeClientZone(t, hubs[0].Hub, "b.example.")
+	if err := addClient(t, hubs[1].ctl, "d.example.", "127.0.0.1:1", clientKey("d.example.")); err != nil {
+		t.Fatal(err)
+	}
+	removeClientZone(t, hubs[1].Hub, "a.example.")
+	s2 := waitSameCatalog(t, "two hubs after removals and an addition", hubs[:2], nodeKey, "c.example.", "d.example.")
+	if !zonever.SerialNewer(s2, s1) {
+		t.Fatalf("serial %d after the changes, not above %d", s2, s1)
+	}
+	time.Sleep(1100 * time.Millisecond) // hub 2's clock, were it used, is now past s2's
+	hubs[2].start(t, dir2)
+	if s := waitSameCatalog(t, "hub2 caught up", hubs, nodeKey, "c.example.", "d.example."); s != s2 {
+		t.Fatalf("after hub2 caught up the serial is %d, want %d", s, s2)
+	}
+
+	// A restart, with no change, keeps the catalog as it was.
+	dir0 := hubs[0].dir
+	hubs[0].stop()
+	hubs[0].start(t, dir0)
+	if s := waitSameCatalog(t, "hub0 restarted", hubs, nodeKey, "c.example.", "d.example."); s != s2 {
+		t.Fatalf("after hub0's restart the serial is %d, want %d", s, s2)
+	}
+
+	// One more change at the restarted hub: still the same everywhere, higher.
+	removeClientZone(t, hubs[0].Hub, "c.example.")
+	s3 := waitSameCatalog(t, "after a removal at the restarted hub", hubs, nodeKey, "d.example.")
+	if !zonever.SerialNewer(s3, s2) {
+		t.Fatalf("serial %d after the last removal, not above %d", s3, s2)
+	}
+}
+
+// startClusterIn starts n fresh replicating hubs like startCluster,
+// calling prepare with each one's directory before it starts.
+func startClusterIn(t *testing.T, n int, prepare func(i int, dir string)) []*replicatedHub {
+	t.Helper()
+	testFastReplication = true
+	t.Cleanup(func() { testFastReplication = false })
+	var addrs []string
+	for range n {
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t)))
+	}
+	var out []*replicatedHub
+	for i := range n {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "cluster.key"), []byte(clusterSecret+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		prepare(i, dir)
+		port, control := knotprimary.FreePort(t), knotprimary.FreePort(t)
+		y := onboardHubYAML(port, control, dir, "127.0.0.1:1")
+		y += fmt.Sprintf("replication:\n  name: hub%d\n  listen: %s\n  secret-file: cluster.key\n  peers:\n", i, addrs[i])
+		for j, a := range addrs {
+			if j != i {
+				y += fmt.Sprintf("    - {name: hub%d, address: %q}\n", j, a)
+			}
+		}
+		rh := &replicatedHub{yaml: y, port: port}
+		rh.start(t, dir)
+		out = append(out, rh)
+	}
+	return out
+}
+
+// TestCatalogSerialAfterClusterRestore: every hub of a cluster lost, a
+// new cluster started from a backup of one of them (its Raft log begins
+// again at index 1) serves the catalog above the serial the nodes hold,
+// the same at every hub, and moves it forward at the next change. Without
+// the backup's floor the new cluster's serials are below the old ones and
+// nodes, which never go back, would keep the old member list. The same
+// holds for the backup restored onto a single hub (clock-based serials).
+func TestCatalogSerialAfterClusterRestore(t *testing.T) {
+	old := startCluster(t, 2)
+	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
+	add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+	if err := old[0].ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i, zone := range []string{"a.example.", "b.example.", "c.example."} {
+		k, _ := xfr.NewKey(zone, "hmac-sha256", clientSecret)
+		if err := addClient(t, old[i%2].ctl, zone, "127.0.0.1:1", k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removeClientZone(t, old[1].Hub, "b.example.")
+	held := waitSameCatalog(t, "the old cluster", old, nodeKey, "a.example.", "c.example.")
+	var backup bytes.Buffer
+	if err := old[0].Backup(&backup); err != nil {
+		t.Fatal(err)
+	}
+	old[0].stop()
+	old[1].stop()
+
+	hubs := startClusterIn(t, 2, func(i int, dir string) {
+		if i == 0 {
+			if _, err := RestoreBackup(filepath.Join(dir, "storage"), bytes.NewReader(backup.Bytes())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	restored := waitSameCatalog(t, "the restored cluster", hubs, nodeKey, "a.example.", "c.example.")
+	if !zonever.SerialNewer(restored, held) {
+		t.Fatalf("the restored cluster's catalog serial %d is not above %d, which the nodes hold", restored, held)
+	}
+	k, _ := xfr.NewKey("d.example.", "hmac-sha256", clientSecret)
+	if err := addClient(t, hubs[1].ctl, "d.example.", "127.0.0.1:1", k); err != nil {
+		t.Fatal(err)
+	}
+	if s := waitSameCatalog(t, "a change after the restore", hubs, nodeKey, "a.example.", "c.example.", "d.example."); !zonever.SerialNewer(s, restored) {
+		t.Fatalf("serial %d after the change, not above %d", s, restored)
+	}
+
+	// The same backup restored onto a single hub (no replication): its
+	// clock is behind the replicated serial, the floor is not.
+	dir := t.TempDir()
+	if _, err := RestoreBackup(filepath.Join(dir, "storage"), bytes.NewReader(backup.Bytes())); err != nil {
+		t.Fatal(err)
+	}
+	port := knotprimary.FreePort(t)
+	single := startHub(t, dir, port, onboardHubYAML(port, knotprimary.FreePort(t), dir, "127.0.0.1:1"))
+	if s := waitSameCatalog(t, "a single hub restored", []*replicatedHub{{testHub: single}}, nodeKey, "a.example.", "c.example."); !zonever.SerialNewer(s, held) {
+		t.Fatalf("the single restored hub's catalog serial %d is not above %d, which the nodes hold", s, held)
+	}
+}
+
+// TestCatalogSerialUpgradeInPlace: a hub that ran alone (a clock-based
+// catalog serial, held by its nodes) turns replication on with a fresh
+// second hub: both serve the same catalog, under a serial newer (RFC
+// 1982) than the clock-based one, so the nodes take it.
+func TestCatalogSerialUpgradeInPlace(t *testing.T) {
+	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
+	var held uint32
+	hubs := startClusterIn(t, 2, func(i int, dir string) {
+		if i != 0 {
+			return
+		}
+		port, control := knotprimary.FreePort(t), knotprimary.FreePort(t)
+		th := startHub(t, dir, port, onboardHubYAML(port, control, dir, "127.0.0.1:1"))
+		ctl, err := DialControl(fmt.Sprintf("127.0.0.1:%d", control), TokenFile(th.config()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+		if err := ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
+			t.Fatal(err)
+		}
+		k, _ := xfr.NewKey("a.example.", "hmac-sha256", clientSecret)
+		if err := addClient(t, ctl, "a.example.", "127.0.0.1:1", k); err != nil {
+			t.Fatal(err)
+		}
+		single := []*replicatedHub{{testHub: th}}
+		held = waitSameCatalog(t, "the single hub", single, nodeKey, "a.example.")
+		if now := uint32(time.Now().Unix()); held < now-60 || held > now+60 {
+			t.Fatalf("the single hub's catalog serial %d is not its clock's (%d)", held, now)
+		}
+		th.stop()
+	})
+	s := waitSameCatalog(t, "the two hubs", hubs, nodeKey, "a.example.")
+	if !zonever.SerialNewer(s, held) {
+		t.Fatalf("after the upgrade the catalog serial %d is not above the clock-based %d", s, held)
+	}
+}
+
+// TestCatalogSerialRules: which serial the catalog gets, case by case.
+func TestCatalogSerialRules(t *testing.T) {
+	const B = catalogSerialBase
+	build := func(serial uint32, members ...string) *zonever.Version {
+		v, err := catalog.Build(testCatalog, serial, members)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	now := uint32(time.Now().Unix())
+	repl := &ReplicationConfig{}
+	for _, tc := range []struct {
+		name    string
+		cur     *zonever.Version
+		members []string
+		cfg     Config
+		built   uint64 // index of the catalog last published
+		want    uint32
+		publish bool
+	}{
+		{"single hub, same members", build(now-5, "a."), []string{"a."}, Config{}, 0, 0, false},
+		{"single hub, new member: its clock", build(now-5, "a."), []string{"a.", "b."}, Config{}, 0, now, true},
+		{"single hub, clock behind: +1", build(now+100, "a."), []string{"b."}, Config{}, 0, now + 101, true},
+		{"single hub after replication: +1", build(B+7, "a."), []string{"b."}, Config{}, 0, B + 8, true},
+		{"replicated, index not read yet", build(now-5, "a."), []string{"b."}, Config{Replication: repl}, 0, 0, false},
+		{"replicated, first: base+index", nil, []string{"a."}, Config{Replication: repl, clientsIndexKnown: true, clientsIndex: 9}, 0, B + 9, true},
+		{"replicated, upgrade from the clock", build(now, "a."), []string{"a."}, Config{Replication: repl, clientsIndexKnown: true, clientsIndex: 2}, 0, B + 2, true},
+		{"replicated, written again, same members", build(B+9, "a."), []string{"a."}, Config{Replication: repl, clientsIndexKnown: true, clientsIndex: 12}, 9, B + 12, true},
+		{"replicated, nothing new", build(B+9, "a."), []string{"a."}, Config{Replication: repl, clientsIndexKnown: true, clientsIndex: 9}, 9, 0, false},
+		{"replicated, an older reload", build(B+12, "a.", "b."), []string{"a."}, Config{Replication: repl, clientsIndexKnown: true, clientsIndex: 9}, 12, 0, false},
+		{"replicated, hub.yaml changed the members", build(B+9, "a."), []string{"a.", "s."}, Config{Replication: repl, clientsIndexKnown: true, clientsIndex: 9}, 9, B + 10, true},
+		{"replicated, restored floor", nil, []string{"a."}, Config{Replication: repl, clientsIndexKnown: true, clientsIndex: 5, floorKnown: true, floor: B + 40, floorIndex: 3}, 0,
+			B + 40 + catalogRestoreMargin + 2, true},
+		{"replicated, clock-era floor ignored", nil, []string{"a."}, Config{Replication: repl, clientsIndexKnown: true, clientsIndex: 5, floorKnown: true, floor: now, floorIndex: 3}, 0,
+			B + 5, true},
+		{"replicated, index past the wrap", build(uint32(B+(1<<32)-B-2), "a."), []string{"b."}, Config{Replication: repl, clientsIndexKnown: true, clientsIndex: (1 << 32) - B + 5}, (1 << 32) - B - 2,
+			5, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &Hub{log: slog.New(slog.DiscardHandler), catalogIndex: tc.built}
+			got, publish := h.catalogSerial(tc.cur, tc.members, &tc.cfg)
+			if publish != tc.publish || (publish && got != tc.want && !(tc.cfg.Replication == nil && tc.want == now && got >= now && got <= now+2)) {
+				t.Fatalf("serial %d publish %v, want %d %v", got, publish, tc.want, tc.publish)
+			}
+			if publish && tc.cur != nil && !zonever.SerialNewer(got, tc.cur.Serial()) {
+				t.Fatalf("serial %d is not newer than the current %d", got, tc.cur.Serial())
+			}
+		})
+	}
+}
+
+// TestCatalogSerialBaseAboveClock: by RFC 1982 the base is newer than any
+// clock-based serial from 2025 to 2065 (hubs upgraded in place), and so
+// is base + index for any index below 8.8e8.
+func TestCatalogSerialBaseAboveClock(t *testing.T) {
+	for _, clock := range []uint32{1_735_689_600, 1_796_000_000, 2_147_483_648, 2_999_999_999} {
+		for _, index := range []uint64{0, 1, 1_000_000, 880_000_000} {
+			if s := uint32(catalogSerialBase + index); !zonever.SerialNewer(s, clock) {
+				t.Errorf("base+%d = %d is not newer than the clock-based serial %d", index, s, clock)
+			}
+		}
+	}
+}
