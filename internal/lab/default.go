@@ -42,6 +42,11 @@ func Default() *Topology {
 		},
 		Nodes: []string{"mexico-city", "santo-domingo", "sao-paulo"},
 		Hub:   "sao-paulo",
+		// Three hubs in three cities, so that with one down a majority
+		// still makes administrative changes (node drain); the monitor
+		// runs in San José's "noc", apart from every hub.
+		MoreHubs: []string{"bogota", "santiago"},
+		Monitor:  "san-jose",
 		Primaries: []Primary{
 			{Zone: "sv", City: "san-jose"},
 			{Zone: "do", City: "santo-domingo"},

@@ -21,12 +21,19 @@ type Topology struct {
 	// Service are the anycast addresses every node puts on lo.
 	Service []netip.Addr `yaml:"service" json:"service"`
 	// Announce are the prefixes nodes announce (covering Service).
-	Announce  []netip.Prefix `yaml:"announce" json:"announce"`
-	Cities    []City         `yaml:"cities" json:"cities"`
-	Links     []Link         `yaml:"links" json:"links"`
-	Nodes     []string       `yaml:"nodes" json:"nodes"` // city slugs hosting a node
-	Hub       string         `yaml:"hub" json:"hub"`     // city slug the hub attaches to
-	Primaries []Primary      `yaml:"primaries" json:"primaries"`
+	Announce []netip.Prefix `yaml:"announce" json:"announce"`
+	Cities   []City         `yaml:"cities" json:"cities"`
+	Links    []Link         `yaml:"links" json:"links"`
+	Nodes    []string       `yaml:"nodes" json:"nodes"` // city slugs hosting a node
+	Hub      string         `yaml:"hub" json:"hub"`     // city slug the (first) hub attaches to
+	// MoreHubs are the cities of further hubs, "hub2", "hub3", ... in
+	// this order: the hubs replicate their administered state (Raft) and
+	// each pulls every zone itself; every node lists every hub.
+	MoreHubs []string `yaml:"more_hubs" json:"more_hubs,omitempty"`
+	// Monitor is the city of the "noc" host, which runs the monitor apart
+	// from the hubs (so a dead hub is noticed); "" runs none.
+	Monitor   string    `yaml:"monitor" json:"monitor,omitempty"`
+	Primaries []Primary `yaml:"primaries" json:"primaries"`
 }
 
 // City is one AS with a router and a client.
@@ -135,6 +142,15 @@ func (t *Topology) validateAttachments() error {
 	attach := append([]string{}, t.Nodes...)
 	if t.Hub != "" {
 		attach = append(attach, t.Hub)
+	} else if len(t.MoreHubs) > 0 || t.Monitor != "" {
+		return errors.New("more_hubs and monitor need a hub")
+	}
+	attach = append(attach, t.MoreHubs...)
+	if t.Monitor != "" {
+		attach = append(attach, t.Monitor)
+	}
+	if len(t.MoreHubs) > maxMoreHubs {
+		return fmt.Errorf("at most %d more hubs", maxMoreHubs)
 	}
 	for _, p := range t.Primaries {
 		if !slugRE.MatchString(p.Zone) {
