@@ -664,6 +664,9 @@ func (l *testLab) faultDiskFull(t *testing.T) faultRow {
 
 	good := l.primarySerial(t, zone)
 	s := l.startFaultStream(t, "santiago", zone)
+	// The other hubs would feed the new version: the nodes have this hub
+	// alone while its disk is full.
+	thawOthers := l.freezeHubsExcept(t, "hub")
 	broken := time.Now()
 	big := strings.TrimSpace(strings.Repeat(strings.Repeat("x", 250)+" ", 32)) // 8 KiB of TXT
 	l.knotc(t, zone, "zone-begin", zone)
@@ -689,6 +692,7 @@ func (l *testLab) faultDiskFull(t *testing.T) faultRow {
 	if err := inHubMounts(hub, `mount -o remount,size=16m "$1"`, tmpfs); err != nil {
 		t.Fatal(err)
 	}
+	thawOthers()
 	took := l.waitAllServe(t, 20*time.Second)
 	// Back onto the real disk: what the hub stored on the tmpfs, then the
 	// tmpfs gone; the big records removed again through the hub.

@@ -37,11 +37,17 @@ func (l *testLab) hubNames() []string {
 
 // freezeHubs freezes every hub (the cloud without its distribution
 // points); the returned thaw is also a cleanup.
-func (l *testLab) freezeHubs(t *testing.T) (thaw func()) {
+func (l *testLab) freezeHubs(t *testing.T) (thaw func()) { return l.freezeHubsExcept(t, "") }
+
+// freezeHubsExcept freezes every hub but keep, so that a fault of keep's
+// is what the nodes see.
+func (l *testLab) freezeHubsExcept(t *testing.T, keep string) (thaw func()) {
 	t.Helper()
 	var thaws []func()
 	for _, h := range l.hubNames() {
-		thaws = append(thaws, freeze(t, l.process(t, h, "hub")))
+		if h != keep {
+			thaws = append(thaws, freeze(t, l.process(t, h, "hub")))
+		}
 	}
 	return func() {
 		for _, f := range thaws {
@@ -207,19 +213,7 @@ func (l *testLab) testHubDiskLost(t *testing.T) {
 	}
 	// The restored hub feeds nodes: with the others frozen, a bump reaches
 	// every node through hub2 alone.
-	thawOthers := func() func() {
-		var th []func()
-		for _, h := range l.hubNames() {
-			if h != host {
-				th = append(th, freeze(t, l.process(t, h, "hub")))
-			}
-		}
-		return func() {
-			for _, f := range th {
-				f()
-			}
-		}
-	}()
+	thawOthers := l.freezeHubsExcept(t, host)
 	took := l.bumpAndServe(t, "sv.")
 	thawOthers()
 	lost, sent := streamLost(t, s)
