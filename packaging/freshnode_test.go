@@ -62,14 +62,14 @@ func TestNodeStartsOnFreshHost(t *testing.T) {
 		"onboarding: {nameservers: [ns.anycloud.test.], service: [\"198.51.100.53\", \"2001:db8:53::53\"]}\n", filepath.Join(dir, "hub")))
 	startIn(t, hubNS, filepath.Join(dir, "hub.log"), bin, "hub", "--config", hubConf)
 	waitUntil(t, "the hub's control socket", 15*time.Second, func() bool {
-		_, err := tryOutputCombined("ip", "netns", "exec", hubNS, bin, "hub", "status", "--control", "127.0.0.1:8953")
+		_, err := tryOutputCombined("ip", "netns", "exec", hubNS, bin, "hub", "status", "--config", hubConf)
 		return err == nil
 	})
 
 	// At the hub, as its operator: node add writes the node's files.
 	out := filepath.Join(dir, "node-fresh")
 	storage := filepath.Join(dir, "state", "node")
-	mustRun(t, "ip", "netns", "exec", hubNS, bin, "node", "add", "node-fresh", "--control", "127.0.0.1:8953",
+	mustRun(t, "ip", "netns", "exec", hubNS, bin, "node", "add", "node-fresh", "--config", hubConf,
 		"--city", "Lima", "--country", "PE", "--lat", "-12.05", "--lon", "-77.04", "--unicast", "192.0.2.2,2001:db8:1::2",
 		"--asn", "64500", "--peer", "192.0.2.1,64501", "--out", out, "--storage", storage)
 

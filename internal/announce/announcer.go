@@ -3,7 +3,6 @@ package announce
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -30,19 +29,38 @@ type Announcer struct {
 	wake chan struct{} // nudges the reconcile goroutine
 	// applied is closed and replaced each time the reconcile goroutine
 	// has brought the speaker in line with the desired state.
-	mu        sync.Mutex
-	drained   bool
-	announced bool
-	state     string
-	reason    string
-	since     time.Time
-	lastErr   string
-	applied   chan struct{}
-	running   bool
+	mu      sync.Mutex
+	drain   drainPhase
+	undrain uint64 // counts Undrain calls, so a waiting Drain can stop
+	have    routeMode
+	state   string
+	reason  string
+	since   time.Time
+	lastErr string
+	applied chan struct{}
+	running bool
 	// withdrawals counts applied withdrawals, so Drain knows whether it
 	// took something down even when it never saw it announced.
 	withdrawals uint64
 }
+
+// routeMode is what the speaker has been told to say.
+type routeMode int
+
+const (
+	routeOff      routeMode = iota // withdrawn
+	routeNormal                    // announced as configured
+	routeGraceful                  // announced with GRACEFUL_SHUTDOWN and more prepends (draining)
+)
+
+// drainPhase is where a drain is (RFC 8326: first graceful, then withdrawn).
+type drainPhase int
+
+const (
+	drainNone drainPhase = iota
+	drainGraceful
+	drainWithdrawn
+)
 
 // New checks cfg and prepares an announcer; Run starts it.
 func New(cfg Config, checks []Check, log *slog.Logger) (*Announcer, error) {
@@ -91,7 +109,7 @@ func (a *Announcer) shutdown() error {
 	defer cancel()
 	a.setRunning(false)
 	werr := a.speaker.withdraw(sctx, a.cfg.Prefixes)
-	a.record(false, StateWithdrawn, "stopped", nil)
+	a.record(routeOff, StateWithdrawn, "stopped", nil)
 	return errors.Join(werr, a.speaker.stop(sctx))
 }
 
@@ -114,60 +132,74 @@ func (a *Announcer) reconcileLoop(ctx context.Context) {
 func (a *Announcer) reconcile(ctx context.Context) {
 	want, state, reason := a.desired()
 	a.mu.Lock()
-	have := a.announced
+	have := a.have
 	a.mu.Unlock()
 	if want == have {
 		a.record(have, state, reason, nil)
 		return
 	}
 	var err error
-	if want {
+	switch want {
+	case routeNormal:
 		err = a.speaker.announce(ctx, a.cfg.Prefixes)
-	} else {
+	case routeGraceful:
+		err = a.speaker.announce(ctx, GracefulShutdown(a.cfg.Prefixes, a.cfg.DrainPrepend))
+	default:
 		err = a.speaker.withdraw(ctx, a.cfg.Prefixes)
 	}
 	if err != nil {
-		a.log.Error("applying announcement", "announce", want, "err", err)
+		a.log.Error("applying announcement", "want", want.String(), "err", err)
 		a.record(have, a.stateName(have), reason, err)
 		return
 	}
-	a.log.Info("announcement changed", "state", state, "reason", reason)
+	a.log.Info("announcement changed", "state", state, "route", want.String(), "reason", reason)
 	a.record(want, state, reason, nil)
 }
 
-// desired derives what should be announced from health and drain.
-func (a *Announcer) desired() (bool, string, string) {
+// desired derives what should be announced from health and drain. A
+// draining node that turns unhealthy withdraws at once: it must not keep
+// even a depreferred route to a server that does not answer.
+func (a *Announcer) desired() (routeMode, string, string) {
 	h := a.monitor.current()
 	a.mu.Lock()
-	drained := a.drained
+	phase := a.drain
 	a.mu.Unlock()
 	switch {
-	case drained:
-		return false, StateDrained, "drained by operator"
 	case h.Damped || !h.Healthy:
-		return false, StateWithdrawn, h.Reason
+		if phase != drainNone {
+			return routeOff, StateDrained, "drained by operator; " + h.Reason
+		}
+		return routeOff, StateWithdrawn, h.Reason
+	case phase == drainGraceful:
+		return routeGraceful, StateDrained, "drained by operator: graceful shutdown (RFC 8326), waiting for the traffic to move"
+	case phase == drainWithdrawn:
+		return routeOff, StateDrained, "drained by operator"
 	}
-	return true, StateAnnounced, h.Reason
+	return routeNormal, StateAnnounced, h.Reason
 }
 
-func (a *Announcer) stateName(announced bool) string {
-	if announced {
-		return StateAnnounced
+func (m routeMode) String() string {
+	return [...]string{"withdrawn", "announced", "graceful-shutdown"}[m]
+}
+
+func (a *Announcer) stateName(m routeMode) string {
+	if m == routeOff {
+		return StateWithdrawn
 	}
-	return StateWithdrawn
+	return StateAnnounced
 }
 
 // record stores the outcome and wakes anyone waiting for it.
-func (a *Announcer) record(announced bool, state, reason string, err error) {
+func (a *Announcer) record(m routeMode, state, reason string, err error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if state != a.state {
 		a.since = time.Now()
 	}
-	if a.announced && !announced {
+	if a.have != routeOff && m == routeOff {
 		a.withdrawals++
 	}
-	a.announced, a.state, a.reason = announced, state, reason
+	a.have, a.state, a.reason = m, state, reason
 	a.lastErr = ""
 	if err != nil {
 		a.lastErr = err.Error()
@@ -188,60 +220,4 @@ func (a *Announcer) setRunning(v bool) {
 	a.mu.Lock()
 	a.running = v
 	a.mu.Unlock()
-}
-
-// Drain withdraws the prefixes, waits DrainWait so that routers converge and
-// in-flight queries are answered, and returns; the caller then stops the
-// node. A drained announcer stays withdrawn until Undrain. When nothing was
-// announced there is no traffic to move and Drain returns without waiting.
-func (a *Announcer) Drain(ctx context.Context) error {
-	a.mu.Lock()
-	a.drained = true
-	a.mu.Unlock()
-	withdrew, err := a.waitWithdrawn(ctx)
-	if err != nil || !withdrew {
-		return err
-	}
-	a.log.Info("drained: waiting for traffic to move", "wait", a.cfg.DrainWait)
-	select {
-	case <-ctx.Done():
-		return fmt.Errorf("drain: %w", ctx.Err())
-	case <-time.After(a.cfg.DrainWait):
-		return nil
-	}
-}
-
-// Undrain lets health decide again.
-func (a *Announcer) Undrain() {
-	a.mu.Lock()
-	a.drained = false
-	a.mu.Unlock()
-	a.nudge()
-}
-
-// waitWithdrawn blocks until the reconcile goroutine has applied the
-// withdrawal (or nothing was running to withdraw), and reports whether the
-// prefixes were announced on the way. It first waits for one reconcile pass
-// to complete after the caller set drained: a pass already announcing when
-// Drain was called has not recorded it yet.
-func (a *Announcer) waitWithdrawn(ctx context.Context) (bool, error) {
-	a.mu.Lock()
-	before := a.withdrawals
-	a.mu.Unlock()
-	withdrew := false
-	for pass := 0; ; pass++ {
-		a.nudge()
-		a.mu.Lock()
-		announced, running, ch := a.announced, a.running, a.applied
-		withdrew = withdrew || announced || a.withdrawals != before
-		a.mu.Unlock()
-		if !running || (pass > 0 && !announced) {
-			return withdrew, nil
-		}
-		select {
-		case <-ctx.Done():
-			return withdrew, fmt.Errorf("drain: waiting for withdrawal: %w", ctx.Err())
-		case <-ch:
-		}
-	}
 }

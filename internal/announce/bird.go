@@ -3,6 +3,7 @@ package announce
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -20,9 +21,10 @@ import (
 //
 //	include "/var/lib/anycloud/bird-anycloud.conf";   # BIRDConfig.IncludeFile
 //	protocol kernel { ipv4 { export where proto !~ "anycloud*"; }; }
-//	protocol bgp upstream4 {
+//	protocol bgp upstream4 from anycloud_bgp {  # only with BIRDConfig.BFD
 //		local as 64500; neighbor 192.0.2.1 as 64501;
 //		hold time 3; keepalive time 1; connect retry time 1;
+//		error wait time 1, 5;  # BIRD's default waits 60-300 s after BFD down
 //		ipv4 { import none; export filter anycloud_export; };
 //	}
 //
@@ -30,7 +32,10 @@ import (
 // withdrawn, when it starts). Origin, prepends, communities and large
 // communities are set per route in the include, the MED by its filter
 // <Protocol>_export (see BIRDInclude); BIRD sets the next hop to itself on
-// eBGP export.
+// eBGP export. A drain rewrites the routes with GRACEFUL_SHUTDOWN and more
+// prepends first (RFC 8326), then empties them. With BIRDConfig.BFD the
+// include also holds a BFD protocol and the template anycloud_bgp (see
+// BIRDBFD).
 type birdSpeaker struct {
 	cfg Config
 	log *slog.Logger
@@ -42,9 +47,23 @@ func newBIRDSpeaker(cfg Config, log *slog.Logger) *birdSpeaker {
 
 func (b *birdSpeaker) start(ctx context.Context) error {
 	// Start withdrawn: the include must exist before BIRD (re)reads its
-	// configuration, and must not announce before health says so.
-	return b.apply(ctx, nil)
+	// configuration, and must not announce before health says so. A BIRD
+	// not (yet) running is no reason to stop: it reads the include when it
+	// starts, and every later change runs "configure" again.
+	err := b.apply(ctx, nil)
+	var notRunning *birdcError
+	if errors.As(err, &notRunning) {
+		b.log.Warn("bird not reachable yet; the include is written and read when it starts", "err", err)
+		return nil
+	}
+	return err
 }
+
+// birdcError is birdc failing to run or to reach BIRD.
+type birdcError struct{ err error }
+
+func (e *birdcError) Error() string { return e.err.Error() }
+func (e *birdcError) Unwrap() error { return e.err }
 
 func (b *birdSpeaker) announce(ctx context.Context, prefixes []Prefix) error {
 	return b.apply(ctx, prefixes)
@@ -59,7 +78,7 @@ func (b *birdSpeaker) stop(ctx context.Context) error {
 }
 
 func (b *birdSpeaker) apply(ctx context.Context, prefixes []Prefix) error {
-	text := BIRDInclude(b.cfg.BIRD.Protocol, b.cfg.LocalAS, prefixes)
+	text := BIRDInclude(b.cfg.BIRD.Protocol, b.cfg.LocalAS, prefixes) + BIRDBFD(b.cfg.BIRD.Protocol, b.cfg.BIRD.BFD)
 	if err := writeFileAtomic(b.cfg.BIRD.IncludeFile, []byte(text)); err != nil {
 		return err
 	}
@@ -86,7 +105,7 @@ func (b *birdSpeaker) birdc(ctx context.Context, args ...string) (string, error)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return out.String(), fmt.Errorf("birdc %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(out.String()))
+		return out.String(), &birdcError{fmt.Errorf("birdc %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(out.String()))}
 	}
 	return out.String(), nil
 }

@@ -57,3 +57,23 @@ func birdRoute(localAS uint32, p Prefix) string {
 	}
 	return fmt.Sprintf("\troute %s blackhole {\n\t\t%s\n\t};\n", p.Prefix, strings.Join(stmts, "\n\t\t"))
 }
+
+// BIRDBFD renders the BFD part of the include for ModeBIRD: a BFD protocol
+// "<name>_bfd" with the configured intervals for directly connected and
+// multihop neighbours, and a BGP template "<name>_bgp" that only turns BFD
+// on, which the operator's BGP protocols inherit ("protocol bgp upstream4
+// from anycloud_bgp { ... }") or copy. A neighbour whose router also runs
+// BFD then drops the session, and with it this node's routes, within
+// Interval × Multiplier of the path going silent instead of the hold time.
+// "bfd on", not "bfd graceful": graceful would keep the routes as stale
+// (graceful restart) when BFD goes down, the opposite of what a dead path
+// needs. nil renders nothing.
+func BIRDBFD(protocol string, bfd *BFDConfig) string {
+	if bfd == nil {
+		return ""
+	}
+	ms := bfd.Interval.Milliseconds()
+	opts := fmt.Sprintf("min rx interval %d ms; min tx interval %d ms; idle tx interval 1000 ms; multiplier %d;", ms, ms, bfd.Multiplier)
+	return fmt.Sprintf("protocol bfd %[1]s_bfd {\n\tinterface \"*\" { %[2]s };\n\tmultihop { %[2]s };\n}\n"+
+		"template bgp %[1]s_bgp {\n\tbfd on;\n}\n", protocol, opts)
+}

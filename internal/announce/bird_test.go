@@ -18,13 +18,16 @@ func TestBIRDIncludeGolden(t *testing.T) {
 	tests := []struct {
 		golden   string
 		prefixes []Prefix
+		bfd      *BFDConfig
 	}{
-		{"testdata/bird-announced.conf", prefixes},
-		{"testdata/bird-withdrawn.conf", nil},
+		{"testdata/bird-announced.conf", prefixes, nil},
+		{"testdata/bird-withdrawn.conf", nil, nil},
+		// A drain's graceful-shutdown route, with BFD (RFC 8326, RFC 5880).
+		{"testdata/bird-graceful-bfd.conf", GracefulShutdown(prefixes, DefaultDrainPrepend), &BFDConfig{Interval: DefaultBFDInterval, Multiplier: DefaultBFDMultiplier}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.golden, func(t *testing.T) {
-			got := BIRDInclude("anycloud", 64500, tc.prefixes)
+			got := BIRDInclude("anycloud", 64500, tc.prefixes) + BIRDBFD("anycloud", tc.bfd)
 			if *update {
 				if err := os.WriteFile(tc.golden, []byte(got), 0o644); err != nil {
 					t.Fatal(err)

@@ -36,7 +36,7 @@ func querySOA(ctx context.Context, server, zone string) error {
 	q := new(dns.Msg)
 	q.SetQuestion(dns.Fqdn(zone), dns.TypeSOA)
 	q.RecursionDesired = false
-	c := &dns.Client{Net: "udp", UDPSize: 1232}
+	c := &dns.Client{Net: "udp", UDPSize: 1232, Dialer: loopbackDialer(server)}
 	r, _, err := c.ExchangeContext(ctx, q, server)
 	if err != nil {
 		return fmt.Errorf("%s SOA: %w", zone, err)
@@ -103,4 +103,19 @@ func NodeChecks(service []netip.Addr, port int, zones, expired func() []string) 
 		}
 	}
 	return checks
+}
+
+// loopbackDialer sends the check from the loopback address of server's
+// family, so that the DNS server can tell it from the outside traffic a
+// drain waits to see gone (it counts no query from loopback).
+func loopbackDialer(server string) *net.Dialer {
+	ap, err := netip.ParseAddrPort(server)
+	if err != nil {
+		return nil
+	}
+	src := netip.IPv6Loopback()
+	if ap.Addr().Is4() {
+		src = netip.MustParseAddr("127.0.0.1")
+	}
+	return &net.Dialer{LocalAddr: net.UDPAddrFromAddrPort(netip.AddrPortFrom(src, 0))}
 }

@@ -38,7 +38,27 @@ const (
 	DefaultFall       = 3
 	DefaultMaxFlaps   = 4
 	DefaultFlapWindow = time.Minute
-	DefaultDrainWait  = 3 * time.Second
+	DefaultDrainWait  = 10 * time.Second
+)
+
+// Drain defaults (RFC 8326 graceful shutdown): the route is first sent
+// again with the GRACEFUL_SHUTDOWN community and 3 more copies of the local
+// AS for at most 5 s, until no query has reached the service addresses
+// from another host for 1 s; only then is it withdrawn.
+const (
+	DefaultGracefulWait = 5 * time.Second
+	DefaultDrainQuiet   = time.Second
+	DefaultDrainPrepend = 3
+	// MaxPrepend bounds a prefix's prepends, drain's included: longer
+	// paths help no further and some networks drop them.
+	MaxPrepend = 10
+)
+
+// BFD defaults for ModeBIRD: 100 ms intervals, down after 3 missed
+// packets, so a silent path is detected in 300 ms.
+const (
+	DefaultBFDInterval   = 100 * time.Millisecond
+	DefaultBFDMultiplier = 3
 )
 
 // Mode selects who speaks BGP.
@@ -63,10 +83,28 @@ type Config struct {
 	Peers      []Peer
 	Prefixes   []Prefix
 	Health     HealthConfig
-	// DrainWait is how long Drain keeps serving after withdrawing, so that
-	// traffic has moved to other nodes before the process stops.
+	// GracefulWait is the longest Drain keeps the graceful-shutdown route
+	// (RFC 8326: community 65535:0 and DrainPrepend more copies of the
+	// local AS) before withdrawing; it withdraws sooner once Traffic has
+	// been still for DrainQuiet. Without Traffic it waits all of it.
+	GracefulWait time.Duration
+	// DrainWait is the drain timeout: the longest Drain keeps serving
+	// after withdrawing, waiting for Traffic to be still for DrainQuiet,
+	// so that queries already on their way are answered before the
+	// process stops. Without Traffic it waits all of it.
 	DrainWait time.Duration
-	BIRD      BIRDConfig
+	// DrainQuiet is how long Traffic must not move to count as "the query
+	// rate is zero".
+	DrainQuiet time.Duration
+	// DrainPrepend is how many more copies of the local AS the
+	// graceful-shutdown route carries, for routers that ignore the
+	// community; the total per prefix is capped at MaxPrepend.
+	DrainPrepend int
+	// Traffic returns how many queries have reached the service addresses
+	// from other hosts so far (the node's DNS server counts them); nil
+	// means unknown.
+	Traffic func() uint64 `json:"-"`
+	BIRD    BIRDConfig
 	// LoopbackAddresses are put on "lo" at start when ManageLoopback is set.
 	LoopbackAddresses []netip.Addr
 	ManageLoopback    bool
@@ -144,6 +182,17 @@ type BIRDConfig struct {
 	Socket      string // bird control socket
 	Birdc       string // birdc binary, default "birdc"
 	Protocol    string // static protocol name prefix, default "anycloud"
+	// BFD makes the include define a BFD protocol and a BGP template that
+	// turns BFD on; nil writes neither.
+	BFD *BFDConfig
+}
+
+// BFDConfig is the BFD (RFC 5880) session the host's BIRD runs with its
+// BGP neighbours in ModeBIRD, so that a silent path is detected in
+// Interval × Multiplier instead of the BGP hold time.
+type BFDConfig struct {
+	Interval   time.Duration // min rx and tx interval, default 100 ms
+	Multiplier int           // packets missed before down, default 3
 }
 
 // WithDefaults returns c with unset fields filled in.
@@ -151,8 +200,11 @@ func (c Config) WithDefaults() Config {
 	if c.Mode == "" {
 		c.Mode = ModeGoBGP
 	}
-	if c.DrainWait == 0 {
-		c.DrainWait = DefaultDrainWait
+	c.DrainWait = orDuration(c.DrainWait, DefaultDrainWait)
+	c.GracefulWait = orDuration(c.GracefulWait, DefaultGracefulWait)
+	c.DrainQuiet = orDuration(c.DrainQuiet, DefaultDrainQuiet)
+	if c.DrainPrepend == 0 {
+		c.DrainPrepend = DefaultDrainPrepend
 	}
 	c.Health = c.Health.withDefaults()
 	c.BIRD = c.BIRD.withDefaults()
@@ -180,6 +232,12 @@ func (b BIRDConfig) withDefaults() BIRDConfig {
 	if b.Protocol == "" {
 		b.Protocol = "anycloud"
 	}
+	if b.BFD != nil {
+		bfd := *b.BFD
+		bfd.Interval = orDuration(bfd.Interval, DefaultBFDInterval)
+		bfd.Multiplier = orInt(bfd.Multiplier, DefaultBFDMultiplier)
+		b.BFD = &bfd
+	}
 	return b
 }
 
@@ -206,6 +264,9 @@ func (c Config) Validate() error {
 		if err := p.validate(); err != nil {
 			return err
 		}
+	}
+	if c.DrainPrepend < 0 || c.DrainPrepend > MaxPrepend {
+		return fmt.Errorf("announce: drain prepend %d out of 0..%d", c.DrainPrepend, MaxPrepend)
 	}
 	if c.Mode == ModeBIRD {
 		return c.BIRD.validate()
@@ -248,8 +309,8 @@ func (p Prefix) validate() error {
 	if !p.Prefix.IsValid() {
 		return errors.New("announce: invalid prefix")
 	}
-	if p.Prepend < 0 || p.Prepend > 10 {
-		return fmt.Errorf("announce: %v: prepend %d out of 0..10", p.Prefix, p.Prepend)
+	if p.Prepend < 0 || p.Prepend > MaxPrepend {
+		return fmt.Errorf("announce: %v: prepend %d out of 0..%d", p.Prefix, p.Prepend, MaxPrepend)
 	}
 	if _, err := parseCommunities(p.Communities); err != nil {
 		return err
@@ -261,6 +322,16 @@ func (p Prefix) validate() error {
 func (b BIRDConfig) validate() error {
 	if b.IncludeFile == "" || b.Socket == "" {
 		return errors.New("announce: bird mode needs an include file and a control socket")
+	}
+	if b.Protocol != "" && !validProtocolName(b.Protocol) {
+		return fmt.Errorf("announce: bird protocol name %q: want letters, digits and _ only", b.Protocol)
+	}
+	if f := b.BFD; f != nil {
+		// BIRD takes 1 ms..; RFC 5880 leaves it open, but below 10 ms a
+		// busy host misses packets and flaps every session.
+		if (f.Interval != 0 && (f.Interval < 10*time.Millisecond || f.Interval > time.Minute)) || f.Multiplier < 0 || f.Multiplier > 255 {
+			return fmt.Errorf("announce: bfd interval %v (10ms..1m) or multiplier %d (1..255) out of range", f.Interval, f.Multiplier)
+		}
 	}
 	return nil
 }
@@ -286,4 +357,17 @@ func orInt(v, def int) int {
 		return def
 	}
 	return v
+}
+
+// validProtocolName keeps the include's names plain BIRD symbols.
+func validProtocolName(s string) bool {
+	if s == "" || len(s) > 32 || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -66,6 +66,13 @@ func TestConfigDefaultsAndValidate(t *testing.T) {
 		{"password over 80 bytes", func(c *Config) { c.Peers[0].Password = strings.Repeat("x", 81) }, false},
 		{"restart below 1s", func(c *Config) { c.Peers[0].MaxPrefixRestart = 10 * time.Millisecond }, false},
 		{"GTSM beyond 254 hops", func(c *Config) { c.Peers[0].TTLSecurity, c.Peers[0].Multihop = true, 255 }, false},
+		{"drain prepend 10", func(c *Config) { c.DrainPrepend = MaxPrepend }, true},
+		{"drain prepend over 10", func(c *Config) { c.DrainPrepend = MaxPrepend + 1 }, false},
+		{"bird bfd defaults", func(c *Config) { *c = birdMode(*c, &BFDConfig{}) }, true},
+		{"bird bfd 10ms", func(c *Config) { *c = birdMode(*c, &BFDConfig{Interval: 10 * time.Millisecond}) }, true},
+		{"bird bfd below 10ms", func(c *Config) { *c = birdMode(*c, &BFDConfig{Interval: time.Millisecond}) }, false},
+		{"bird bfd multiplier 256", func(c *Config) { *c = birdMode(*c, &BFDConfig{Multiplier: 256}) }, false},
+		{"bird protocol name with a quote", func(c *Config) { *c = birdMode(*c, nil); c.BIRD.Protocol = `x"; }` }, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,5 +84,36 @@ func TestConfigDefaultsAndValidate(t *testing.T) {
 				t.Errorf("Validate() = %v, want ok=%v", err, tc.ok)
 			}
 		})
+	}
+}
+
+func birdMode(c Config, bfd *BFDConfig) Config {
+	c.Mode = ModeBIRD
+	c.BIRD = BIRDConfig{IncludeFile: "/run/anycloud.conf", Socket: "/run/bird.ctl", BFD: bfd}
+	return c
+}
+
+// TestGracefulShutdownPrefixes: the drain's route carries 65535:0 and the
+// extra prepends on top of the prefix's own policy, capped at MaxPrepend,
+// and leaves the configured prefixes untouched.
+func TestGracefulShutdownPrefixes(t *testing.T) {
+	in := []Prefix{
+		{Prefix: netip.MustParsePrefix("198.51.100.0/24"), Communities: []string{"64500:53"}, Prepend: 1},
+		{Prefix: netip.MustParsePrefix("2001:db8:53::/48"), Prepend: 9},
+	}
+	out := GracefulShutdown(in, 3)
+	for i, want := range []struct {
+		comms   string
+		prepend int
+	}{{"64500:53 graceful-shutdown", 4}, {"graceful-shutdown", MaxPrepend}} {
+		if got := strings.Join(out[i].Communities, " "); got != want.comms || out[i].Prepend != want.prepend {
+			t.Errorf("prefix %d: communities %q prepend %d, want %q and %d", i, got, out[i].Prepend, want.comms, want.prepend)
+		}
+	}
+	if len(in[0].Communities) != 1 || in[0].Prepend != 1 {
+		t.Errorf("GracefulShutdown changed its input: %+v", in[0])
+	}
+	if c, _ := parseCommunity("graceful-shutdown"); c != 0xFFFF0000 {
+		t.Errorf("graceful-shutdown is %#x, want 65535:0", c)
 	}
 }

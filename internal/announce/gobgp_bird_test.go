@@ -73,7 +73,7 @@ func TestGoBGPAnnouncerWithBIRD(t *testing.T) {
 				{Prefix: netip.MustParsePrefix("198.51.100.0/24"), Communities: []string{"no-export", "64500:53"}, Prepend: 1},
 				{Prefix: netip.MustParsePrefix("2001:db8:53::/48")},
 			},
-			DrainWait: 1500 * time.Millisecond,
+			DrainWait: 1500 * time.Millisecond, GracefulWait: 500 * time.Millisecond,
 		},
 	}
 	specFile := filepath.Join(dir, "spec.json")
@@ -122,8 +122,11 @@ func TestGoBGPAnnouncerWithBIRD(t *testing.T) {
 		t.Errorf("re-announcement took %v, want under 2 s", back)
 	}
 
-	// Drain (SIGTERM): withdrawn while the process still runs, then it exits.
+	// Drain (SIGTERM): graceful shutdown (65535:0, RFC 8326) for
+	// GracefulWait (no traffic counter here), then withdrawn while the
+	// process still runs, then it exits.
 	helper.Process.Signal(syscall.SIGTERM)
+	waitFor(t, "graceful-shutdown route", 2*time.Second, func() bool { return strings.Contains(routeV6(), "(65535,0)") })
 	waitFor(t, "drain withdrawal", 3*time.Second, func() bool { return !strings.Contains(routeV6(), "2001:db8:53::/48") })
 	if err := helper.Process.Signal(syscall.Signal(0)); err != nil {
 		t.Errorf("helper exited before the drain wait: %v", err)

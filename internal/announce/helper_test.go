@@ -6,11 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
 	"testing"
 	"time"
+
+	"anycloud/internal/authserver"
 )
 
 // helperEnv names the environment variable that turns the test binary into
@@ -23,6 +26,11 @@ type helperSpec struct {
 	Config   Config
 	FailFile string // health is bad while this file exists
 	Ready    string // written once the speaker is started
+	// ServeDNS, when set, runs the node's real DNS server on these listen
+	// addresses and feeds the drain its count of queries from away to
+	// Service, as `anycloud node` does.
+	ServeDNS []string
+	Service  netip.Addr
 }
 
 func TestMain(m *testing.M) {
@@ -31,6 +39,10 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "gobgp peer:", err)
 			os.Exit(1)
 		}
+		os.Exit(0)
+	}
+	if target := os.Getenv(streamEnv); target != "" {
+		runStream(target)
 		os.Exit(0)
 	}
 	if path := os.Getenv(helperEnv); path != "" {
@@ -61,6 +73,13 @@ func runHelper(path string) error {
 		}
 		return nil
 	})
+	if len(spec.ServeDNS) > 0 {
+		srv := authserver.New(authserver.Config{Logger: log})
+		up := make(chan struct{})
+		go srv.Serve(context.Background(), spec.ServeDNS, func() { close(up) })
+		<-up
+		spec.Config.Traffic = func() uint64 { return srv.QueriesFromAway(spec.Service) }
+	}
 	a, err := New(spec.Config, []Check{check}, log)
 	if err != nil {
 		return err

@@ -35,7 +35,7 @@ type PrefixAtPeer struct {
 func (a *Announcer) Status(ctx context.Context) Status {
 	a.mu.Lock()
 	st := Status{State: a.state, Reason: a.reason, Since: a.since, Error: a.lastErr, Mode: a.cfg.Mode}
-	announced, running := a.announced, a.running
+	announced, running := a.have != routeOff, a.running
 	a.mu.Unlock()
 	st.Health = a.monitor.current()
 	if running {

@@ -95,7 +95,9 @@ func (h *handler) respond(msg []byte, src netip.AddrPort, limit int) []byte {
 	h.rrlClass, h.rrlName = rrlError, q.name()
 	switch {
 	case q.opcode == opcodeNotify && h.s.cfg.Notify == nil:
-		return h.bareResponse(dns.RcodeRefused)
+		// No one here takes NOTIFY: answered as Knot DNS answers a NOTIFY no
+		// ACL allows, NOTAUTH with the question and the OPT record.
+		return h.errorResponse(limit, dns.RcodeNotAuth)
 	case q.opcode == opcodeNotify || q.tsig:
 		h.rrlClass = 0 // transfers' control traffic is not rate limited
 		return h.slowPath(msg, src)

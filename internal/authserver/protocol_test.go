@@ -74,6 +74,8 @@ func TestOpcodesAndClasses(t *testing.T) {
 	}{
 		{"status", dns.OpcodeStatus, dns.ClassINET, "sv.", dns.TypeSOA, dns.RcodeNotImplemented, ""},
 		{"update", dns.OpcodeUpdate, dns.ClassINET, "sv.", dns.TypeSOA, dns.RcodeNotImplemented, ""},
+		// No NOTIFY hook (anycloud serve): NOTAUTH with the question, as Knot.
+		{"notify", dns.OpcodeNotify, dns.ClassINET, "www.sv.", dns.TypeSOA, dns.RcodeNotAuth, ""},
 		{"id.server", dns.OpcodeQuery, dns.ClassCHAOS, "id.server.", dns.TypeTXT, 0, `id.server. 0 CH TXT "test-node"`},
 		{"hostname.bind", dns.OpcodeQuery, dns.ClassCHAOS, "hostname.bind.", dns.TypeTXT, 0, `hostname.bind. 0 CH TXT "test-node"`},
 		{"version.bind", dns.OpcodeQuery, dns.ClassCHAOS, "version.bind.", dns.TypeTXT, 0, `version.bind. 0 CH TXT "anycloud test"`},
@@ -118,6 +120,10 @@ func TestMalformed(t *testing.T) {
 		{"truncated question", good[:len(good)-3], true},
 		{"pointer in question", append(append([]byte(nil), good[:12]...), 0xC0, 12, 0, 6, 0, 1), true},
 		{"trailing garbage", append(append([]byte(nil), good...), 1, 2, 3), true},
+		// OPT or TSIG outside the additional section: FORMERR, as Knot.
+		{"OPT in answer", misplaced(dns.TypeOPT, true), true},
+		{"OPT in authority", misplaced(dns.TypeOPT, false), true},
+		{"TSIG in answer", misplaced(dns.TypeTSIG, true), true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,4 +155,25 @@ func TestDSFromParentSide(t *testing.T) {
 	if !resp.Authoritative || len(resp.Ns) != 1 || resp.Ns[0].Header().Name != "sv." {
 		t.Errorf("want NODATA from sv., got %v", resp)
 	}
+}
+
+// misplaced packs an SOA query with an OPT or TSIG record in the answer
+// (or authority) section instead of the additional one.
+func misplaced(rtype uint16, answer bool) []byte {
+	req := new(dns.Msg).SetQuestion("sv.", dns.TypeSOA)
+	var rr dns.RR = &dns.OPT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeOPT, Class: 1232}}
+	if rtype == dns.TypeTSIG {
+		rr = &dns.TSIG{Hdr: dns.RR_Header{Name: "key.", Rrtype: dns.TypeTSIG, Class: dns.ClassANY},
+			Algorithm: dns.HmacSHA256, MACSize: 0, OtherLen: 0}
+	}
+	if answer {
+		req.Answer = append(req.Answer, rr)
+	} else {
+		req.Ns = append(req.Ns, rr)
+	}
+	b, err := req.Pack()
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

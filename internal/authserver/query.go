@@ -81,7 +81,14 @@ func (q *query) parse(msg []byte) error {
 	}
 	q.qEnd = off
 	for i := 0; i < int(an)+int(ns); i++ {
-		if off, _, err = skipRR(msg, off); err != nil {
+		var rdOff int
+		if off, rdOff, err = skipRR(msg, off); err != nil {
+			return errFormat
+		}
+		// OPT and TSIG belong in the additional section only (RFC 6891
+		// 6.1.1, RFC 8945 5.1): elsewhere the request is malformed, and
+		// Knot DNS answers FORMERR rather than the question.
+		if t := binary.BigEndian.Uint16(msg[rdOff-10:]); t == typeOPT || t == typeTSIG {
 			return errFormat
 		}
 	}

@@ -52,9 +52,9 @@ func (r *response) resolve(name []byte, offs []uint8, hop int) {
 // exact answers at a name that exists.
 func (r *response) exact(name []byte, id zone.NodeID, hop int) {
 	z, qt := r.z, r.q.qtype
-	if z.Flags(id)&zone.CNAMEOwner != 0 && qt != dns.TypeCNAME && qt != dns.TypeANY {
-		if r.seen(id) {
-			return // a loop: the chain so far is the answer
+	if z.Flags(id)&zone.CNAMEOwner != 0 && followsCNAME(qt) {
+		if hop >= maxChain || r.seen(id) {
+			return // too long, or a loop: the chain so far is the answer
 		}
 		cname, _ := z.RRSet(id, dns.TypeCNAME)
 		r.addSet((*response).addAnswer, name, cname)
@@ -79,6 +79,18 @@ func (r *response) exact(name []byte, id zone.NodeID, hop int) {
 	r.nodata(name, id)
 }
 
+// followsCNAME reports whether a query of type qt at a CNAME owner follows
+// the CNAME. CNAME and ANY are answered by the CNAME itself; RRSIG and NSEC
+// exist beside a CNAME (RFC 4035 2.5) and are answered from the name, as
+// Knot DNS and NSD do.
+func followsCNAME(qt uint16) bool {
+	switch qt {
+	case dns.TypeCNAME, dns.TypeANY, dns.TypeRRSIG, dns.TypeNSEC:
+		return false
+	}
+	return true
+}
+
 // any answers qtype ANY minimally (RFC 8482): one RRSet the name owns.
 func (r *response) any(name []byte, id zone.NodeID) {
 	for _, rs := range r.z.RRSets(id) {
@@ -91,14 +103,21 @@ func (r *response) any(name []byte, id zone.NodeID) {
 	r.nodata(name, id)
 }
 
-// rrsigs answers qtype RRSIG with every signature at the name.
+// rrsigs answers qtype RRSIG minimally, as Knot DNS does: the signatures
+// of one RRSet, the one of the lowest type (RRSIG sorts first in canonical
+// order when its rdata, which starts with the type covered, is least).
+// Every signature at a busy name would not fit a UDP answer, and no
+// validator asks for RRSIGs alone (RFC 4035 3.1.5 leaves the choice open).
 func (r *response) rrsigs(name []byte, id zone.NodeID) bool {
+	var best zone.RRSet
 	found := false
 	for _, rs := range r.z.RRSets(id) {
-		if rs.Type == dns.TypeRRSIG {
-			r.addAnswer(item{owner: name, rs: rs})
-			found = true
+		if rs.Type == dns.TypeRRSIG && (!found || rs.Covers < best.Covers) {
+			best, found = rs, true
 		}
+	}
+	if found {
+		r.addAnswer(item{owner: name, rs: best})
 	}
 	return found
 }
@@ -140,8 +159,26 @@ func (r *response) nxdomain(name []byte, offs []uint8, ce zone.NodeID, ceAt int)
 		r.addProof(r.z.NSECCovering(wild), dns.TypeNSEC)
 		return
 	}
-	r.closestEncloserProof(r.z.Name(ce), name[offs[ceAt-1]:])
-	n3, _ := r.z.NSEC3Find(wild)
+	r.nsec3NXDomainProof(r.z.Name(ce), name[offs[ceAt-1]:])
+}
+
+// nsec3NXDomainProof proves a name does not exist (RFC 5155 7.2.2): the
+// closest provable encloser's NSEC3, the cover of the next closer name, and
+// the cover of the wildcard at the encloser. Under opt-out the closest
+// encloser can be an empty non-terminal that has no NSEC3 of its own (its
+// children are all insecure delegations); the proof then climbs to the
+// first ancestor that has one, as Knot DNS does.
+func (r *response) nsec3NXDomainProof(ce, nextCloser []byte) {
+	apexLen := len(r.z.Apex())
+	match, ok := r.z.NSEC3Find(ce)
+	for !ok && len(ce) > apexLen {
+		ce, nextCloser = parentName(ce), ce
+		match, ok = r.z.NSEC3Find(ce)
+	}
+	r.addProof(match, dns.TypeNSEC3)
+	n3, _ := r.z.NSEC3Find(nextCloser)
+	r.addProof(n3, dns.TypeNSEC3)
+	n3, _ = r.z.NSEC3Find(r.wildcardOf(ce))
 	r.addProof(n3, dns.TypeNSEC3)
 }
 
@@ -158,7 +195,13 @@ func (r *response) wildcard(name []byte, offs []uint8, ce zone.NodeID, ceAt, hop
 	if r.dnssec {
 		defer r.wildcardProof(name, nextCloser)
 	}
-	if z.Flags(wc)&zone.CNAMEOwner != 0 && qt != dns.TypeCNAME && qt != dns.TypeANY {
+	if qt == dns.TypeRRSIG && r.rrsigs(name, wc) {
+		return
+	}
+	if z.Flags(wc)&zone.CNAMEOwner != 0 && followsCNAME(qt) {
+		if hop >= maxChain {
+			return // the chain is long enough; the proof still goes in
+		}
 		cname, _ := z.RRSet(wc, dns.TypeCNAME)
 		r.addSet((*response).addAnswer, name, cname)
 		r.follow(wc, rdataName(z.Rdata(cname), 0), hop)
@@ -198,15 +241,6 @@ func (r *response) wildcardProof(name, nextCloser []byte) {
 		return
 	}
 	r.addProof(r.z.NSECCovering(name), dns.TypeNSEC)
-}
-
-// closestEncloserProof: the NSEC3 matching the closest encloser and the one
-// covering the next closer name (RFC 5155 7.2.1).
-func (r *response) closestEncloserProof(ce, nextCloser []byte) {
-	n3, _ := r.z.NSEC3Find(ce)
-	r.addProof(n3, dns.TypeNSEC3)
-	n3, _ = r.z.NSEC3Find(nextCloser)
-	r.addProof(n3, dns.TypeNSEC3)
 }
 
 // closestProvableEncloser walks up from name (whose NSEC3 cover the caller
@@ -251,6 +285,60 @@ func (r *response) referral(cut zone.NodeID) {
 	r.addExtra(ns, true)
 }
 
+// addWildcardGlue adds, for name servers (of a referral or an NS answer;
+// not for MX or SRV targets) that do not exist in the zone but are matched
+// by a wildcard outside any cut (ns.w when *.w owns addresses), the
+// addresses synthesised from the wildcard, as Knot DNS and NSD do: without
+// them the resolver has to ask again for a name this very zone answers.
+func (r *response) addWildcardGlue(ns zone.RRSet) {
+	z := r.z
+	for rd := z.Rdata(ns); len(rd) >= 2; {
+		l := int(binary.BigEndian.Uint16(rd))
+		target := rd[2 : 2+l]
+		rd = rd[2+l:]
+		if !zone.IsBelowOrEqual(target, z.Apex()) || z.Find(target) != zone.NoNode {
+			continue // out of zone, or a name that exists (addExtra's)
+		}
+		wc := r.wildcardFor(target)
+		if wc == zone.NoNode {
+			continue
+		}
+		for _, t := range [2]uint16{dns.TypeA, dns.TypeAAAA} {
+			if set, ok := z.RRSet(wc, t); ok {
+				r.addAdditional(item{owner: target, rs: set})
+				if sig, ok := z.Sigs(set); r.dnssec && ok {
+					r.addAdditional(item{owner: target, rs: sig})
+				}
+			}
+		}
+	}
+}
+
+// wildcardFor returns the wildcard that synthesises name, a name the zone
+// does not have: "*." + its closest encloser, when that exists and no cut
+// or DNAME lies on the way down to it.
+func (r *response) wildcardFor(name []byte) zone.NodeID {
+	z := r.z
+	var buf [128]uint8
+	offs := labelOffsets(name, buf[:0])
+	below := len(offs) - 1 - zone.LabelCount(z.Apex())
+	ce := zone.NodeID(0)
+	for j := below - 1; j > 0; j-- {
+		id := z.Find(name[offs[j]:])
+		if id == zone.NoNode || z.Flags(id)&zone.NSEC3Only != 0 {
+			break
+		}
+		if z.Flags(id)&(zone.Cut|zone.DNAMEOwner) != 0 {
+			return zone.NoNode
+		}
+		ce = id
+	}
+	if z.Flags(ce)&zone.HasWildcard == 0 {
+		return zone.NoNode
+	}
+	return z.Find(r.wildcardOf(z.Name(ce)))
+}
+
 // addExtra queues the addresses of in-zone targets of NS, MX and SRV sets.
 // For a referral, addresses below the cut are glue the answer needs.
 func (r *response) addExtra(rs zone.RRSet, referral bool) {
@@ -269,11 +357,20 @@ func (r *response) addExtra(rs zone.RRSet, referral bool) {
 			}
 		}
 	}
+	if rs.Type == dns.TypeNS {
+		r.addWildcardGlue(rs)
+	}
 }
 
 // dname substitutes the DNAME at label j of name (RFC 6672 3.2).
 func (r *response) dname(name []byte, offs []uint8, j int, id zone.NodeID, hop int) {
 	z := r.z
+	if hop >= maxChain || r.seen(id) {
+		// Too long, or a DNAME met again: its target lies below itself (or
+		// a chain leads back to it). The chain so far is the answer, as
+		// NSD answers a DNAME loop.
+		return
+	}
 	rs, _ := z.RRSet(id, dns.TypeDNAME)
 	if r.rrlSynth == nil {
 		r.rrlSynth = z.Name(id)
@@ -285,13 +382,13 @@ func (r *response) dname(name []byte, offs []uint8, j int, id zone.NodeID, hop i
 		r.rcode = rcodeYXDomain
 		return
 	}
-	if hop >= maxChain {
-		return
-	}
 	buf := r.synth[hop][:0]
 	buf = append(append(buf, prefix...), target...)
 	r.addAnswer(item{owner: name, rs: zone.RRSet{Type: dns.TypeCNAME}, ttl: rs.TTL, ttlSet: true, synth: buf})
-	r.followName(buf, hop)
+	if r.q.qtype == dns.TypeCNAME {
+		return // the synthesised CNAME is what was asked for (RFC 6672 3.2)
+	}
+	r.follow(id, buf, hop)
 }
 
 // follow continues a CNAME chain at target when it lies in this zone.

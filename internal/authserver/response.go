@@ -20,7 +20,12 @@ const (
 	maxAnswer     = 32
 	maxAuthority  = 16
 	maxAdditional = 32
-	maxChain      = 8 // CNAME/DNAME hops followed inside a zone
+	// maxChain is how many CNAME/DNAME hops are followed inside a zone: an
+	// answer holds at most five CNAMEs and then the data of the fifth's
+	// target unless that is one more CNAME, as Knot DNS's answers do (the
+	// resolver follows the rest; a long chain must not make one query cost
+	// many lookups).
+	maxChain = 5
 )
 
 // response holds the state of answering one query; a worker reuses it.

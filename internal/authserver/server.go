@@ -73,6 +73,7 @@ type Server struct {
 	mu       sync.Mutex // serialises writers of zones
 	zones    atomic.Pointer[zoneSet]
 	stats    statsRegistry
+	away     awayRegistry                   // queries from other hosts, per local address
 	tcpSlots atomic.Pointer[tcpslots.Table] // made by Serve, shared by its listeners
 }
 

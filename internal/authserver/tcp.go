@@ -50,6 +50,8 @@ func (s *Server) serveConn(ctx context.Context, conn *tcpslots.Conn) {
 	}
 	defer handlerPool.Put(h)
 	src := conn.RemoteAddr().(*net.TCPAddr).AddrPort()
+	local := localAddr(conn.LocalAddr())
+	away := s.away.counter(local, true)
 	r := bufio.NewReaderSize(conn, 4096)
 	msg := make([]byte, 65535)
 	out := make([]byte, 0, 65535+2)
@@ -64,6 +66,7 @@ func (s *Server) serveConn(ctx context.Context, conn *tcpslots.Conn) {
 			return
 		}
 		h.w.buf = h.w.buf[:0]
+		countAway(away, src, local)
 		resp := h.handle(msg[:n], src, false)
 		if resp == nil {
 			continue

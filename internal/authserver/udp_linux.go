@@ -89,6 +89,8 @@ func (s *Server) serveUDP(ctx context.Context, c *net.UDPConn) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	h := newHandler(s)
+	local := localAddr(c.LocalAddr())
+	away := s.away.counter(local, false)
 	b := newBatch()
 	for ctx.Err() == nil {
 		n := b.read(fd)
@@ -99,7 +101,9 @@ func (s *Server) serveUDP(ctx context.Context, c *net.UDPConn) {
 				continue
 			}
 			h.w.buf = b.sBuf[out][:0]
-			resp := h.handle(msg, b.source(i), true)
+			src := b.source(i)
+			countAway(away, src, local)
+			resp := h.handle(msg, src, true)
 			if resp == nil {
 				continue
 			}

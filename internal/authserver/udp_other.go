@@ -19,6 +19,8 @@ func listenUDP(ctx context.Context, addr string, _ int) ([]*net.UDPConn, error) 
 
 func (s *Server) serveUDP(_ context.Context, c *net.UDPConn) {
 	h := newHandler(s)
+	local := localAddr(c.LocalAddr())
+	away := s.away.counter(local, false)
 	buf := make([]byte, 65536)
 	for {
 		n, src, err := c.ReadFromUDPAddrPort(buf)
@@ -28,6 +30,7 @@ func (s *Server) serveUDP(_ context.Context, c *net.UDPConn) {
 			}
 			continue
 		}
+		countAway(away, src, local)
 		if resp := h.handle(buf[:n], src, true); resp != nil {
 			_, _ = c.WriteToUDPAddrPort(resp, src)
 		}

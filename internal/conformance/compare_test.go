@@ -54,7 +54,11 @@ func digText(name string, r response) string {
 // full.
 func mismatchReport(q querySpec, anycloud, knot, nsd response) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "queries.txt:%d %q variant %q\n", q.Line, q.Source, q.Key())
+	if q.Line > 0 {
+		fmt.Fprintf(&b, "queries.txt:%d %q variant %q\n", q.Line, q.Source, q.Key())
+	} else {
+		fmt.Fprintf(&b, "generated %q\n", q.Key())
+	}
 	b.WriteString(lineDiff("knot", knot, "anycloud", anycloud))
 	if !sameAnswer(knot, nsd) {
 		b.WriteString(lineDiff("nsd", nsd, "anycloud", anycloud))

@@ -27,6 +27,7 @@ func buildQuery(q querySpec) *dns.Msg {
 	m.Opcode = q.Opcode
 	m.RecursionDesired = q.RD
 	m.CheckingDisabled = q.CD
+	m.AuthenticatedData = q.AD
 	m.Response = q.QR
 	for range q.Questions {
 		m.Question = append(m.Question, dns.Question{Name: q.Name, Qtype: q.Qtype, Qclass: q.Qclass})
@@ -37,7 +38,12 @@ func buildQuery(q querySpec) *dns.Msg {
 			Ns:  ".", Mbox: ".", Serial: q.IXFRSerial,
 		}}
 	}
-	if q.EDNS {
+	switch {
+	case q.EDNS && q.OPTIn == "answer":
+		m.Answer = append(m.Answer, buildOPT(q))
+	case q.EDNS && q.OPTIn == "authority":
+		m.Ns = append(m.Ns, buildOPT(q))
+	case q.EDNS:
 		m.Extra = append(m.Extra, buildOPT(q))
 	}
 	if q.TwoOPT {
@@ -63,10 +69,22 @@ func buildOPT(q querySpec) *dns.OPT {
 	return opt
 }
 
-// exchange sends m to addr and reads one answer with a 64 KiB buffer, so
-// that a server sending more than the query allowed is seen, not hidden by
-// a short read.
-func exchange(addr string, tcp bool, m *dns.Msg) response {
+// packQuery packs m, leaving off the last q.Cut octets.
+func packQuery(q querySpec, m *dns.Msg) ([]byte, error) {
+	raw, err := m.Pack()
+	if err != nil {
+		return nil, err
+	}
+	if q.Cut >= len(raw) {
+		return nil, fmt.Errorf("cut=%d of a %d-octet query", q.Cut, len(raw))
+	}
+	return raw[:len(raw)-q.Cut], nil
+}
+
+// exchange sends the packed query raw (whose header is m's) to addr and
+// reads one answer with a 64 KiB buffer, so that a server sending more than
+// the query allowed is seen, not hidden by a short read.
+func exchange(addr string, tcp bool, m *dns.Msg, raw []byte) response {
 	network := map[bool]string{true: "tcp", false: "udp"}[tcp]
 	conn, err := net.DialTimeout(network, addr, queryTimeout)
 	if err != nil {
@@ -75,14 +93,14 @@ func exchange(addr string, tcp bool, m *dns.Msg) response {
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(queryTimeout))
 	co := &dns.Conn{Conn: conn, UDPSize: dns.MaxMsgSize}
-	if err := co.WriteMsg(m); err != nil {
+	if _, err := co.Write(raw); err != nil {
 		return response{Err: fmt.Errorf("send: %w", err)}
 	}
-	raw, err := co.ReadMsgHeader(nil)
+	answer, err := co.ReadMsgHeader(nil)
 	if err != nil {
 		return response{Err: fmt.Errorf("no response: %w", err)}
 	}
-	return parseResponse(m, raw)
+	return parseResponse(m, answer)
 }
 
 func parseResponse(query *dns.Msg, raw []byte) response {

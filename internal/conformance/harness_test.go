@@ -177,3 +177,38 @@ func TestUDPSizeLimit(t *testing.T) {
 		}
 	}
 }
+
+// TestEdgeNamesDerived checks the generator's reading of edge.zone: the
+// empty non-terminals and cuts it derives are the ones the zone has, so the
+// random names really land below them.
+func TestEdgeNamesDerived(t *testing.T) {
+	e, err := loadEdgeNames(edgeSources[0].file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ent := range []string{"b.ent", "ent", "w", "b.w", "e1.e2", "e2", "ent1", "ent2", "dnt", "wc", "deep.a.b.c", "c"} {
+		if !slices.Contains(e.ents, ent) {
+			t.Errorf("empty non-terminal %q not derived (got %q)", ent, e.ents)
+		}
+	}
+	for _, owner := range []string{"", "www", "*.w", "sub.*.w", "x.w"} {
+		if slices.Contains(e.ents, owner) || !slices.Contains(e.owners, owner) {
+			t.Errorf("%q: want an owner, not an empty non-terminal", owner)
+		}
+	}
+	for _, cut := range []string{"deleg", "ins1", "ins4", "cut.ent1", "ins.ent2", "cut.wd"} {
+		if !slices.Contains(e.cuts, cut) {
+			t.Errorf("cut %q not derived (got %q)", cut, e.cuts)
+		}
+	}
+	if slices.Contains(e.cuts, "") {
+		t.Error("the apex NS taken for a cut")
+	}
+	specs, err := loadEdgeQueries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(specs) < 20000 {
+		t.Errorf("%d generated variants; the generator should produce over 20000", len(specs))
+	}
+}

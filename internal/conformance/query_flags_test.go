@@ -42,6 +42,8 @@ func (p *lineFlags) apply(q *querySpec, flag string) error {
 		q.QR = true
 	case "rd":
 		q.RD = true
+	case "ad":
+		q.AD = true
 	case "cd":
 		q.CD = true
 	default:
@@ -81,6 +83,16 @@ func (p *lineFlags) applyValue(q *querySpec, key, value string) error {
 		return lookupInt(dns.StringToOpcode, value, &q.Opcode)
 	case "questions":
 		q.Questions, err = strconv.Atoi(value)
+	case "cut":
+		q.Cut, err = strconv.Atoi(value)
+		if err == nil && (q.Cut < 1 || q.Cut > 255) {
+			err = fmt.Errorf("cut %d out of range 1-255", q.Cut)
+		}
+	case "optin":
+		if value != "answer" && value != "authority" {
+			return fmt.Errorf("optin=%s: want answer or authority", value)
+		}
+		q.OPTIn, p.ednsImplied = value, true
 	case "ixfr":
 		var serial uint64
 		serial, err = strconv.ParseUint(value, 10, 32)

@@ -27,13 +27,18 @@ type querySpec struct {
 	NSID        bool
 	Options     []uint16 // unknown EDNS options, sent with an empty payload
 	RD, CD      bool
+	AD          bool // in a query: the client understands AD (RFC 6840 5.7)
 	IXFRSerial  uint32
 	// Malformed or unusual queries: QDCOUNT other than 1, the QR bit set,
-	// two OPT records, a client cookie (RFC 7873).
+	// two OPT records, a client cookie (RFC 7873), the last Cut octets of
+	// the packed query left off (a truncated question), the OPT record in
+	// the answer or authority section (OPTIn).
 	Questions int
 	QR        bool
 	TwoOPT    bool
 	Cookie    bool
+	Cut       int
+	OPTIn     string
 	// AnycloudRcode, when >= 0, is the rcode anycloud must answer; the
 	// peers' answers are then shown but not compared (zone transfers).
 	AnycloudRcode int
@@ -75,6 +80,9 @@ func (q querySpec) ednsFlags() []string {
 	if q.TwoOPT {
 		flags = append(flags, "twoopt")
 	}
+	if q.OPTIn != "" {
+		flags = append(flags, "optin="+q.OPTIn)
+	}
 	return flags
 }
 
@@ -95,8 +103,14 @@ func (q querySpec) otherFlags() []string {
 	if q.RD {
 		flags = append(flags, "rd")
 	}
+	if q.AD {
+		flags = append(flags, "ad")
+	}
 	if q.CD {
 		flags = append(flags, "cd")
+	}
+	if q.Cut != 0 {
+		flags = append(flags, fmt.Sprintf("cut=%d", q.Cut))
 	}
 	if q.IXFRSerial != 0 {
 		flags = append(flags, fmt.Sprintf("ixfr=%d", q.IXFRSerial))

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -190,10 +191,30 @@ func (c *CLI) fail(ctx context.Context, args []string) error {
 	if fs.NArg() != 2 {
 		return fmt.Errorf("usage: anycloud lab fail NODE %s", strings.Join(FailModes, "|"))
 	}
+	// Every fault ends in a withdrawal; `lab fail` says when the router
+	// saw it.
+	var wait func(time.Time) (time.Duration, bool)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if slices.Contains(FailModes, fs.Arg(1)) {
+		w, err := WatchWithdrawal(wctx, StateDir(*prefix), fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		wait = w
+	}
+	at := time.Now()
 	if err := Fail(ctx, StateDir(*prefix), fs.Arg(0), fs.Arg(1), c.Cloud); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Stdout, "%s: %s (undo with `anycloud lab heal %s`)\n", fs.Arg(0), fs.Arg(1), fs.Arg(0))
+	if wait != nil {
+		if d, ok := wait(at); ok {
+			fmt.Fprintf(c.Stdout, "%s: its router dropped its route %v after the fault\n", fs.Arg(0), d.Round(time.Millisecond))
+		} else {
+			fmt.Fprintf(c.Stdout, "%s: its router still holds its route %v after the fault\n", fs.Arg(0), withdrawalLimit)
+		}
+	}
 	return nil
 }
 

@@ -91,7 +91,7 @@ func standInCommand(plan *Plan, h Host, dir string) (Command, error) {
 			{Address: acc.Router4.Addr(), AS: cityAS(topo, h.City)},
 			{Address: acc.Router6.Addr(), AS: cityAS(topo, h.City)},
 		},
-		DrainWait: time.Second,
+		DrainWait: time.Second, GracefulWait: time.Second,
 	}
 	for _, p := range topo.Announce {
 		spec.Announce.Prefixes = append(spec.Announce.Prefixes, announce.Prefix{Prefix: p})

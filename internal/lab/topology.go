@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -25,7 +26,11 @@ type Topology struct {
 	Cities   []City         `yaml:"cities" json:"cities"`
 	Links    []Link         `yaml:"links" json:"links"`
 	Nodes    []string       `yaml:"nodes" json:"nodes"` // city slugs hosting a node
-	Hub      string         `yaml:"hub" json:"hub"`     // city slug the (first) hub attaches to
+	// BIRDNodes are node cities whose node announces through a BIRD of
+	// its own (announce mode bird) with BFD to its router; the others
+	// embed GoBGP, which has no BFD and is dropped by the 3 s hold time.
+	BIRDNodes []string `yaml:"bird_nodes" json:"bird_nodes,omitempty"`
+	Hub       string   `yaml:"hub" json:"hub"` // city slug the (first) hub attaches to
 	// MoreHubs are the cities of further hubs, "hub2", "hub3", ... in
 	// this order: the hubs replicate their administered state (Raft) and
 	// each pulls every zone itself; every node lists every hub.
@@ -161,6 +166,11 @@ func (t *Topology) validateAttachments() error {
 	if dup := firstDuplicate(t.Nodes); dup != "" {
 		return fmt.Errorf("node city %q listed twice", dup)
 	}
+	for _, b := range t.BIRDNodes {
+		if !slices.Contains(t.Nodes, b) {
+			return fmt.Errorf("bird node %q is not a node city", b)
+		}
+	}
 	zones := []string{}
 	for _, p := range t.Primaries {
 		zones = append(zones, p.Zone)
@@ -210,6 +220,9 @@ func isDocumentation(a netip.Addr) bool {
 	}
 	return false
 }
+
+// BIRDNode reports whether city's node announces through its own BIRD.
+func (t *Topology) BIRDNode(city string) bool { return slices.Contains(t.BIRDNodes, city) }
 
 // City returns the city with slug.
 func (t *Topology) City(slug string) (City, bool) {

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"net/netip"
 	"time"
 
 	"anycloud/internal/announce"
@@ -17,7 +18,35 @@ import (
 func (n *Node) newAnnouncer() (*announce.Announcer, error) {
 	a := n.cfg.Announce
 	checks := announce.NodeChecks(a.Service, a.CheckPort, n.servedZones, n.expiredZones)
-	return announce.New(a.Config, checks, n.log.With("part", "announce"))
+	cfg := a.Config
+	cfg.Traffic = n.serviceTraffic
+	return announce.New(cfg, checks, n.log.With("part", "announce"))
+}
+
+// serviceTraffic counts the queries that reached the service addresses
+// from other hosts (the health checks come from loopback and do not
+// count), which a drain watches to know the traffic has moved. A service
+// address served through a wildcard listen address is counted with
+// everything else that wildcard socket receives over UDP.
+func (n *Node) serviceTraffic() uint64 {
+	a := n.cfg.Announce
+	var total uint64
+	seen := map[netip.Addr]bool{}
+	count := func(addr netip.Addr) {
+		if !seen[addr] {
+			seen[addr] = true
+			total += n.srv.QueriesFromAway(addr)
+		}
+	}
+	for _, s := range a.Service {
+		count(s)
+		for _, l := range n.cfg.Listen {
+			if ap, err := netip.ParseAddrPort(l); err == nil && ap.Addr().IsUnspecified() && ap.Addr().Is4() == s.Is4() {
+				count(ap.Addr())
+			}
+		}
+	}
+	return total
 }
 
 // servedZones lists the member zones that have a version in service and
@@ -77,10 +106,16 @@ func (n *Node) drainBeforeStop() {
 	if n.ann == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.Announce.Config.DrainWait+10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), drainBound(n.cfg.Announce.Config)+10*time.Second)
 	defer cancel()
-	n.log.Info("stopping: withdrawing first", "drain_wait", n.cfg.Announce.Config.DrainWait)
+	n.log.Info("stopping: graceful shutdown, then withdrawing", "graceful_wait", n.cfg.Announce.Config.GracefulWait, "drain_wait", n.cfg.Announce.Config.DrainWait)
 	if err := n.ann.Drain(ctx); err != nil {
 		n.log.Warn("drain before stop incomplete", "err", err)
 	}
+}
+
+// drainBound is the longest a drain can take when the speaker answers.
+func drainBound(c announce.Config) time.Duration {
+	c = c.WithDefaults()
+	return c.GracefulWait + c.DrainWait
 }

@@ -26,13 +26,29 @@ type AnnounceFile struct {
 	// Service are the addresses the health check queries (and that
 	// loopback puts on lo); default: the addresses of the /32 and /128
 	// prefixes.
-	Service   []string     `yaml:"service"`
-	Loopback  bool         `yaml:"loopback"` // put the service addresses on lo (needs CAP_NET_ADMIN)
-	Prefixes  []PrefixFile `yaml:"prefixes"`
-	Peers     []PeerFile   `yaml:"peers"`
-	Health    HealthFile   `yaml:"health"`
-	DrainWait string       `yaml:"drain-wait"` // after withdrawing, keep answering this long before a stop, default 3s
-	BIRD      BIRDFile     `yaml:"bird"`
+	Service  []string     `yaml:"service"`
+	Loopback bool         `yaml:"loopback"` // put the service addresses on lo (needs CAP_NET_ADMIN)
+	Prefixes []PrefixFile `yaml:"prefixes"`
+	Peers    []PeerFile   `yaml:"peers"`
+	Health   HealthFile   `yaml:"health"`
+	// GracefulWait is the longest a drain keeps the route announced with
+	// the GRACEFUL_SHUTDOWN community (65535:0) and drain-prepend more
+	// copies of local-as before withdrawing it (RFC 8326), default 5s; it
+	// withdraws sooner, once no query has reached the service addresses
+	// from another host for drain-quiet.
+	GracefulWait string `yaml:"graceful-wait"`
+	// DrainWait is the drain timeout: after withdrawing, keep answering
+	// until no query has reached the service addresses from another host
+	// for drain-quiet, at most this long, before a stop; default 10s.
+	DrainWait string `yaml:"drain-wait"`
+	// DrainQuiet is how long the service addresses must get no query from
+	// another host to count as "the traffic has moved", default 1s.
+	DrainQuiet string `yaml:"drain-quiet"`
+	// DrainPrepend is how many more copies of local-as the graceful-shutdown
+	// route carries, for routers that ignore the community; default 3, at
+	// most 10 with the prefix's own prepend.
+	DrainPrepend int      `yaml:"drain-prepend"`
+	BIRD         BIRDFile `yaml:"bird"`
 }
 
 // PrefixFile is one service prefix with its routing policy.
@@ -102,6 +118,19 @@ type BIRDFile struct {
 	Socket      string `yaml:"socket"`       // BIRD's control socket, e.g. /run/bird/bird.ctl
 	Birdc       string `yaml:"birdc"`        // the birdc binary, default "birdc"
 	Protocol    string `yaml:"protocol"`     // prefix of the static protocols' names, default "anycloud" (anycloud4, anycloud6)
+	// BFD makes the include also define "protocol bfd anycloud_bfd" with
+	// these intervals and "template bgp anycloud_bgp { bfd on; }", which
+	// the BGP protocols of bird.conf inherit, so a router that runs BFD
+	// drops a silent node in interval × multiplier (300 ms by default)
+	// instead of the hold time. Unset: no BFD. The embedded GoBGP speaker
+	// has no BFD; there the 3 s hold time is the floor.
+	BFD *BFDFile `yaml:"bfd"`
+}
+
+// BFDFile tunes the BFD sessions of mode "bird".
+type BFDFile struct {
+	Interval   string `yaml:"interval"`   // min rx and tx interval, default 100ms (10ms..1m)
+	Multiplier int    `yaml:"multiplier"` // packets missed before the session is down, default 3
 }
 
 // Announce is the validated section: the announcer's configuration and
@@ -130,7 +159,14 @@ func (a *AnnounceFile) validate(add func(string, string, ...any), listen []strin
 	}
 	c.Health = a.Health.validate(add)
 	c.DrainWait = duration(add, "announce.drain-wait", a.DrainWait, announce.DefaultDrainWait)
+	c.GracefulWait = duration(add, "announce.graceful-wait", a.GracefulWait, announce.DefaultGracefulWait)
+	c.DrainQuiet = duration(add, "announce.drain-quiet", a.DrainQuiet, announce.DefaultDrainQuiet)
+	c.DrainPrepend = a.DrainPrepend
 	c.BIRD = announce.BIRDConfig{IncludeFile: a.BIRD.IncludeFile, Socket: a.BIRD.Socket, Birdc: a.BIRD.Birdc, Protocol: a.BIRD.Protocol}
+	if f := a.BIRD.BFD; f != nil {
+		c.BIRD.BFD = &announce.BFDConfig{Multiplier: f.Multiplier,
+			Interval: duration(add, "announce.bird.bfd.interval", f.Interval, announce.DefaultBFDInterval)}
+	}
 	out.Service = a.service(add, c.Prefixes)
 	c.LoopbackAddresses = out.Service
 	out.CheckPort = checkPort(add, out.Service, listen)

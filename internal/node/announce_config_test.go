@@ -42,6 +42,23 @@ func TestAnnounceConfig(t *testing.T) {
 	}
 }
 
+// TestAnnounceDrainAndBFD reads the RFC 8326 drain settings and BIRD's BFD.
+func TestAnnounceDrainAndBFD(t *testing.T) {
+	text := strings.Replace(announceConfig, "drain-wait: 1s", "drain-wait: 1s\n  graceful-wait: 2s\n  drain-quiet: 300ms\n  drain-prepend: 5", 1)
+	text = strings.Replace(text, "  local-as:", "  mode: bird\n  bird: {include-file: /tmp/x.conf, socket: /tmp/b.ctl, bfd: {interval: 50ms, multiplier: 4}}\n  local-as:", 1)
+	cfg, err := ParseConfig([]byte(text), configDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Announce.Config
+	if c.GracefulWait != 2*time.Second || c.DrainQuiet != 300*time.Millisecond || c.DrainPrepend != 5 || c.DrainWait != time.Second {
+		t.Errorf("drain settings %v %v %d %v", c.GracefulWait, c.DrainQuiet, c.DrainPrepend, c.DrainWait)
+	}
+	if b := c.BIRD.BFD; b == nil || b.Interval != 50*time.Millisecond || b.Multiplier != 4 {
+		t.Errorf("bfd = %+v", b)
+	}
+}
+
 // TestAnnounceTransitOptions reads the options transit providers ask for:
 // the TCP-MD5 password from its own file, multihop, GTSM, the prefix limit,
 // large communities and MED.
@@ -88,6 +105,9 @@ func TestAnnounceConfigErrors(t *testing.T) {
 		{"negative med", "[no-export]", "[no-export], med: -1", "-1"},
 		{"short restart", "peer-as: 64501}", "peer-as: 64501, max-prefix-restart: 10ms}", "below 1 s"},
 		{"multihop too far for GTSM", "peer-as: 64501}", "peer-as: 64501, multihop: 255, ttl-security: true}", "GTSM"},
+		{"drain prepend over 10", "drain-wait: 1s", "drain-wait: 1s\n  drain-prepend: 11", "drain prepend"},
+		{"bad graceful wait", "drain-wait: 1s", "drain-wait: 1s\n  graceful-wait: soon", "announce.graceful-wait"},
+		{"bfd too fast", "  local-as:", "  mode: bird\n  bird: {include-file: /tmp/x.conf, socket: /tmp/b.ctl, bfd: {interval: 1ms}}\n  local-as:", "bfd interval"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -99,7 +99,7 @@ func TokenFile(cfg *Config) string {
 // writeTimeout outlasts the slowest answer, a drain that waits drain-wait.
 func (n *Node) writeTimeout() time.Duration {
 	if n.cfg.Announce != nil {
-		return n.cfg.Announce.Config.DrainWait + time.Minute
+		return drainBound(n.cfg.Announce.Config) + time.Minute
 	}
 	return time.Minute
 }
@@ -122,7 +122,7 @@ func (n *Node) httpDrain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n.log.Warn("drained by operator", "took", time.Since(start).Round(time.Millisecond))
-	fmt.Fprintf(w, "drained: withdrawn and waited %v; still answering until undrained or stopped\n", n.cfg.Announce.Config.DrainWait)
+	fmt.Fprintf(w, "drained in %v: announced with graceful shutdown until the traffic moved, withdrawn, answered until it stopped; still answering until undrained or stopped\n", time.Since(start).Round(time.Millisecond))
 }
 
 func (n *Node) httpUndrain(w http.ResponseWriter, _ *http.Request) {

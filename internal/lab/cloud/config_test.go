@@ -9,6 +9,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/announce"
 	"anycloud/internal/bearer"
 	"anycloud/internal/hub"
 	"anycloud/internal/lab"
@@ -50,9 +51,10 @@ func checkHost(t *testing.T, h lab.Host, dir string, cmds []lab.Command) {
 		if len(cfg.Hubs) != 3 || cfg.Hubs[0].Name != "hub" {
 			t.Errorf("node hubs: %+v", cfg.Hubs)
 		}
-		if cfg.NSID != h.Name || cfg.Announce == nil || len(cfg.Announce.Config.Peers) != 2 || len(cfg.Announce.Service) != 2 || !cfg.Announce.Config.ManageLoopback {
+		if cfg.NSID != h.Name || cfg.Announce == nil || len(cfg.Announce.Service) != 2 || !cfg.Announce.Config.ManageLoopback {
 			t.Errorf("node config: %+v", cfg)
 		}
+		checkNodeSpeaker(t, h, dir, cfg.Announce.Config, cmds)
 	case lab.RoleHub:
 		cfg, err := hub.LoadConfig(filepath.Join(dir, "hub.yaml"))
 		if err != nil {
@@ -143,5 +145,28 @@ func TestZoneTextParses(t *testing.T) {
 	}
 	if err := zp.Err(); err != nil || soas != 1 || records < 50 {
 		t.Fatalf("err %v, %d SOA, %d records", err, soas, records)
+	}
+}
+
+// checkNodeSpeaker: Mexico City's node announces through a BIRD of its own
+// with BFD (started before the node, its configuration accepted by the
+// real BIRD), the others through GoBGP with two sessions.
+func checkNodeSpeaker(t *testing.T, h lab.Host, dir string, c announce.Config, cmds []lab.Command) {
+	if h.City != "mexico-city" {
+		if c.Mode == announce.ModeBIRD || len(c.Peers) != 2 || len(cmds) != 1 {
+			t.Errorf("GoBGP node: mode %q, %d peers, commands %+v", c.Mode, len(c.Peers), cmds)
+		}
+		return
+	}
+	if c.Mode != announce.ModeBIRD || c.BIRD.BFD == nil || len(cmds) != 2 || cmds[0].Name != "bird" {
+		t.Fatalf("BIRD node: mode %q, bfd %+v, commands %+v", c.Mode, c.BIRD.BFD, cmds)
+	}
+	testenv.RequireCommand(t, "bird")
+	// The command puts the withdrawn include in place before BIRD starts.
+	if out, err := exec.Command("cp", filepath.Join(dir, "bird-anycloud-withdrawn.conf"), filepath.Join(dir, "bird-anycloud.conf")).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if out, err := exec.Command("bird", "-p", "-c", filepath.Join(dir, "bird.conf")).CombinedOutput(); err != nil {
+		t.Errorf("bird -p: %v\n%s", err, out)
 	}
 }

@@ -441,7 +441,7 @@ func (l *testLab) faultUplinkFlap(t *testing.T) faultRow {
 		t.Errorf("the next node %q never answered during the flaps", next)
 	}
 	return faultRow{scenario: "node uplink flapping (3 × 4 s dead, 4 s up)",
-		did:  fmt.Sprintf("router withdrew it on each hold-timer expiry (longest gap %v), the next node answered, re-announced after each return", gap.Round(time.Millisecond)),
+		did:  fmt.Sprintf("router withdrew it on each BFD or hold-timer expiry (longest gap %v), the next node answered, re-announced after each return", gap.Round(time.Millisecond)),
 		lost: lost, sent: sent, recover: back}
 }
 

@@ -6,15 +6,21 @@ import (
 	"path/filepath"
 	"strings"
 
+	"anycloud/internal/announce"
 	"anycloud/internal/lab"
 )
 
 // Lab nodes check health every 150 ms and withdraw after 3 bad checks, so
-// that a node whose DNS stops is withdrawn within about half a second;
-// drain-wait is short because the lab's routers converge in milliseconds.
+// that a node whose DNS stops is withdrawn within about half a second. A
+// drain keeps the graceful-shutdown route until no query has come for
+// 300 ms (at most 3 s), then keeps answering until the same quiet (at most
+// drain-wait); the lab's routers converge in milliseconds and its clients
+// query every 10 ms.
 const (
 	healthInterval = "150ms"
-	drainWait      = "1s"
+	drainWait      = "3s"
+	gracefulWait   = "3s"
+	drainQuiet     = "300ms"
 )
 
 // node writes the node's configuration: it listens on the service and
@@ -57,15 +63,84 @@ func (c *Cloud) node(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, err
 	for _, p := range plan.Topology.Announce {
 		fmt.Fprintf(&b, "    - {prefix: %q}\n", p.String())
 	}
-	fmt.Fprintf(&b, "  service: [%s]\n  peers:\n", strings.Join(quoted(plan.Topology.Service), ", "))
-	fmt.Fprintf(&b, "    - {neighbor: %q, peer-as: %d}\n    - {neighbor: %q, peer-as: %d}\n",
-		acc.Router4.Addr().String(), city.AS, acc.Router6.Addr().String(), city.AS)
-	fmt.Fprintf(&b, "  health: {interval: %s, rise: 2, fall: 3}\n  drain-wait: %s\n", healthInterval, drainWait)
+	fmt.Fprintf(&b, "  service: [%s]\n", strings.Join(quoted(plan.Topology.Service), ", "))
+	var cmds []lab.Command
+	if plan.Topology.BIRDNode(h.City) {
+		bird, err := nodeBIRD(plan, h, dir, city.AS)
+		if err != nil {
+			return nil, err
+		}
+		cmds = append(cmds, bird)
+		fmt.Fprintf(&b, "  mode: bird\n  bird: {include-file: %s, socket: %s, bfd: {interval: 100ms, multiplier: 3}}\n",
+			filepath.Join(dir, birdInclude), filepath.Join(dir, birdSocket))
+	} else {
+		fmt.Fprintf(&b, "  peers:\n    - {neighbor: %q, peer-as: %d}\n    - {neighbor: %q, peer-as: %d}\n",
+			acc.Router4.Addr().String(), city.AS, acc.Router6.Addr().String(), city.AS)
+	}
+	fmt.Fprintf(&b, "  health: {interval: %s, rise: 2, fall: 3}\n  drain-wait: %s\n  graceful-wait: %s\n  drain-quiet: %s\n",
+		healthInterval, drainWait, gracefulWait, drainQuiet)
 	conf := filepath.Join(dir, "node.yaml")
 	if err := os.WriteFile(conf, []byte(b.String()), 0o644); err != nil {
 		return nil, err
 	}
-	return []lab.Command{{Name: "node", Argv: []string{c.Exe, "node", "--config", conf}}}, nil
+	return append(cmds, lab.Command{Name: "node", Argv: []string{c.Exe, "node", "--config", conf}}), nil
+}
+
+// Files of a node's own BIRD, in its directory.
+const (
+	birdInclude = "bird-anycloud.conf"
+	birdSocket  = "bird.ctl"
+)
+
+// nodeBirdConf is the BIRD of a node in mode bird: the include anycloud
+// rewrites (routes, export filter, BFD protocol and the anycloud_bgp
+// template that turns BFD on) and one session per family to the city
+// router, as an operator would write it (docs/anycast.md).
+const nodeBirdConf = `# BIRD of %[1]s (announce mode bird). Generated.
+log "%[2]s/bird.log" { info, remote, warning, error, auth, fatal, bug };
+router id %[3]s;
+protocol device { scan time 10; }
+include "%[2]s/` + birdInclude + `";
+template bgp up from anycloud_bgp {
+	local as %[4]d;
+	hold time 3; keepalive time 1; connect retry time 1;
+	# BIRD's default waits 60 s (doubling to 300 s) after a session
+	# error, BFD down included, before it dials again.
+	error wait time 1, 5;
+}
+protocol bgp up4 from up {
+	neighbor %[5]s as %[7]d;
+	ipv4 { import none; export filter anycloud_export; };
+}
+protocol bgp up6 from up {
+	neighbor %[6]s as %[7]d;
+	ipv6 { import none; export filter anycloud_export; };
+}
+`
+
+// nodeBIRD writes the configuration of node h's own BIRD and a withdrawn
+// include, and returns the command that runs it. The command first copies
+// the withdrawn include over the one the node rewrites, so that BIRD
+// (re)started after `lab fail NODE kill` (which kills both) does not
+// announce what the dead node last said before the new one is healthy;
+// exec keeps the PID the lab records.
+func nodeBIRD(plan *lab.Plan, h lab.Host, dir string, routerAS uint32) (lab.Command, error) {
+	acc, _ := plan.AccessFor(h.Name)
+	bfd := &announce.BFDConfig{Interval: announce.DefaultBFDInterval, Multiplier: announce.DefaultBFDMultiplier}
+	include := announce.BIRDInclude("anycloud", plan.Topology.CloudAS, nil) + announce.BIRDBFD("anycloud", bfd)
+	withdrawn := filepath.Join(dir, "bird-anycloud-withdrawn.conf")
+	if err := os.WriteFile(withdrawn, []byte(include), 0o644); err != nil {
+		return lab.Command{}, err
+	}
+	conf := fmt.Sprintf(nodeBirdConf, h.Name, dir, v4(h), plan.Topology.CloudAS,
+		acc.Router4.Addr(), acc.Router6.Addr(), routerAS)
+	path := filepath.Join(dir, "bird.conf")
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		return lab.Command{}, err
+	}
+	script := fmt.Sprintf("cp -f '%s' '%s' && exec bird -f -c '%s' -s '%s' -P '%s'", withdrawn, filepath.Join(dir, birdInclude),
+		path, filepath.Join(dir, birdSocket), filepath.Join(dir, "bird.pid"))
+	return lab.Command{Name: "bird", Argv: []string{"sh", "-c", script}}, nil
 }
 
 func quoted[T fmt.Stringer](list []T) []string {
