@@ -31,7 +31,7 @@ const usage = `usage: anycloud lab SUBCOMMAND [flags]
                                                    build the lab and wait until every city is served
   anycloud lab status [--json] [--prefix P]        cities, nodes, who answers whom
   anycloud lab exec NAME -- CMD...                 run CMD in a lab host (city slug, node-<city>,
-                                                   router-<city>, hub, primary-<zone>)
+                                                   router-<city>, hub, hub2, hub3, noc, primary-<zone>)
   anycloud lab fail NODE stop-dns|kill|silent|drain
   anycloud lab heal NODE
   anycloud lab bump ZONE
