@@ -31,7 +31,7 @@ const usage = `usage: anycloud lab SUBCOMMAND [flags]
                                                    build the lab and wait until every city is served
   anycloud lab status [--json] [--prefix P]        cities, nodes, who answers whom
   anycloud lab exec NAME -- CMD...                 run CMD in a lab host (city slug, node-<city>,
-                                                   router-<city>, hub, primary-<zone>)
+                                                   router-<city>, hub, hub2, hub3, noc, primary-<zone>)
   anycloud lab fail NODE stop-dns|kill|silent|drain
   anycloud lab heal NODE
   anycloud lab bump ZONE
@@ -60,6 +60,7 @@ func (c *CLI) Run(ctx context.Context, args []string) error {
 	cmds := map[string]func(context.Context, []string) error{
 		"up": c.up, "status": c.status, "exec": c.exec, "down": c.down, "relay": c.relay,
 		"fail": c.fail, "heal": c.heal, "bump": c.bump, "forward": c.forward,
+		"webhook": c.webhook,
 	}
 	run, ok := cmds[args[0]]
 	if !ok {
@@ -258,6 +259,23 @@ func (c *CLI) forward(ctx context.Context, args []string) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	return RunForwarder(ctx, args[0], args[1], args[2], c.Log)
+}
+
+// webhook runs the lab's webhook receiver (in the noc's namespace).
+func (c *CLI) webhook(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("lab webhook", flag.ContinueOnError)
+	fs.SetOutput(c.Stderr)
+	listen := fs.String("listen", "127.0.0.1:9099", "loopback address:port")
+	out := fs.String("out", "", "file each POST is appended to, one JSON line")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("usage: anycloud lab webhook --listen ADDR --out FILE")
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	return RunWebhook(ctx, *listen, *out)
 }
 
 func isSet(fs *flag.FlagSet, name string) bool {

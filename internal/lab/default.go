@@ -45,6 +45,11 @@ func Default() *Topology {
 		// BIRD of its own with BFD; the others embed GoBGP.
 		BIRDNodes: []string{"mexico-city"},
 		Hub:       "sao-paulo",
+		// Three hubs in three cities, so that with one down a majority
+		// still makes administrative changes (node drain); the monitor
+		// runs in San José's "noc", apart from every hub.
+		MoreHubs: []string{"bogota", "santiago"},
+		Monitor:  "san-jose",
 		Primaries: []Primary{
 			{Zone: "sv", City: "san-jose"},
 			{Zone: "do", City: "santo-domingo"},

@@ -12,6 +12,8 @@ const (
 	maxCities    = 8
 	slotsPerCity = 8
 	maxLinks     = 32
+	// maxMoreHubs keeps the hubs within the node's limit of 8.
+	maxMoreHubs = 7
 )
 
 // Roles of lab hosts.
@@ -25,6 +27,8 @@ const (
 	// zones to the cloud's name server (onboarding checks the parent).
 	RoleRoot  = "root"
 	RoleRelay = "relay"
+	// RoleMonitor is the "noc" host: the monitor, apart from the hubs.
+	RoleMonitor = "monitor"
 )
 
 // Host is one network namespace of the lab.
@@ -107,8 +111,9 @@ func (p *Plan) routerLink(k int, l Link) RouterLink {
 	}
 }
 
-// attachAll gives every city's client, then nodes, hub and primaries an
-// access slot in their city, in that order.
+// attachAll gives every city's client, then nodes, hub, primaries, root,
+// further hubs and the noc an access slot in their city, in that order
+// (hosts added later never move the addresses of earlier ones).
 func (p *Plan) attachAll() {
 	t := p.Topology
 	slots := map[string]int{}
@@ -130,6 +135,13 @@ func (p *Plan) attachAll() {
 	}
 	if t.Hub != "" {
 		attach(t.Hub, "root", RoleRoot, "root", false)
+	}
+	for i, city := range t.MoreHubs {
+		name := fmt.Sprintf("hub%d", i+2)
+		attach(city, name, RoleHub, name, false)
+	}
+	if t.Monitor != "" {
+		attach(t.Monitor, "noc", RoleMonitor, "noc", false)
 	}
 }
 

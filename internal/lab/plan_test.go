@@ -2,6 +2,7 @@ package lab
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,5 +63,38 @@ func checkBIRDParses(t *testing.T, conf string) {
 	os.WriteFile(f, []byte(conf), 0o644)
 	if out, err := exec.Command("bird", "-p", "-c", f).CombinedOutput(); err != nil {
 		t.Errorf("bird -p: %v\n%s", err, out)
+	}
+}
+
+// TestPlanHubsAndNoc: the further hubs and the noc are attached after every
+// other host, so the addresses of the hosts of a one-hub lab stay where
+// they were; the hubs are hub, hub2, hub3 in their cities.
+func TestPlanHubsAndNoc(t *testing.T) {
+	plan, err := NewPlan(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := Default()
+	one.MoreHubs, one.Monitor = nil, ""
+	before, err := NewPlan(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range before.Hosts {
+		got, ok := plan.Host(h.Name)
+		if !ok || fmt.Sprint(got.Addresses) != fmt.Sprint(h.Addresses) {
+			t.Errorf("%s moved: %v, was %v", h.Name, got.Addresses, h.Addresses)
+		}
+	}
+	for name, want := range map[string]struct{ role, city, addr string }{
+		"hub":  {RoleHub, "sao-paulo", "203.0.113.42"},
+		"hub2": {RoleHub, "bogota", "203.0.113.166"},
+		"hub3": {RoleHub, "santiago", "203.0.113.6"},
+		"noc":  {RoleMonitor, "san-jose", "203.0.113.74"},
+	} {
+		h, ok := plan.Host(name)
+		if !ok || h.Role != want.role || h.City != want.city || h.Addresses[0].String() != want.addr {
+			t.Errorf("%s: %+v, want %+v", name, h, want)
+		}
 	}
 }

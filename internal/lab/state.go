@@ -104,5 +104,5 @@ func (s *State) namespaceOf(name string) (string, error) {
 	if h, ok := s.Plan.Host(name); ok {
 		return h.Namespace, nil
 	}
-	return "", fmt.Errorf("no lab host %q (try a city slug, node-<city>, router-<city>, hub or primary-<zone>)", name)
+	return "", fmt.Errorf("no lab host %q (try a city slug, node-<city>, router-<city>, hub, hub2, noc or primary-<zone>)", name)
 }

@@ -29,8 +29,15 @@ type Topology struct {
 	// BIRDNodes are node cities whose node announces through a BIRD of
 	// its own (announce mode bird) with BFD to its router; the others
 	// embed GoBGP, which has no BFD and is dropped by the 3 s hold time.
-	BIRDNodes []string  `yaml:"bird_nodes" json:"bird_nodes,omitempty"`
-	Hub       string    `yaml:"hub" json:"hub"` // city slug the hub attaches to
+	BIRDNodes []string `yaml:"bird_nodes" json:"bird_nodes,omitempty"`
+	Hub       string   `yaml:"hub" json:"hub"` // city slug the (first) hub attaches to
+	// MoreHubs are the cities of further hubs, "hub2", "hub3", ... in
+	// this order: the hubs replicate their administered state (Raft) and
+	// each pulls every zone itself; every node lists every hub.
+	MoreHubs []string `yaml:"more_hubs" json:"more_hubs,omitempty"`
+	// Monitor is the city of the "noc" host, which runs the monitor apart
+	// from the hubs (so a dead hub is noticed); "" runs none.
+	Monitor   string    `yaml:"monitor" json:"monitor,omitempty"`
 	Primaries []Primary `yaml:"primaries" json:"primaries"`
 }
 
@@ -140,6 +147,15 @@ func (t *Topology) validateAttachments() error {
 	attach := append([]string{}, t.Nodes...)
 	if t.Hub != "" {
 		attach = append(attach, t.Hub)
+	} else if len(t.MoreHubs) > 0 || t.Monitor != "" {
+		return errors.New("more_hubs and monitor need a hub")
+	}
+	attach = append(attach, t.MoreHubs...)
+	if t.Monitor != "" {
+		attach = append(attach, t.Monitor)
+	}
+	if len(t.MoreHubs) > maxMoreHubs {
+		return fmt.Errorf("at most %d more hubs", maxMoreHubs)
 	}
 	for _, p := range t.Primaries {
 		if !slugRE.MatchString(p.Zone) {

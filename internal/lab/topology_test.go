@@ -42,6 +42,12 @@ func TestTopologyValidation(t *testing.T) {
 		{"unknown link city", func(t *Topology) { t.Links[0].B = "lima" }, "unknown"},
 		{"unknown node city", func(t *Topology) { t.Nodes = append(t.Nodes, "lima") }, "unknown city"},
 		{"bad slug", func(t *Topology) { t.Cities[0].Slug = "Santiago" }, "slug"},
+		{"unknown hub city", func(t *Topology) { t.MoreHubs = append(t.MoreHubs, "lima") }, "unknown city"},
+		{"unknown noc city", func(t *Topology) { t.Monitor = "lima" }, "unknown city"},
+		{"more hubs without a hub", func(t *Topology) { t.Hub = "" }, "need a hub"},
+		{"more hubs than a node takes", func(t *Topology) {
+			t.MoreHubs = []string{"santiago", "santiago", "bogota", "bogota", "san-jose", "san-jose", "mexico-city", "mexico-city"}
+		}, "at most"},
 		{"too many hosts in a city", func(t *Topology) {
 			for i := 0; i < slotsPerCity; i++ {
 				t.Primaries = append(t.Primaries, Primary{Zone: "z" + string(rune('a'+i)), City: "bogota"})

@@ -42,6 +42,8 @@ func (c *Cloud) HostCommands(plan *lab.Plan, h lab.Host, dir string) ([]lab.Comm
 		return c.probe(plan, h, dir)
 	case lab.RoleRoot:
 		return c.root(plan, h, dir)
+	case lab.RoleMonitor:
+		return c.noc(plan, h, dir)
 	}
 	return nil, nil
 }
@@ -57,13 +59,13 @@ func (c *Cloud) NodeCommand(_ *lab.Plan, _ lab.Host, dir, verb string) (lab.Comm
 // NodeStatusURL is the node's control endpoint, inside its namespace.
 func (c *Cloud) NodeStatusURL(*lab.Plan, lab.Host) string { return "http://" + nodeControl + "/status" }
 
-// Dashboard is the monitor's address in the hub's namespace.
+// Dashboard is the monitor's address in the noc's namespace.
 func (c *Cloud) Dashboard(plan *lab.Plan) (string, string) {
-	h, ok := plan.Host("hub")
+	h, ok := plan.Host("noc")
 	if !ok {
 		return "", ""
 	}
-	return "hub", hostPort(v4(h), dashboardPort)
+	return "noc", hostPort(v4(h), dashboardPort)
 }
 
 // v4 and v6 are a host's unicast addresses on its access link.

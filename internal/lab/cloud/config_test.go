@@ -13,6 +13,7 @@ import (
 	"anycloud/internal/bearer"
 	"anycloud/internal/hub"
 	"anycloud/internal/lab"
+	"anycloud/internal/monitor"
 	"anycloud/internal/node"
 	"anycloud/internal/testenv"
 )
@@ -47,6 +48,9 @@ func checkHost(t *testing.T, h lab.Host, dir string, cmds []lab.Command) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(cfg.Hubs) != 3 || cfg.Hubs[0].Name != "hub" {
+			t.Errorf("node hubs: %+v", cfg.Hubs)
+		}
 		if cfg.NSID != h.Name || cfg.Announce == nil || len(cfg.Announce.Service) != 2 || !cfg.Announce.Config.ManageLoopback {
 			t.Errorf("node config: %+v", cfg)
 		}
@@ -60,16 +64,47 @@ func checkHost(t *testing.T, h lab.Host, dir string, cmds []lab.Command) {
 		if len(cfg.Clients) != 0 || len(cfg.Nodes) != 3 || len(cfg.Onboarding.Nameservers) != 1 || len(cfg.Onboarding.RootServers) != 2 {
 			t.Errorf("hub config: %d clients, %d nodes, onboarding %+v", len(cfg.Clients), len(cfg.Nodes), cfg.Onboarding)
 		}
-		if m := cfg.Monitor; m == nil || !m.Enabled || len(m.Base.Nodes) != 3 || m.Base.Nodes[0].City == "" || len(m.Base.Vantages) != 6 {
+		// The monitor runs in the noc; each hub only accepts its key.
+		if m := cfg.Monitor; m == nil || m.Enabled || m.QueryKey == nil {
 			t.Errorf("hub config's monitor section: %+v", m)
 		}
-		for _, v := range cfg.Monitor.Base.Vantages {
-			if filepath.Base(v.TokenFile) != "probe-"+v.Name+".token" {
-				t.Errorf("vantage %s: token-file %q", v.Name, v.TokenFile)
+		// Three hubs, each replicating with the two others, and every hub
+		// in the snippets' hub addresses.
+		if r := cfg.Replication; r == nil || r.Name != h.Name || len(r.Peers) != 2 || len(cfg.Onboarding.HubAddresses) != 6 {
+			t.Errorf("hub config's replication: %+v, hub addresses %v", r, cfg.Onboarding.HubAddresses)
+		}
+		want := 1 // hub2 and hub3 receive the clients through replication
+		if h.Name == "hub" {
+			want = 3
+		}
+		if len(cmds) != want || cmds[0].Name != "hub" || (want == 3 && (cmds[1].Name != "onboard" || !cmds[2].Wait)) {
+			t.Errorf("%s runs %+v, want the hub (and at the first the onboarding)", h.Name, cmds)
+		}
+	case lab.RoleMonitor:
+		var names []string
+		for _, c := range cmds {
+			names = append(names, c.Name)
+			if !strings.HasPrefix(c.Name, "monitor") {
+				continue
+			}
+			cfg, err := monitor.LoadConfig(filepath.Join(dir, c.Name+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(cfg.Zones) != 3 || cfg.Hub == nil || cfg.Alerts.Webhook == nil || !c.AfterServed {
+				t.Errorf("%s: %+v", c.Name, cfg)
+			}
+			if c.Name == "monitor" && (len(cfg.Nodes) != 3 || cfg.Nodes[0].City == "" || len(cfg.Vantages) != 6 || cfg.Hub.Name != "hub") {
+				t.Errorf("the main monitor: %+v", cfg)
+			}
+			for _, v := range cfg.Vantages {
+				if filepath.Base(v.TokenFile) != "probe-"+v.Name+".token" {
+					t.Errorf("vantage %s: token-file %q", v.Name, v.TokenFile)
+				}
 			}
 		}
-		if len(cmds) != 3 || cmds[0].Name != "hub" || cmds[1].Name != "onboard" || !cmds[2].Wait {
-			t.Errorf("hub host runs %+v, want the hub (the monitor runs in it) and the onboarding", cmds)
+		if strings.Join(names, " ") != "webhook monitor monitor-hub2 monitor-hub3" {
+			t.Errorf("noc runs %v", names)
 		}
 	case lab.RolePrimary, lab.RoleRoot:
 		testenv.RequireCommand(t, "knotc")

@@ -240,8 +240,8 @@ func (l *testLab) faultWrongKey(t *testing.T) faultRow {
 		lost: lost, sent: sent, recover: took}
 }
 
-// faultHubDown: SOA expire 10 s on gt. and 30 s on sv. and do.; the hub is
-// frozen. Each node keeps serving until gt. expires (SERVFAIL for gt.,
+// faultHubDown: SOA expire 10 s on gt. and 30 s on sv. and do.; every hub
+// is frozen. Each node keeps serving until gt. expires (SERVFAIL for gt.,
 // still announced for the others), withdraws once sv. and do. expired too
 // (nothing left to serve), and comes back once the hub is.
 func (l *testLab) faultHubDown(t *testing.T) faultRow {
@@ -260,7 +260,7 @@ func (l *testLab) faultHubDown(t *testing.T) faultRow {
 		t.Fatalf("node-sao-paulo serves %v: the zones other than %v would keep it announced", served, l.zones())
 	}
 	s := l.startFaultStream(t, "mexico-city", "sv.")
-	thaw := freeze(t, l.process(t, "hub", "hub"))
+	thaw := l.freezeHubs(t)
 	frozen := time.Now()
 
 	// Phase 1: gt. expires everywhere; sv. is still served and every node
@@ -357,7 +357,7 @@ func (l *testLab) faultNodeRestart(t *testing.T) faultRow {
 	for _, z := range l.zones() {
 		want[z] = l.nodeAnswer(node, z).serial
 	}
-	thaw := freeze(t, l.process(t, "hub", "hub"))
+	thaw := l.freezeHubs(t)
 	s := l.startFaultStream(t, city, "do.")
 	time.Sleep(500 * time.Millisecond)
 	killed := time.Now()

@@ -133,16 +133,15 @@ func (l *testLab) startKnotStandin(t *testing.T, zone string, serial uint32, env
 	t.Helper()
 	host := primaryHost(zone)
 	h, _ := l.st.Plan.Host(host)
-	hub, _ := l.st.Plan.Host("hub")
 	dir := t.TempDir()
 	name, secret := l.clientKey(t, zone)
-	kc := knotConf{Server: knotServer(dir, fmt.Sprintf("%s@%d", v4(h), standinPort)), Zone: zone, Dir: dir,
-		Hub4: v4(hub).String(), Hub6: v6(hub).String(), KeyName: name, Secret: secret}
+	kc := newKnotConf(l.st.Plan, knotServer(dir, fmt.Sprintf("%s@%d", v4(h), standinPort)), zone, dir, name, secret)
+	kc.NoNotify = true // the client's Knot notifies
 	var conf strings.Builder
 	if err := knotTemplate.Execute(&conf, kc); err != nil {
 		t.Fatal(err)
 	}
-	text := strings.Replace(conf.String(), "    notify: hub\n", "", 1) // the client's Knot notifies
+	text := conf.String()
 	confFile := filepath.Join(dir, "knot.conf")
 	if err := os.WriteFile(confFile, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
@@ -665,6 +664,9 @@ func (l *testLab) faultDiskFull(t *testing.T) faultRow {
 
 	good := l.primarySerial(t, zone)
 	s := l.startFaultStream(t, "santiago", zone)
+	// The other hubs would feed the new version: the nodes have this hub
+	// alone while its disk is full.
+	thawOthers := l.freezeHubsExcept(t, "hub")
 	broken := time.Now()
 	big := strings.TrimSpace(strings.Repeat(strings.Repeat("x", 250)+" ", 32)) // 8 KiB of TXT
 	l.knotc(t, zone, "zone-begin", zone)
@@ -690,6 +692,7 @@ func (l *testLab) faultDiskFull(t *testing.T) faultRow {
 	if err := inHubMounts(hub, `mount -o remount,size=16m "$1"`, tmpfs); err != nil {
 		t.Fatal(err)
 	}
+	thawOthers()
 	took := l.waitAllServe(t, 20*time.Second)
 	// Back onto the real disk: what the hub stored on the tmpfs, then the
 	// tmpfs gone; the big records removed again through the hub.

@@ -12,20 +12,22 @@ import (
 )
 
 // knotTemplate is a client's primary: one zone, transfers only from the
-// hub with the client's key, NOTIFY to the hub on every change, and a
-// journal so the hub gets IXFR.
+// hubs with the client's key, NOTIFY to every hub on every change, and a
+// journal so the hubs get IXFR.
 var knotTemplate = template.Must(template.New("knot").Parse(`# Knot DNS primary of {{.Zone}} in the anycloud lab. Generated.
 {{.Server}}key:
   - id: {{.KeyName}}
     algorithm: hmac-sha256
     secret: {{.Secret}}
 remote:
-  - id: hub
-    address: {{.Hub4}}@53
-    key: {{.KeyName}}
+{{- range .Hubs}}
+  - id: {{.Name}}
+    address: {{.V4}}@53
+    key: {{$.KeyName}}
+{{- end}}
 acl:
-  - id: hub
-    address: [ {{.Hub4}}, {{.Hub6}} ]
+  - id: hubs
+    address: [ {{.HubAddrs}} ]
     key: {{.KeyName}}
     action: transfer
 template:
@@ -38,12 +40,32 @@ template:
 zone:
   - domain: {{.Zone}}
     file: "{{.Dir}}/zone.db"
-    acl: hub
-    notify: hub
+    acl: hubs
+{{- if not .NoNotify}}
+    notify: [ {{.HubNames}} ]
+{{- end}}
 `))
 
 type knotConf struct {
-	Server, Zone, Dir, Hub4, Hub6, KeyName, Secret string
+	Server, Zone, Dir, KeyName, Secret string
+	Hubs                               []knotHub
+	HubAddrs, HubNames                 string // comma-separated
+	NoNotify                           bool   // a stand-in that must not NOTIFY
+}
+
+type knotHub struct{ Name, V4 string }
+
+// newKnotConf fills knotConf for zone with every hub of plan.
+func newKnotConf(plan *lab.Plan, server, zone, dir, keyName, secret string) knotConf {
+	kc := knotConf{Server: server, Zone: zone, Dir: dir, KeyName: keyName, Secret: secret}
+	var addrs, names []string
+	for _, hub := range hubHosts(plan) {
+		kc.Hubs = append(kc.Hubs, knotHub{Name: hub.Name, V4: v4(hub).String()})
+		addrs = append(addrs, v4(hub).String(), v6(hub).String())
+		names = append(names, hub.Name)
+	}
+	kc.HubAddrs, kc.HubNames = strings.Join(addrs, ", "), strings.Join(names, ", ")
+	return kc
 }
 
 // knotServer is the part of every lab Knot's configuration that says where
@@ -68,8 +90,8 @@ log:
 }
 
 func (c *Cloud) primary(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
-	hub, ok := plan.Host("hub")
-	if !ok {
+	hubs := hubHosts(plan)
+	if len(hubs) == 0 {
 		return nil, fmt.Errorf("the topology has no hub for %s to notify", h.Name)
 	}
 	zone := zoneOf(h)
@@ -81,8 +103,7 @@ func (c *Cloud) primary(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, 
 	if err != nil {
 		return nil, err
 	}
-	kc := knotConf{Server: knotServer(dir, v4(h).String()+"@53", v6(h).String()+"@53"), Zone: zone, Dir: dir,
-		Hub4: v4(hub).String(), Hub6: v6(hub).String(), KeyName: clientKeyName(zone), Secret: secret}
+	kc := newKnotConf(plan, knotServer(dir, v4(h).String()+"@53", v6(h).String()+"@53"), zone, dir, clientKeyName(zone), secret)
 	var conf strings.Builder
 	if err := knotTemplate.Execute(&conf, kc); err != nil {
 		return nil, err
@@ -98,7 +119,7 @@ func (c *Cloud) primary(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, 
 
 // BumpCommands change the zone in one Knot transaction; Knot increments
 // the serial (serial-policy increment), journals the change and sends
-// NOTIFY to the hub.
+// NOTIFY to every hub.
 func (c *Cloud) BumpCommands(_ *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
 	zone := zoneOf(h)
 	knotc := func(args ...string) lab.Command {

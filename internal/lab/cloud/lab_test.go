@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -195,6 +194,7 @@ func TestLab(t *testing.T) {
 	t.Run("faults", l.testFaults)
 	t.Run("onboard", l.testOnboard)
 	t.Run("bump", l.testBump)
+	t.Run("hubs", l.testHubs)
 	t.Run("hub-lost", l.testHubLost)
 	t.Run("failover", l.testFailover)
 	t.Run("down", l.testDown)
@@ -254,8 +254,8 @@ func (l *testLab) testStatus(t *testing.T) {
 }
 
 // testDashboard: the host's forwarded port reaches the monitor running in
-// the hub, which reads the hub's own serials and sees every node announced
-// and in sync.
+// the noc, which asks the first hub for its serials (signed with the
+// monitor's key) and sees every node announced and in sync.
 func (l *testLab) testDashboard(t *testing.T) {
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -275,7 +275,7 @@ func (l *testLab) testDashboard(t *testing.T) {
 			return
 		}
 	}
-	t.Fatalf("the monitor in the hub does not see the lab in sync:\n%s", strings.Join(problems, "\n"))
+	t.Fatalf("the monitor in the noc does not see the lab in sync:\n%s", strings.Join(problems, "\n"))
 }
 
 // monitorProblems lists what the monitor's status API shows amiss.
@@ -397,22 +397,10 @@ func (l *testLab) nodeSerials(t *testing.T, client, zone string) map[string]uint
 	return out
 }
 
-// testHubLost: with the hub frozen, every node notices (a refresh of sv.
-// fails) and keeps announcing and serving.
+// testHubLost: with every hub frozen, every node notices (a refresh of
+// sv. fails) and keeps announcing and serving.
 func (l *testLab) testHubLost(t *testing.T) {
-	var hubPID int
-	for _, p := range l.st.Processes {
-		if p.Name == "hub hub" {
-			hubPID = p.PID
-		}
-	}
-	if hubPID == 0 {
-		t.Fatal("no hub process recorded")
-	}
-	if err := syscall.Kill(hubPID, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	defer syscall.Kill(hubPID, syscall.SIGCONT)
+	defer l.freezeHubs(t)()
 	frozen := time.Now()
 	// SOA refresh 5 s, retry 2 s, transfer timeout 2 s: each node fails to
 	// reach the hub within 10 s.

@@ -24,12 +24,12 @@ const (
 )
 
 // node writes the node's configuration: it listens on the service and
-// unicast addresses, follows the hub, answers NSID and id.server with its
+// unicast addresses, follows every hub, answers NSID and id.server with its
 // host name, and announces the service addresses to its city's router over
 // IPv4 and IPv6 sessions.
 func (c *Cloud) node(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
-	hub, ok := plan.Host("hub")
-	if !ok {
+	hubs := hubHosts(plan)
+	if len(hubs) == 0 {
 		return nil, fmt.Errorf("the topology has no hub for %s", h.Name)
 	}
 	key, err := keyFile(dir, nodeKeyName(h.Name))
@@ -46,8 +46,13 @@ func (c *Cloud) node(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, err
 	var b strings.Builder
 	fmt.Fprintf(&b, "# anycloud node %s of the lab. Generated.\nlisten: [%s]\nnsid: %s\nidentity: %s\nstorage: %s\ncatalog: %s\n",
 		h.Name, strings.Join(listen, ", "), h.Name, h.Name, filepath.Join(dir, "storage"), catalogZone)
-	fmt.Fprintf(&b, "hub:\n  addresses: [%q]\n  tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}\n",
-		hostPort(v4(hub), dnsPort), nodeKeyName(h.Name), key)
+	// Every hub, each with the key it issued this node (in the lab every
+	// hub knows the node by the same key file).
+	b.WriteString("hubs:\n")
+	for _, hub := range hubs {
+		fmt.Fprintf(&b, "  - {name: %s, addresses: [%q], tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}}\n",
+			hub.Name, hostPort(v4(hub), dnsPort), nodeKeyName(h.Name), key)
+	}
 	fmt.Fprintf(&b, "timeouts: {transfer: 2s, min-refresh: 1s}\ncontrol: %s\nmetrics: %q\n", nodeControl, hostPort(v4(h), nodeMetrics))
 	// Rate limiting stays on, above the 100 SOA queries/s one city's
 	// client streams in the failover tests (the default is 20/s).

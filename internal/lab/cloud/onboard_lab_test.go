@@ -438,16 +438,20 @@ func (l *testLab) checkResolveTable(t *testing.T, r *onboard.Report) {
 	t.Logf("$ anycloud client trial resolve hn.\n%s", text.String())
 }
 
-// testStaleNode: a node cut off from the hub's DNS port keeps the old
+// testStaleNode: a node cut off from every hub's DNS port keeps the old
 // serial after a change; the sync check and the resolution trial fail
 // naming it and its serial, and pass again once it catches up.
 func (l *testLab) testStaleNode(t *testing.T, p *newPrimary) {
 	node := "node-" + l.topo.Nodes[0]
 	other, _ := l.st.Plan.Host("node-" + l.topo.Nodes[1])
-	hubHost, _ := l.st.Plan.Host("hub")
+	// Cut from every hub: each one alone would feed it.
+	var hub4, hub6 []string
+	for _, h := range hubHosts(l.st.Plan) {
+		hub4, hub6 = append(hub4, v4(h).String()), append(hub6, v6(h).String())
+	}
 	rules := fmt.Sprintf("table inet anycloud_onboard_test {\n\tchain output {\n\t\ttype filter hook output priority 0;\n"+
-		"\t\tip daddr %s meta l4proto { tcp, udp } th dport 53 drop\n\t\tip6 daddr %s meta l4proto { tcp, udp } th dport 53 drop\n\t}\n}\n",
-		v4(hubHost), v6(hubHost))
+		"\t\tip daddr { %s } meta l4proto { tcp, udp } th dport 53 drop\n\t\tip6 daddr { %s } meta l4proto { tcp, udp } th dport 53 drop\n\t}\n}\n",
+		strings.Join(hub4, ", "), strings.Join(hub6, ", "))
 	file := filepath.Join(t.TempDir(), "cut.nft")
 	os.WriteFile(file, []byte(rules), 0o644)
 	if out, err := exec.Command("ip", "netns", "exec", l.ns(node), "nft", "-f", file).CombinedOutput(); err != nil {
