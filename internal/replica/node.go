@@ -125,7 +125,13 @@ func Start(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	trans := raft.NewNetworkTransport(n.stream, 3, 10*time.Second, logw)
-	has, err := raft.HasExistingState(n.store, n.store, snaps)
+	n.done = make(chan struct{})
+	stableLog := cfg.Log
+	if stableLog == nil {
+		stableLog = slog.Default()
+	}
+	stable := patientStable{StableStore: n.store, log: stableLog, done: n.done}
+	has, err := raft.HasExistingState(n.store, stable, snaps)
 	if err != nil {
 		n.Close()
 		return nil, err
@@ -137,17 +143,16 @@ func Start(cfg Config) (*Node, error) {
 		}
 		// Every hub bootstraps with the same list on first start, which
 		// Raft allows: they elect a leader among themselves.
-		if err := raft.BootstrapCluster(rc, n.store, n.store, snaps, trans, raft.Configuration{Servers: servers}); err != nil {
+		if err := raft.BootstrapCluster(rc, n.store, stable, snaps, trans, raft.Configuration{Servers: servers}); err != nil {
 			n.Close()
 			return nil, fmt.Errorf("replication bootstrap: %w", err)
 		}
 	}
-	n.raft, err = raft.NewRaft(rc, n.fsm, n.store, n.store, snaps, trans)
+	n.raft, err = raft.NewRaft(rc, n.fsm, n.store, stable, snaps, trans)
 	if err != nil {
 		n.Close()
 		return nil, err
 	}
-	n.done = make(chan struct{})
 	go n.reconcile()
 	return n, nil
 }
