@@ -217,3 +217,41 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// With several hubs (Sources) every hub is asked at each check, the zone
+// follows the highest serial, never an older one that not every hub
+// serves, and it expires only when no hub at all answered for the longest
+// expire any of them gave.
+func TestSourcesTimers_synctest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]*fakeSOA{
+			"a": {serial: 5, refresh: 3600, retry: 600, expire: 3000},
+			"b": {serial: 7, refresh: 3600, retry: 600, expire: 9000},
+		})
+		h := newHarness(f, 30*time.Second, 24*time.Hour)
+		h.z.Sources = func() []Source {
+			return []Source{{Name: "a", Servers: []string{"a"}, Client: f}, {Name: "b", Servers: []string{"b"}, Client: f}}
+		}
+		h.run(t, 16300*time.Second, func() {
+			h.sleepUntil(100 * time.Second)
+			f.set("a", func(s *fakeSOA) { s.serial = 8 }) // taken at 3600
+			h.sleepUntil(3700 * time.Second)
+			f.set("a", func(s *fakeSOA) { s.serial = 3 }) // one hub rolled back: kept at 7200
+			h.sleepUntil(7300 * time.Second)
+			f.set("a", func(s *fakeSOA) { s.down = true })
+			f.set("b", func(s *fakeSOA) { s.down = true })
+		})
+		if want := []string{"7@0s from b", "8@1h0m0s from a"}; !equalStrings(h.taken, want) {
+			t.Fatalf("versions taken %v, want %v", h.taken, want)
+		}
+		// KeptNewer at 7200 is a failed check: retries every 600s from then.
+		if got, want := f.times("soa", "b")[:5], secs(0, 3600, 7200, 7800, 8400); !equalTimes(got, want) {
+			t.Fatalf("hub b asked at %v, want %v first", got, want)
+		}
+		// Both answered last at 7200 (a with expire 3000, b 9000): expiry at
+		// 7200+9000 = 16200s (4h30m), not 7200+3000.
+		if want := []string{"true@4h30m0s"}; !equalStrings(h.expired, want) {
+			t.Fatalf("Expired calls %v, want %v", h.expired, want)
+		}
+	})
+}
