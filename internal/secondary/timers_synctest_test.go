@@ -255,3 +255,21 @@ func TestSourcesTimers_synctest(t *testing.T) {
 		}
 	})
 }
+
+// A contact restored from before a restart (SetContact) keeps its expire
+// timer: last contact 1h before start with expire 2h and no server
+// reachable expires the zone 1h after start, not 2h.
+func TestExpireAcrossRestart_synctest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]*fakeSOA{"p1": {serial: 1, refresh: 3600, retry: 600, expire: 86400, down: true}})
+		h := newHarness(f, 25*time.Minute, 24*time.Hour)
+		h.servers("p1")
+		h.z.SetContact(f.start.Add(-time.Hour), 2*time.Hour)
+		h.run(t, 3*time.Hour, nil)
+		// Checks every MinInterval (no version): 0, 25m, 50m, 75m; the
+		// expiry at 1h falls between two of them (the expiry timer).
+		if want := []string{"true@1h0m0s"}; !equalStrings(h.expired, want) {
+			t.Fatalf("Expired calls %v, want %v", h.expired, want)
+		}
+	})
+}
