@@ -59,9 +59,9 @@ func TestWebhookDroppedLoggedOncePerMinute_synctest(t *testing.T) {
 				n++
 			}
 		}
-		pushN(1)                  // taken by run, which hangs in Send
-		synctest.Wait()           // run is blocked in Send
-		pushN(256 + 5) // fills the queue (webhookPending), 5 dropped: 1 logged now
+		pushN(1)        // taken by run, which hangs in Send
+		synctest.Wait() // run is blocked in Send
+		pushN(256 + 5)  // fills the queue (webhookPending), 5 dropped: 1 logged now
 		time.Sleep(30 * time.Second)
 		pushN(3) // dropped, not logged yet
 		time.Sleep(30*time.Second - time.Nanosecond)
