@@ -108,7 +108,7 @@ func (h *Hub) startSecondary(ctx context.Context, z *servedZone) {
 	z.sec = &secondary.Zone{
 		Origin:  z.origin,
 		Servers: func() []string { return h.clientOf(z).Primaries },
-		Client: func() xfr.Client {
+		Client: func() secondary.Server {
 			return xfr.Client{Key: h.clientOf(z).Key, Timeout: h.config().Timeout, Limits: h.config().transferLimits()}
 		},
 		Current: z.current,

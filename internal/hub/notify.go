@@ -28,6 +28,10 @@ type notifier struct {
 	mu      sync.Mutex
 	pending map[string]map[string]*pendingNotify // node name -> zone -> state
 	wake    chan struct{}
+	// notify sends one NOTIFY and waits for its acknowledgement:
+	// sendNotify; tests put an in-memory node here so the retry timers
+	// run on synctest's virtual clock.
+	notify func(ctx context.Context, node Node, soa *dns.SOA) error
 }
 
 type pendingNotify struct {
@@ -37,7 +41,8 @@ type pendingNotify struct {
 }
 
 func newNotifier(h *Hub, log *slog.Logger) *notifier {
-	return &notifier{h: h, log: log, pending: map[string]map[string]*pendingNotify{}, wake: make(chan struct{}, 1)}
+	return &notifier{h: h, log: log, pending: map[string]map[string]*pendingNotify{}, wake: make(chan struct{}, 1),
+		notify: sendNotify}
 }
 
 // zoneChanged queues a NOTIFY of soa to every configured node.
@@ -116,7 +121,7 @@ func (n *notifier) sendDue(ctx context.Context) time.Duration {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			n.finish(j, n.send(ctx, j))
+			n.finish(j, n.notify(ctx, j.node, j.soa))
 		}()
 	}
 	wg.Wait()
@@ -147,9 +152,9 @@ func (n *notifier) due(now time.Time) ([]notifyJob, time.Duration) {
 	return jobs, max(wait, 10*time.Millisecond)
 }
 
-func (n *notifier) send(ctx context.Context, j notifyJob) error {
-	c := xfr.Client{Key: j.node.Key, Timeout: 3 * time.Second}
-	return c.Notify(ctx, j.node.Address, j.soa)
+func sendNotify(ctx context.Context, node Node, soa *dns.SOA) error {
+	c := xfr.Client{Key: node.Key, Timeout: 3 * time.Second}
+	return c.Notify(ctx, node.Address, soa)
 }
 
 // finish drops an acknowledged NOTIFY unless a newer one replaced it, or

@@ -29,6 +29,9 @@ func (z *Zone) Run(ctx context.Context) {
 		}
 		z.setNext(time.Now().Add(wait))
 		req = z.sleep(ctx, wait)
+		if ctx.Err() != nil {
+			return // no last check toward the servers once stopped
+		}
 	}
 }
 

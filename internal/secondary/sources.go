@@ -18,7 +18,7 @@ import (
 type Source struct {
 	Name    string
 	Servers []string
-	Client  xfr.Client
+	Client  Server // an xfr.Client with this source's key
 }
 
 // SourceStatus is what the last check learnt from one source.

@@ -18,11 +18,19 @@ type Request struct {
 	AcceptOlder bool // and allowed a serial that went backwards
 }
 
+// Server is what the zone asks of a server: its SOA and a transfer.
+// xfr.Client is the real one; tests put an in-memory server here so the
+// timers run on synctest's virtual clock (network I/O never blocks durably).
+type Server interface {
+	QuerySOA(ctx context.Context, server, origin string) (*xfr.SOAAnswer, error)
+	Pull(ctx context.Context, server, origin string, have *zonever.Version, forceAXFR bool) (*xfr.Pulled, error)
+}
+
 // Zone is one secondary zone. Fill the exported fields, then call Run.
 type Zone struct {
 	Origin  string
 	Servers func() []string // tried in this order
-	Client  func() xfr.Client
+	Client  func() Server
 	// Sources, when set, replaces Servers and Client: every source is asked
 	// at each check and the zone is taken from the one with the highest
 	// serial (package doc). Nodes set it, one source per hub; the sources
