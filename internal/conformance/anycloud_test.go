@@ -76,7 +76,7 @@ func serveArgs(listen []string, zones []testpeer.Zone, id testpeer.Identity) []s
 // for every zone.
 func startAnycloud(t *testing.T, zones []testpeer.Zone, extraListen ...string) *anycloudServer {
 	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreeLoopbackPort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
 	s := runAnycloud(t, serveArgs(append([]string{addr}, extraListen...), zones, identity)...)
 	s.Addr = addr
 	deadline := time.Now().Add(testpeer.ReadyTimeout)

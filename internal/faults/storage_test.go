@@ -15,7 +15,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -105,13 +105,13 @@ func waitHubSerial(t *testing.T, addr string, serial uint32, within time.Duratio
 func TestCorruptJournal(t *testing.T) {
 	dir := t.TempDir()
 	hubAddr := freePort(t)
-	primary := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 1, 1, 1, 3600, 10),
+	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 1, 1, 1, 3600, 10),
 		KeyName: clientKeyName, Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: hubAddr})
 	yaml := hubConfig(hubAddr, filepath.Join(dir, "storage"), primary.Addr, freePort(t), "")
 	h := startHubIn(t, dir, yaml)
 	h.waitServing(t, 1, 10*time.Second)
 	for serial := uint32(2); serial <= 3; serial++ {
-		primary.WriteZone(knotprimary.ZoneText("example.", serial, 1, 1, 3600, 10+int(serial)))
+		primary.WriteZone(testpeer.ZoneText("example.", serial, 1, 1, 3600, 10+int(serial)))
 		primary.Reload()
 		h.waitServing(t, serial, 10*time.Second)
 	}
@@ -176,7 +176,7 @@ func TestDiskFullDuringWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	hubAddr := freePort(t)
-	primary := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 1, 1, 1, 3600, 10),
+	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 1, 1, 1, 3600, 10),
 		KeyName: clientKeyName, Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: hubAddr})
 	for name, secret := range map[string]string{"client.key": clientSecret, "node.key": nodeSecret} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(secret+"\n"), 0o600); err != nil {
@@ -198,7 +198,7 @@ func TestDiskFullDuringWrite(t *testing.T) {
 	}
 
 	// Serial 2 has 8000 more delegations: about 400 KiB as a zone file.
-	primary.WriteZone(knotprimary.ZoneText("example.", 2, 1, 1, 3600, 8000))
+	primary.WriteZone(testpeer.ZoneText("example.", 2, 1, 1, 3600, 8000))
 	primary.Reload()
 	full := time.Now()
 	for !strings.Contains(hub.output(), "no space left on device") {

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -124,7 +124,7 @@ func (th *testHub) waitSerial(t *testing.T, origin string, serial uint32, timeou
 	t.Fatalf("hub: %s never reached serial %d; status %+v refresh %+v\nlogs:\n%s", origin, serial, st, st.Refresh, th.logs.String())
 }
 
-func primaryOpts(hubPort int, text string) knotprimary.Options {
-	return knotprimary.Options{Origin: "example.", ZoneText: text, KeyName: "client-key.", Algorithm: "hmac-sha256",
+func primaryOpts(hubPort int, text string) testpeer.PrimaryOptions {
+	return testpeer.PrimaryOptions{Origin: "example.", ZoneText: text, KeyName: "client-key.", Algorithm: "hmac-sha256",
 		Secret: clientSecret, NotifyTo: fmt.Sprintf("127.0.0.1:%d", hubPort)}
 }

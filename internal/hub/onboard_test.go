@@ -13,10 +13,10 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/monitor"
 	"anycloud/internal/onboard"
 	"anycloud/internal/testenv"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -44,7 +44,7 @@ func snippetKnot(t *testing.T, zone string, key *xfr.Key, hub netip.AddrPort, ac
 	testenv.Interop(t, "knotd")
 	testenv.RequireCommand(t, "knotd")
 	dir := t.TempDir()
-	port := knotprimary.FreePort(t)
+	port := testpeer.FreePort(t)
 	snippet, err := onboard.Snippet("knot", zone, key, []netip.AddrPort{hub})
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +57,7 @@ func snippetKnot(t *testing.T, zone string, key *xfr.Key, hub netip.AddrPort, ac
 		"template:\n  - id: default\n    storage: %q\n    file: %q\n    zonefile-sync: -1\n    semantic-checks: off\n%s",
 		dir, filepath.Join(dir, "knot.pid"), port, filepath.Join(dir, "knot.sock"), dir, dir, filepath.Join(dir, "zone.db"), snippet)
 	os.WriteFile(filepath.Join(dir, "knot.conf"), []byte(conf), 0o600)
-	os.WriteFile(filepath.Join(dir, "zone.db"), []byte(knotprimary.ZoneText(zone, serial, 3600, 600, 86400, 20)+"@ NS ns.anycloud.test.\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "zone.db"), []byte(testpeer.ZoneText(zone, serial, 3600, 600, 86400, 20)+"@ NS ns.anycloud.test.\n"), 0o600)
 	cmd := exec.Command("knotd", "-c", filepath.Join(dir, "knot.conf"))
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -66,7 +66,7 @@ func snippetKnot(t *testing.T, zone string, key *xfr.Key, hub netip.AddrPort, ac
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	if err := knotprimary.WaitSOA(addr, zone, 0, 20*time.Second); err != nil {
+	if err := testpeer.WaitSOASerial(addr, zone, 0, 20*time.Second); err != nil {
 		t.Fatalf("knotd from the snippet did not start: %v\n%s\n%s", err, conf, out.String())
 	}
 	return addr, dir
@@ -94,9 +94,9 @@ func startOnboardHub(t *testing.T, delegated bool) (*testHub, *Control) {
 	if delegated {
 		rootText += "example. NS ns.anycloud.test.\nns.anycloud.test. A 198.51.100.53\n"
 	}
-	root := knotprimary.Start(t, knotprimary.Options{Origin: ".", ZoneText: rootText})
+	root := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: ".", ZoneText: rootText})
 	dir := t.TempDir()
-	port, control := knotprimary.FreePort(t), knotprimary.FreePort(t)
+	port, control := testpeer.FreePort(t), testpeer.FreePort(t)
 	th := startHub(t, dir, port, onboardHubYAML(port, control, dir, root.Addr))
 	ctl, err := DialControl(fmt.Sprintf("127.0.0.1:%d", control), TokenFile(th.config()))
 	if err != nil {
@@ -284,9 +284,9 @@ func TestOnboardSnippetsWorkInNSDAndBIND(t *testing.T) {
 	hubAddr := netip.MustParseAddrPort(th.addr)
 	key, _ := onboard.NewKey("example.")
 	dir := t.TempDir()
-	port := knotprimary.FreePort(t)
+	port := testpeer.FreePort(t)
 	zoneFile := filepath.Join(dir, "example.zone")
-	os.WriteFile(zoneFile, []byte(knotprimary.ZoneText("example.", 11, 3600, 600, 86400, 20)+"@ NS ns.anycloud.test.\n"), 0o600)
+	os.WriteFile(zoneFile, []byte(testpeer.ZoneText("example.", 11, 3600, 600, 86400, 20)+"@ NS ns.anycloud.test.\n"), 0o600)
 	snippet, err := onboard.Snippet("nsd", "example.", key, []netip.AddrPort{hubAddr})
 	if err != nil {
 		t.Fatal(err)
@@ -306,7 +306,7 @@ func TestOnboardSnippetsWorkInNSDAndBIND(t *testing.T) {
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	primary := fmt.Sprintf("127.0.0.1:%d", port)
-	if err := knotprimary.WaitSOA(primary, "example.", 0, 20*time.Second); err != nil {
+	if err := testpeer.WaitSOASerial(primary, "example.", 0, 20*time.Second); err != nil {
 		t.Fatalf("nsd from the snippet did not start: %v\n%s\n%s", err, conf, out.String())
 	}
 	if err := addClient(t, ctl, "example.", primary, key); err != nil {

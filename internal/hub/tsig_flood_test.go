@@ -20,8 +20,8 @@ import (
 	"github.com/miekg/dns"
 	dto "github.com/prometheus/client_model/go"
 
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/monitor"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -236,8 +236,8 @@ func TestTSIGFloodWebhook(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "monitor.key"), []byte(monitorSecret), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port := knotprimary.FreePort(t)
-	knot := knotprimary.Start(t, primaryOpts(port, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 20)))
+	port := testpeer.FreePort(t)
+	knot := testpeer.StartPrimary(t, primaryOpts(port, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 20)))
 	section := strings.Replace(monitorSection, "alerts: {raise-after: 1, clear-after: 1}",
 		"alerts: {raise-after: 1, clear-after: 1, webhook: {url: "+hook.URL+"}}", 1)
 	th := startHub(t, dir, port, hubYAML(port, dir, []string{knot.Addr}, section))

@@ -6,11 +6,11 @@ import (
 	"testing"
 )
 
-// FreeLoopbackPort returns a port on 127.0.0.1 that was free for both UDP
+// FreePort returns a port on 127.0.0.1 that was free for both UDP
 // and TCP a moment ago. Another process may still take it before the
 // daemon binds it; the Start functions retry with a new port when the
 // daemon dies early for that reason.
-func FreeLoopbackPort(t testing.TB) int {
+func FreePort(t testing.TB) int {
 	t.Helper()
 	for range 20 {
 		if port, err := freePort(); err == nil {

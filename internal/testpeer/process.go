@@ -1,13 +1,11 @@
 package testpeer
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,7 +26,7 @@ type Peer struct {
 	Config string // path of the generated configuration file
 
 	cmd    *exec.Cmd
-	output *syncBuffer
+	output *LogBuffer
 	exited chan struct{}
 }
 
@@ -82,7 +80,7 @@ func spawn(t testing.TB, d daemon, binary string) (*Peer, error) {
 	dir := t.TempDir()
 	port := d.port
 	if port == 0 {
-		port = FreeLoopbackPort(t)
+		port = FreePort(t)
 	}
 	configPath := filepath.Join(dir, d.name+".conf")
 	if err := os.WriteFile(configPath, []byte(d.config(dir, port)), 0o600); err != nil {
@@ -90,7 +88,7 @@ func spawn(t testing.TB, d daemon, binary string) (*Peer, error) {
 	}
 	p := &Peer{
 		Name: d.name, Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port,
-		Dir: dir, Config: configPath, output: &syncBuffer{}, exited: make(chan struct{}),
+		Dir: dir, Config: configPath, output: &LogBuffer{}, exited: make(chan struct{}),
 	}
 	p.cmd = exec.Command(binary, d.args(configPath)...)
 	p.cmd.Dir = dir
@@ -144,23 +142,4 @@ func (p *Peer) stop(t testing.TB) {
 	if t.Failed() {
 		t.Logf("testpeer: %s log:\n%s", p.Name, p.Log())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the daemon's two output pipes and
-// the test reading it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
