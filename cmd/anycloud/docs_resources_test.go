@@ -17,6 +17,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/testenv"
+	"anycloud/internal/testpeer"
 )
 
 // TestNodeResources measures what docs/resources.md states: a real
@@ -50,10 +51,7 @@ func TestNodeResources(t *testing.T) {
 		// serves it without them.
 		zoneFile = withoutDNSKEY(t, zoneFile, filepath.Join(dir, "zone.unsigned"))
 	}
-	bin := filepath.Join(dir, "anycloud")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testpeer.AnycloudBinary(t)
 	const secret = "cmVzb3VyY2VzLXRlc3Qtc2VjcmV0LW5vdC1mb3ItdXNlIQ=="
 	writeTestFile(t, filepath.Join(dir, "key"), secret+"\n")
 	primary, hubAddr, nodeAddr := freeLoopback(t), freeLoopback(t), freeLoopback(t)

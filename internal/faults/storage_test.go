@@ -169,7 +169,7 @@ func TestCorruptJournal(t *testing.T) {
 // is freed.
 func TestDiskFullDuringWrite(t *testing.T) {
 	requireRoot(t, "unshare", "nsenter", "mount")
-	bin := buildAnycloud(t)
+	bin := testpeer.AnycloudBinary(t)
 	dir := t.TempDir()
 	storage := filepath.Join(dir, "storage")
 	if err := os.MkdirAll(storage, 0o755); err != nil {
@@ -295,14 +295,4 @@ func startInMountNamespace(t *testing.T, dir, size string, argv ...string) *chil
 		<-done
 	})
 	return c
-}
-
-// buildAnycloud compiles the command into a temporary directory.
-func buildAnycloud(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "anycloud")
-	if out, err := exec.Command("go", "build", "-o", bin, "anycloud/cmd/anycloud").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }

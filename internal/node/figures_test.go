@@ -35,7 +35,7 @@ func TestPropagationFigures(t *testing.T) {
 		testenv.SkipByChoice(t, "set ANYCLOUD_BENCH_DELEGATIONS=N to measure with an N-delegation zone")
 	}
 	dir := t.TempDir()
-	bin := buildAnycloud(t, dir)
+	bin := testpeer.AnycloudBinary(t)
 	hubAddr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
 	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 1, 3600, 600, 86400, n),
 		KeyName: "client-key.", Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: hubAddr})
@@ -136,15 +136,6 @@ func nodeName(i int) string {
 		return "Knot node"
 	}
 	return fmt.Sprintf("anycloud node%d", i+1)
-}
-
-func buildAnycloud(t *testing.T, dir string) string {
-	bin := filepath.Join(dir, "anycloud")
-	out, err := exec.Command("go", "build", "-o", bin, "anycloud/cmd/anycloud").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // hubTimes reads from the hub's log when the NOTIFY that led to serial

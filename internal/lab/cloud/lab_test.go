@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -24,6 +23,7 @@ import (
 	"anycloud/internal/monitor"
 	"anycloud/internal/node"
 	"anycloud/internal/testenv"
+	"anycloud/internal/testpeer"
 )
 
 // The full lab: real BIRD routers, Knot primaries, the anycloud hub, nodes
@@ -49,10 +49,7 @@ func startLab(t *testing.T) *testLab {
 	t.Helper()
 	requireLab(t)
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "anycloud")
-	if out, err := exec.Command("go", "build", "-o", bin, "anycloud/cmd/anycloud").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testpeer.AnycloudBinary(t)
 	topo := lab.Default()
 	topo.Prefix = fmt.Sprintf("c%d-", os.Getpid()%100000)
 	t.Setenv("ANYCLOUD_LAB_DIR", filepath.Join(tmp, "state"))
