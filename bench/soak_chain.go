@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"anycloud/internal/testpeer"
 )
 
 // The soak benchmark (--soak DURATION) runs the whole distribution chain on
@@ -136,7 +138,7 @@ func startChain(ctx context.Context, log *slog.Logger, o *options, dir string, z
 	if err := copyWithoutDNSKEY(zs.Unsigned, zoneFile); err != nil {
 		return nil, err
 	}
-	conf := fmt.Sprintf(soakKnotConf, knotDir, ch.knotPort, strings.TrimSpace(string(secret)), ch.hubPort, o.origin, zoneFile)
+	conf := soakKnotConf(knotDir, ch.knotPort, strings.TrimSpace(string(secret)), ch.hubPort, o.origin, zoneFile)
 	if err := os.WriteFile(filepath.Join(knotDir, "knot.conf"), []byte(conf), 0o600); err != nil {
 		return nil, err
 	}
@@ -233,49 +235,18 @@ func copyWithoutDNSKEY(from, to string) error {
 	return os.WriteFile(to, []byte(out.String()), 0o644)
 }
 
-// soakKnotConf: run dir, port, client secret, hub port, origin, zone file.
-const soakKnotConf = `server:
-    rundir: "%[1]s"
-    pidfile: "%[1]s/knot.pid"
-    listen: 127.0.0.1@%[2]d
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-control:
-    listen: "%[1]s/knot.sock"
-database:
-    storage: "%[1]s"
-log:
-  - target: stderr
-    any: warning
-key:
-  - id: soak-client.
-    algorithm: hmac-sha256
-    secret: %[3]s
-remote:
-  - id: hub
-    address: 127.0.0.1@%[4]d
-    key: soak-client.
-acl:
-  - id: hub
-    address: 127.0.0.1
-    key: soak-client.
-    action: transfer
-template:
-  - id: default
-    storage: "%[1]s"
-    zonefile-sync: -1
-    zonefile-load: difference
-    journal-content: changes
-    journal-max-usage: 64M
-    semantic-checks: off
-    serial-policy: increment
-zone:
-  - domain: %[5]s
-    file: "%[6]s"
-    acl: hub
-    notify: hub
-`
+// soakKnotConf is the primary's knot.conf: the zone with a journal (Knot
+// increments the serial and sends NOTIFY to the hub with the client's key),
+// transfers from loopback with that key, warnings only on stderr.
+func soakKnotConf(dir string, port int, secret string, hubPort int, origin, zoneFile string) string {
+	return testpeer.KnotConfig(testpeer.KnotOptions{
+		Zones: []testpeer.Zone{{Origin: origin, File: zoneFile,
+			Notify: []string{fmt.Sprintf("127.0.0.1:%d", hubPort)}, NotifyKey: "soak-client."}},
+		Keys:    []testpeer.TSIGKey{{Name: "soak-client.", Algorithm: "hmac-sha256", Secret: secret}},
+		ACLs:    []testpeer.ACL{{Address: "127.0.0.1", Key: "soak-client.", Transfer: true}},
+		Journal: true, JournalMaxUsage: "64M", LogLevel: "warning",
+	}, dir, port)
+}
 
 // soakHubConf: hub port, control port, storage, origin, knot port, client
 // key, node port, node key.
