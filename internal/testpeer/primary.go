@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -35,7 +34,7 @@ type Primary struct {
 	opts PrimaryOptions
 	dir  string
 	conf string
-	cmd  *exec.Cmd
+	proc *Process
 	out  *LogBuffer
 	t    testing.TB
 }
@@ -68,12 +67,11 @@ func StartPrimary(t testing.TB, opts PrimaryOptions) *Primary {
 
 func (p *Primary) start() {
 	p.t.Helper()
-	p.out = &LogBuffer{}
-	p.cmd = exec.Command("knotd", "-c", p.conf)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
+	proc, err := startProcess("knotd", p.dir, []string{"knotd", "-c", p.conf})
+	if err != nil {
 		p.t.Fatal(err)
 	}
+	p.proc, p.out = proc, proc.output
 	if err := WaitSOASerial(p.Addr, p.opts.Origin, 0, 2*time.Minute); err != nil { // a large zone on a busy machine
 		p.Stop()
 		p.t.Fatalf("knotd not ready: %v\n%s", err, p.out.String())
@@ -82,19 +80,11 @@ func (p *Primary) start() {
 
 // Stop ends the knotd this Primary started (by its PID) and waits for it.
 func (p *Primary) Stop() {
-	if p.cmd == nil || p.cmd.Process == nil {
+	if p.proc == nil {
 		return
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-done
-	}
-	p.cmd = nil
+	p.proc.stop(p.t)
+	p.proc = nil
 }
 
 // Restart stops knotd and starts it again on the same port and state.
