@@ -39,6 +39,10 @@ type KnotOptions struct {
 	// LogLevel ("info" by default).
 	LogTarget string
 	LogLevel  string
+	// Extra is configuration text written after the template and before
+	// the zones: a user-facing snippet under test, with its own key, remote,
+	// acl and zone sections.
+	Extra string
 }
 
 // StartKnot starts knotd serving opts.Zones on a free loopback port and

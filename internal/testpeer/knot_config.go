@@ -19,6 +19,7 @@ func KnotConfig(opts KnotOptions, dir string, port int) string {
 	remotes := knotRemotes(&b, opts.Zones)
 	knotACLs(&b, opts.ACLs)
 	knotTemplates(&b, opts, dir, remotes)
+	b.WriteString(opts.Extra)
 	knotZones(&b, opts.Zones, remotes)
 	return b.String()
 }
@@ -152,6 +153,9 @@ func knotACLRef(acls []ACL) string {
 }
 
 func knotZones(b *strings.Builder, zones []Zone, remotes map[string]string) {
+	if len(zones) == 0 {
+		return
+	}
 	b.WriteString("zone:\n")
 	for _, z := range zones {
 		fmt.Fprintf(b, "  - domain: %s\n", z.Origin)
