@@ -199,24 +199,13 @@ func TestClientAddSeveralZonesSignedBundle(t *testing.T) {
 		t.Fatalf("no Knot section in the bundle:\n%s", text)
 	}
 	kdir := t.TempDir()
-	conf := fmt.Sprintf("server:\n    rundir: %q\n    listen: 127.0.0.1@%d\n    udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n"+
-		"control:\n    listen: %q\ndatabase:\n    storage: %q\n"+
-		"template:\n  - id: default\n    storage: %q\n    file: \"%%s.zone\"\n    zonefile-sync: -1\n    semantic-checks: off\n%s",
-		kdir, knotPort, filepath.Join(kdir, "knot.sock"), kdir, kdir, text[start:end])
+	conf := testpeer.KnotConfig(testpeer.KnotOptions{Journal: true, Extra: text[start:end]}, kdir, knotPort)
 	os.WriteFile(filepath.Join(kdir, "knot.conf"), []byte(conf), 0o600)
 	for _, z := range []string{"sv.", "com.sv."} {
 		os.WriteFile(filepath.Join(kdir, z+"zone"), []byte(testpeer.ZoneText(z, 5, 3600, 600, 86400, 3)), 0o600)
 	}
-	cmd := exec.Command("knotd", "-c", filepath.Join(kdir, "knot.conf"))
-	var klog bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &klog, &klog
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	if err := testpeer.WaitSOASerial(primary, "com.sv.", 5, 20*time.Second); err != nil {
-		t.Fatalf("knotd from the bundle: %v\n%s\n%s", err, conf, klog.String())
-	}
+	testpeer.RunUntilReady(t, kdir, []string{"knotd", "-c", filepath.Join(kdir, "knot.conf")},
+		func() error { return testpeer.WaitSOASerial(primary, "com.sv.", 5, time.Second) }, 20*time.Second)
 	mustRun(t, "client", "trial", "transfer", "com.sv.", "--control", lh.control)
 	if !until(15*time.Second, func() bool { return lh.h.Current("sv.") != nil && lh.h.Current("com.sv.") != nil }) {
 		t.Fatalf("the hub did not pull both zones from the bundle's Knot")
