@@ -105,7 +105,7 @@ func runSoak(ctx context.Context, log *slog.Logger, o *options) error {
 func startChain(ctx context.Context, log *slog.Logger, o *options, dir string, zs *zoneSet) (*soakChain, error) {
 	ch := &soakChain{dir: dir, origin: o.origin}
 	for _, p := range []*int{&ch.knotPort, &ch.hubPort, &ch.nodePort} {
-		port, err := freePort()
+		port, err := testpeer.PickFreePort()
 		if err != nil {
 			return nil, err
 		}
@@ -113,7 +113,7 @@ func startChain(ctx context.Context, log *slog.Logger, o *options, dir string, z
 	}
 	ctlPorts := make([]int, 2)
 	for i := range ctlPorts {
-		port, err := freePort()
+		port, err := testpeer.PickFreePort()
 		if err != nil {
 			return nil, err
 		}

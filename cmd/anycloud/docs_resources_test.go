@@ -54,7 +54,7 @@ func TestNodeResources(t *testing.T) {
 	bin := testpeer.AnycloudBinary(t)
 	const secret = "cmVzb3VyY2VzLXRlc3Qtc2VjcmV0LW5vdC1mb3ItdXNlIQ=="
 	writeTestFile(t, filepath.Join(dir, "key"), secret+"\n")
-	primary, hubAddr, nodeAddr := freeLoopback(t), freeLoopback(t), freeLoopback(t)
+	primary, hubAddr, nodeAddr := testpeer.FreeAddr(t), testpeer.FreeAddr(t), testpeer.FreeAddr(t)
 
 	// The primary: Knot DNS serving the zone file as it is.
 	kdir := filepath.Join(dir, "knot")
@@ -217,16 +217,6 @@ func writeTestFile(t *testing.T, path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func freeLoopback(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // startProc runs a process and stops it (by its PID) at cleanup.

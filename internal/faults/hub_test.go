@@ -24,10 +24,6 @@ type hubRun struct {
 	stop func()
 }
 
-func freePort(t *testing.T) string {
-	return fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
-}
-
 // hubConfig is a one-client hub for example. with extra YAML appended.
 func hubConfig(addr, storage, primary, nodeAddr, extra string) string {
 	return fmt.Sprintf(`listen: [%q]

@@ -104,10 +104,10 @@ func waitHubSerial(t *testing.T, addr string, serial uint32, within time.Duratio
 // gets no delta built from it.
 func TestCorruptJournal(t *testing.T) {
 	dir := t.TempDir()
-	hubAddr := freePort(t)
+	hubAddr := testpeer.FreeAddr(t)
 	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 1, 1, 1, 3600, 10),
 		KeyName: clientKeyName, Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: hubAddr})
-	yaml := hubConfig(hubAddr, filepath.Join(dir, "storage"), primary.Addr, freePort(t), "")
+	yaml := hubConfig(hubAddr, filepath.Join(dir, "storage"), primary.Addr, testpeer.FreeAddr(t), "")
 	h := startHubIn(t, dir, yaml)
 	h.waitServing(t, 1, 10*time.Second)
 	for serial := uint32(2); serial <= 3; serial++ {
@@ -175,7 +175,7 @@ func TestDiskFullDuringWrite(t *testing.T) {
 	if err := os.MkdirAll(storage, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	hubAddr := freePort(t)
+	hubAddr := testpeer.FreeAddr(t)
 	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 1, 1, 1, 3600, 10),
 		KeyName: clientKeyName, Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: hubAddr})
 	for name, secret := range map[string]string{"client.key": clientSecret, "node.key": nodeSecret} {
@@ -186,7 +186,7 @@ func TestDiskFullDuringWrite(t *testing.T) {
 	conf := filepath.Join(dir, "hub.yaml")
 	// Serial 2 grows the zone 640 times, past the gate's default growth
 	// factor: allowed here, the test is about the full disk.
-	if err := os.WriteFile(conf, []byte(hubConfig(hubAddr, storage, primary.Addr, freePort(t), "limits: {max-growth: 1000}\n")), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(hubConfig(hubAddr, storage, primary.Addr, testpeer.FreeAddr(t), "limits: {max-growth: 1000}\n")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	hub := startInMountNamespace(t, storage, "256k", bin, "hub", "--config", conf)

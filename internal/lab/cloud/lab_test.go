@@ -74,14 +74,7 @@ func startLab(t *testing.T) *testLab {
 	return l
 }
 
-func freeLoopbackPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+func freeLoopbackPort(t *testing.T) string { return testpeer.FreeAddr(t) }
 
 func dumpLogs(t *testing.T, dir string) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.log"))
