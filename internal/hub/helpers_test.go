@@ -29,8 +29,7 @@ type testHub struct {
 	nodeKey *xfr.Key
 	cancel  context.CancelFunc
 	done    chan error
-	logs    *strings.Builder
-	logw    *syncWriter // holds logs; lock it to read logs while the hub runs
+	logs    *testpeer.LogBuffer // safe to read while the hub runs
 	once    sync.Once
 }
 
@@ -80,15 +79,14 @@ func startHub(t *testing.T, dir string, port int, yaml string) *testHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &strings.Builder{}
-	logw := &syncWriter{w: logs}
-	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := &testpeer.LogBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h, err := New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	th := &testHub{Hub: h, port: port, dir: dir, addr: fmt.Sprintf("127.0.0.1:%d", port), cancel: cancel, done: make(chan error, 1), logs: logs, logw: logw}
+	th := &testHub{Hub: h, port: port, dir: dir, addr: fmt.Sprintf("127.0.0.1:%d", port), cancel: cancel, done: make(chan error, 1), logs: logs}
 	th.nodeKey, _ = xfr.NewKey("node1-key.", "hmac-sha256", nodeSecret)
 	ready := make(chan struct{})
 	go func() { th.done <- h.Run(ctx, func() { close(ready) }) }()

@@ -178,9 +178,7 @@ func TestReplicatedLifecycle(t *testing.T) {
 			_, err := os.Stat(adminPath(h.config().Storage, adminKeyName(movedKey.Name)))
 			return len(stored) == 0 && err != nil
 		})
-		h.logw.mu.Lock()
 		logs := h.logs.String()
-		h.logw.mu.Unlock()
 		if strings.Contains(logs, "could not record the end") {
 			t.Fatalf("%s: a purge failed:\n%s", h.config().Replication.Name, logs)
 		}

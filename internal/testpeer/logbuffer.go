@@ -24,3 +24,11 @@ func (l *LogBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// Cap is how many bytes the buffer has allocated: a test that bounds what a
+// flood makes the logger write reads it before and after.
+func (l *LogBuffer) Cap() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Cap()
+}
