@@ -23,16 +23,16 @@ endif
 # The three levels of `make test`, by package and by internal/testenv:
 #   lab      ./internal/lab/cloud: the whole cloud in namespaces (root).
 #   interop  tests that start a real knotd, nsd, bird or chromium; each calls
-#            testenv.Interop (knotprimary.Start and testpeer's starters do),
+#            testenv.Interop (testpeer's StartPrimary, StartKnot, StartNSD do),
 #            so they skip by choice with ANYCLOUD_TEST_LEVEL=unit. Their
 #            packages: those whose tests call testenv.Interop or import
-#            knotprimary or testpeer (their other tests run there too).
+#            testpeer (their other tests run there too).
 #   unit     every other test of every other package.
 LAB_PKGS     := ./internal/lab/cloud
 UNIT_PKGS     = $(filter-out anycloud/internal/lab/cloud,$(shell $(GO) list ./...))
-INTEROP_PKGS  = $(sort ./internal/knotprimary ./internal/testpeer $(filter-out ./internal/lab/cloud,\
+INTEROP_PKGS  = $(sort ./internal/testpeer $(filter-out ./internal/lab/cloud,\
                 $(patsubst %/,%,$(dir $(shell grep -rlE --include='*_test.go' \
-                  -e 'testenv\.Interop|"anycloud/internal/(knotprimary|testpeer)"' .)))))
+                  -e 'testenv\.Interop|"anycloud/internal/testpeer"' .)))))
 
 .PHONY: all build test test-unit test-interop test-lab test-internet test-bare deps-demo deps-test \
 	vet fmt-check demo bench fuzz deb clean

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"anycloud/internal/testpeer"
 )
 
 // knotKind runs knotd with one UDP and one TCP worker, no journal, no
@@ -16,44 +18,16 @@ func (knotKind) Tool() (string, string) { return "knotd", "knot" }
 func (knotKind) Version() string        { return firstLine(commandOutput("knotd", "--version")) }
 
 func (knotKind) Command(dir, origin, zoneFile string, port int) ([]string, error) {
-	conf := fmt.Sprintf(knotConfTemplate, port, dir, origin, zoneFile)
+	// semantic-checks off (the default) because the checks are load work
+	// the other servers do not do; the log goes to a file of the run.
+	conf := testpeer.KnotConfig(testpeer.KnotOptions{
+		Zones:     []testpeer.Zone{{Origin: origin, File: zoneFile}},
+		ACLs:      []testpeer.ACL{{Address: "127.0.0.1", Transfer: true}},
+		LogTarget: fmt.Sprintf("%q", filepath.Join(dir, "knot.log")),
+	}, dir, port)
 	path := filepath.Join(dir, "knot.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return nil, fmt.Errorf("write knot.conf: %w", err)
 	}
 	return []string{"knotd", "-c", path}, nil
 }
-
-// knotConfTemplate: port, run dir, origin, zone file. semantic-checks off
-// because the checks are load work the other servers do not do.
-const knotConfTemplate = `server:
-    rundir: "%[2]s"
-    pidfile: "%[2]s/knot.pid"
-    listen: 127.0.0.1@%[1]d
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-control:
-    listen: "%[2]s/knot.sock"
-log:
-  - target: "%[2]s/knot.log"
-    any: info
-database:
-    storage: "%[2]s/db"
-acl:
-  - id: loopback-xfr
-    address: 127.0.0.1
-    action: transfer
-template:
-  - id: default
-    storage: "%[2]s"
-    journal-content: none
-    zonefile-sync: -1
-    zonefile-load: whole
-    semantic-checks: off
-    dnssec-signing: off
-zone:
-  - domain: "%[3]s"
-    file: "%[4]s"
-    acl: loopback-xfr
-`

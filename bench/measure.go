@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"slices"
 	"time"
+
+	"anycloud/internal/testpeer"
 )
 
 // scenario is one zone variant with the matching query flags.
@@ -70,7 +71,7 @@ func launch(o *options, kind serverKind, sc scenario) (*launchedServer, error) {
 	}
 	srv := &launchedServer{dir: dir}
 	var argv []string
-	srv.port, err = freePort()
+	srv.port, err = testpeer.PickFreePort()
 	if err == nil {
 		argv, err = kind.Command(dir, o.origin, sc.Zone, srv.port)
 	}
@@ -170,22 +171,4 @@ func measureLatency(ctx context.Context, o *options, sc scenario, port int, quer
 	m.P50 = 1000 * percentile(res.Latencies, 50)
 	m.P99 = 1000 * percentile(res.Latencies, 99)
 	return nil
-}
-
-// freePort finds a loopback port free for both UDP and TCP right now.
-func freePort() (int, error) {
-	for range 20 {
-		udp, err := net.ListenPacket("udp", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := udp.LocalAddr().(*net.UDPAddr).Port
-		tcp, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		udp.Close()
-		if err == nil {
-			tcp.Close()
-			return port, nil
-		}
-	}
-	return 0, fmt.Errorf("no free loopback port for UDP and TCP")
 }

@@ -31,7 +31,7 @@ type options struct {
 	only            string // "start": start-up figures only (startonly.go)
 	maxOtherLoad    float64
 	retries         int
-	// soak: the soak benchmark (soak.go) instead of the comparison.
+	// soak: the soak benchmark (soak_chain.go, soak_loop.go, soak_report.go) instead of the comparison.
 	soak       time.Duration
 	soakLoad   float64
 	soakChange time.Duration
@@ -61,7 +61,7 @@ func parseOptions(args []string) (*options, error) {
 	fs.StringVar(&o.anycloudBin, "anycloud-bin", "", "anycloud binary; empty builds ./cmd/anycloud")
 	fs.Float64Var(&o.maxOtherLoad, "max-other-load", 35, "repeat a measurement when other work took more than this % of the server core (0: never)")
 	fs.IntVar(&o.retries, "retries", 2, "repeats allowed per disturbed measurement")
-	fs.DurationVar(&o.soak, "soak", 0, "run the soak benchmark for this long instead (Knot -> hub -> node, see soak.go)")
+	fs.DurationVar(&o.soak, "soak", 0, "run the soak benchmark for this long instead (Knot -> hub -> node, see bench/soak_chain.go)")
 	fs.Float64Var(&o.soakLoad, "soak-load", 0.8, "soak query rate as a fraction of the measured maximum")
 	fs.DurationVar(&o.soakChange, "soak-change", time.Second, "soak: one change at the primary this often")
 	fs.StringVar(&o.soakReport, "soak-report", "", "soak: also write the figures to this Markdown file")

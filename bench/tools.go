@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
+
+	"anycloud/internal/testpeer"
 )
 
 // requiredTools maps each external program the harness itself runs to
@@ -56,11 +56,9 @@ func contains(list []string, s string) bool {
 // buildAnycloud compiles ./cmd/anycloud into dir so the benchmark always
 // measures the tree it runs from.
 func buildAnycloud(ctx context.Context, dir string) (string, error) {
-	bin := filepath.Join(dir, "anycloud")
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/anycloud")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("build ./cmd/anycloud (or pass --servers nsd,knot): %w", err)
+	bin, err := testpeer.BuildAnycloud(ctx, dir)
+	if err != nil {
+		return "", fmt.Errorf("%w (or pass --servers nsd,knot)", err)
 	}
 	out, _ := exec.CommandContext(ctx, bin, "serve", "--help").CombinedOutput()
 	if !strings.Contains(string(out), "--listen") && !strings.Contains(string(out), "-listen") {

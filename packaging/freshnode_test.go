@@ -1,7 +1,6 @@
 package packaging
 
 import (
-	"context"
 	"encoding/hex"
 	"fmt"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"github.com/vishvananda/netns"
 
 	"anycloud/internal/testenv"
+	"anycloud/internal/testpeer"
 )
 
 // TestNodeStartsOnFreshHost starts a node from what `anycloud node add`
@@ -39,7 +39,7 @@ func TestNodeStartsOnFreshHost(t *testing.T) {
 		needTool(t, tool)
 	}
 	dir := worldReadableTempDir(t)
-	bin := buildAnycloud(t, dir)
+	bin := testpeer.AnycloudBinary(t)
 	uid := serviceUser(t)
 	caps, mask := unitCapabilities(t, "systemd/anycloud-node.service")
 
@@ -230,18 +230,6 @@ func worldReadableTempDir(t *testing.T) string {
 		}
 	}
 	return dir
-}
-
-// buildAnycloud builds the binary under test into dir.
-func buildAnycloud(t *testing.T, dir string) string {
-	t.Helper()
-	bin := filepath.Join(dir, "anycloud")
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "anycloud/cmd/anycloud").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // serviceUser returns the uid of the anycloud system user, creating it

@@ -2,7 +2,6 @@ package packaging
 
 import (
 	"context"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/testenv"
+	"anycloud/internal/testpeer"
 )
 
 // debootstrapInclude are the packages the clean tree gets beyond minbase:
@@ -152,7 +152,7 @@ func checkConfigs(t *testing.T, root string) {
 // checkServes runs the installed binary as the anycloud user on a loopback
 // port with a sample zone from the package's examples and queries it.
 func checkServes(t *testing.T, root string) {
-	addr := freeLoopbackAddr(t)
+	addr := testpeer.FreeAddr(t)
 	cmd := asAnycloud(root, "anycloud", "serve", "--listen", addr,
 		"--zone", "sv.=/usr/share/doc/anycloud/examples/zones/sv.zone", "--nsid", "pkgtest")
 	var logs strings.Builder
@@ -176,16 +176,6 @@ func checkServes(t *testing.T, root string) {
 	if !strings.Contains(want, "(") || strings.Contains(want, "(unknown)") {
 		t.Logf("the package's binary does not name its commit: %q", want)
 	}
-}
-
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	c, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return c.LocalAddr().String()
 }
 
 // waitForAnswer polls, at most 10s, until the server gives an authoritative

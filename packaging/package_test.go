@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"anycloud/internal/testenv"
+	"anycloud/internal/testpeer"
 )
 
 // The packages are built once per test run, by build.sh as `make deb` does,
@@ -28,7 +29,7 @@ var (
 var arches = []string{"amd64", "arm64"}
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := testpeer.RunMain(m)
 	if distDir != "" {
 		os.RemoveAll(distDir)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/testenv"
+	"anycloud/internal/testpeer"
 )
 
 // TestNodeResources measures what docs/resources.md states: a real
@@ -50,13 +51,10 @@ func TestNodeResources(t *testing.T) {
 		// serves it without them.
 		zoneFile = withoutDNSKEY(t, zoneFile, filepath.Join(dir, "zone.unsigned"))
 	}
-	bin := filepath.Join(dir, "anycloud")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testpeer.AnycloudBinary(t)
 	const secret = "cmVzb3VyY2VzLXRlc3Qtc2VjcmV0LW5vdC1mb3ItdXNlIQ=="
 	writeTestFile(t, filepath.Join(dir, "key"), secret+"\n")
-	primary, hubAddr, nodeAddr := freeLoopback(t), freeLoopback(t), freeLoopback(t)
+	primary, hubAddr, nodeAddr := testpeer.FreeAddr(t), testpeer.FreeAddr(t), testpeer.FreeAddr(t)
 
 	// The primary: Knot DNS serving the zone file as it is.
 	kdir := filepath.Join(dir, "knot")
@@ -219,16 +217,6 @@ func writeTestFile(t *testing.T, path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func freeLoopback(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
 }
 
 // startProc runs a process and stops it (by its PID) at cleanup.

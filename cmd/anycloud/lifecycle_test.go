@@ -18,7 +18,6 @@ import (
 
 	"anycloud/internal/catalog"
 	"anycloud/internal/hub"
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/node"
 	"anycloud/internal/testenv"
 	"anycloud/internal/testpeer"
@@ -172,7 +171,7 @@ func TestClientAddSeveralZonesSignedBundle(t *testing.T) {
 	dir := t.TempDir()
 	pubFile, bundleFile, cloudFile := filepath.Join(dir, "sv.asc"), filepath.Join(dir, "bundle.asc"), filepath.Join(dir, "cloud.asc")
 	os.WriteFile(pubFile, pub, 0o644)
-	knotPort := knotprimary.FreePort(t)
+	knotPort := testpeer.FreePort(t)
 	primary := fmt.Sprintf("127.0.0.1:%d", knotPort)
 
 	mustRun(t, "client", "add", "sv.", "com.sv.", "--primary", primary, "--pgp-key", pubFile, "--out", bundleFile, "--control", lh.control)
@@ -200,24 +199,13 @@ func TestClientAddSeveralZonesSignedBundle(t *testing.T) {
 		t.Fatalf("no Knot section in the bundle:\n%s", text)
 	}
 	kdir := t.TempDir()
-	conf := fmt.Sprintf("server:\n    rundir: %q\n    listen: 127.0.0.1@%d\n    udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n"+
-		"control:\n    listen: %q\ndatabase:\n    storage: %q\n"+
-		"template:\n  - id: default\n    storage: %q\n    file: \"%%s.zone\"\n    zonefile-sync: -1\n    semantic-checks: off\n%s",
-		kdir, knotPort, filepath.Join(kdir, "knot.sock"), kdir, kdir, text[start:end])
+	conf := testpeer.KnotConfig(testpeer.KnotOptions{Journal: true, Extra: text[start:end]}, kdir, knotPort)
 	os.WriteFile(filepath.Join(kdir, "knot.conf"), []byte(conf), 0o600)
 	for _, z := range []string{"sv.", "com.sv."} {
-		os.WriteFile(filepath.Join(kdir, z+"zone"), []byte(knotprimary.ZoneText(z, 5, 3600, 600, 86400, 3)), 0o600)
+		os.WriteFile(filepath.Join(kdir, z+"zone"), []byte(testpeer.ZoneText(z, 5, 3600, 600, 86400, 3)), 0o600)
 	}
-	cmd := exec.Command("knotd", "-c", filepath.Join(kdir, "knot.conf"))
-	var klog bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &klog, &klog
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	if err := knotprimary.WaitSOA(primary, "com.sv.", 5, 20*time.Second); err != nil {
-		t.Fatalf("knotd from the bundle: %v\n%s\n%s", err, conf, klog.String())
-	}
+	testpeer.RunUntilReady(t, kdir, []string{"knotd", "-c", filepath.Join(kdir, "knot.conf")},
+		func() error { return testpeer.WaitSOASerial(primary, "com.sv.", 5, time.Second) }, 20*time.Second)
 	mustRun(t, "client", "trial", "transfer", "com.sv.", "--control", lh.control)
 	if !until(15*time.Second, func() bool { return lh.h.Current("sv.") != nil && lh.h.Current("com.sv.") != nil }) {
 		t.Fatalf("the hub did not pull both zones from the bundle's Knot")
@@ -309,7 +297,7 @@ func TestClientRemoveRestorePurge(t *testing.T) {
 	enc, _ := g.run([]byte(keyText), "--armor", "--trust-model", "always", "--encrypt", "--recipient", info.Fingerprint)
 	os.WriteFile(encFile, enc, 0o600)
 
-	knot := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 10, 3600, 600, 86400, 3),
+	knot := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 10, 3600, 600, 86400, 3),
 		KeyName: "example-anycloud.", Algorithm: "hmac-sha256", Secret: lifecycleSecret})
 	pub, _ := clientPGP(t)
 	mustRun(t, "client", "add", "example.", "--primary", knot.Addr, "--pgp-key", pub, "--tsig-key-encrypted", encFile, "--out", bundle, "--control", lh.control)
@@ -407,11 +395,11 @@ func TestClientRemoveRestorePurge(t *testing.T) {
 // key stays as it was.
 func TestClientSetPrimaries(t *testing.T) {
 	lh := startLifecycleHub(t, false)
-	opts := func(serial uint32) knotprimary.Options {
-		return knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", serial, 3600, 3600, 86400, 3),
+	opts := func(serial uint32) testpeer.PrimaryOptions {
+		return testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", serial, 3600, 3600, 86400, 3),
 			KeyName: "example-anycloud.", Algorithm: "hmac-sha256", Secret: lifecycleSecret}
 	}
-	oldPrimary, newPrimary := knotprimary.Start(t, opts(1)), knotprimary.Start(t, opts(2))
+	oldPrimary, newPrimary := testpeer.StartPrimary(t, opts(1)), testpeer.StartPrimary(t, opts(2))
 	dir := t.TempDir()
 	keyIn := filepath.Join(dir, "key")
 	os.WriteFile(keyIn, []byte(lifecycleSecret+"\n"), 0o600)

@@ -15,7 +15,7 @@ func TestSOACheckAgainstKnot(t *testing.T) {
 	zoneFile, _ := filepath.Abs("testdata/svc.test.zone")
 	knot := testpeer.StartKnot(t, testpeer.KnotOptions{Zones: []testpeer.Zone{{Origin: "svc.test.", File: zoneFile}}})
 	loopback := netip.MustParseAddr("127.0.0.1")
-	silentPort := testpeer.FreeLoopbackPort(t)
+	silentPort := testpeer.FreePort(t)
 	tests := []struct {
 		name  string
 		port  int

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -14,48 +12,13 @@ import (
 	"anycloud/internal/testpeer"
 )
 
-// buildDir holds the anycloud binary built once per test run.
-var buildDir string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "anycloud-conformance-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "conformance:", err)
-		os.Exit(1)
-	}
-	buildDir = dir
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-var (
-	buildOnce sync.Once
-	buildErr  error
-)
-
-// anycloudBinary builds ./cmd/anycloud on first use. A build failure fails
-// the test: the product under test must build.
-func anycloudBinary(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(buildDir, "anycloud")
-	buildOnce.Do(func() {
-		out, err := exec.Command("go", "build", "-o", path, "anycloud/cmd/anycloud").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build anycloud/cmd/anycloud: %w\n%s", err, out)
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return path
-}
+func TestMain(m *testing.M) { os.Exit(testpeer.RunMain(m)) }
 
 // anycloudServer is one running `anycloud serve`.
 type anycloudServer struct {
 	Addr   string
 	cmd    *exec.Cmd
-	output *lockedBuffer
+	output *testpeer.LogBuffer
 	exited chan struct{}
 }
 
@@ -76,7 +39,7 @@ func serveArgs(listen []string, zones []testpeer.Zone, id testpeer.Identity) []s
 // for every zone.
 func startAnycloud(t *testing.T, zones []testpeer.Zone, extraListen ...string) *anycloudServer {
 	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreeLoopbackPort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
 	s := runAnycloud(t, serveArgs(append([]string{addr}, extraListen...), zones, identity)...)
 	s.Addr = addr
 	deadline := time.Now().Add(testpeer.ReadyTimeout)
@@ -91,8 +54,8 @@ func startAnycloud(t *testing.T, zones []testpeer.Zone, extraListen ...string) *
 // runAnycloud starts the binary with args and stops it by PID at cleanup.
 func runAnycloud(t *testing.T, args ...string) *anycloudServer {
 	t.Helper()
-	s := &anycloudServer{output: &lockedBuffer{}, exited: make(chan struct{})}
-	s.cmd = exec.Command(anycloudBinary(t), args...)
+	s := &anycloudServer{output: &testpeer.LogBuffer{}, exited: make(chan struct{})}
+	s.cmd = exec.Command(testpeer.AnycloudBinary(t), args...)
 	s.cmd.Stdout, s.cmd.Stderr = s.output, s.output
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := s.cmd.Start(); err != nil {
@@ -138,23 +101,4 @@ func (s *anycloudServer) stop() {
 		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 		<-s.exited
 	}
-}
-
-// lockedBuffer collects a process's output for failure messages.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf []byte
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf = append(b.buf, p...)
-	return len(p), nil
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return string(b.buf)
 }

@@ -42,7 +42,7 @@ func TestServeRejectsBrokenZones(t *testing.T) {
 	for _, tc := range brokenZones {
 		t.Run(tc.file, func(t *testing.T) {
 			path := filepath.Join("testdata", "broken", tc.file)
-			listen := fmt.Sprintf("127.0.0.1:%d", testpeer.FreeLoopbackPort(t))
+			listen := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
 			zone := []testpeer.Zone{{Origin: "broken.test.", File: path}}
 			s := runAnycloud(t, serveArgs([]string{listen}, zone, identity)...)
 			select {
@@ -63,7 +63,7 @@ func TestServeRejectsBrokenZones(t *testing.T) {
 // TestServeListensOnEveryAddress starts anycloud on 127.0.0.1 and ::1 at
 // once, as the serve command line allows, and asks both.
 func TestServeListensOnEveryAddress(t *testing.T) {
-	port := testpeer.FreeLoopbackPort(t)
+	port := testpeer.FreePort(t)
 	v6 := fmt.Sprintf("[::1]:%d", port)
 	if !loopbackV6Usable(v6) {
 		testenv.Skip(t, "no usable ::1 on this machine")

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"anycloud/internal/testpeer"
 )
 
 // TestClockSkewBADTIME: a primary whose clock is an hour off, beyond the
@@ -27,7 +29,7 @@ func TestClockSkewBADTIME(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := startStandin(t)
 			dir := t.TempDir()
-			h := startHubIn(t, dir, hubConfig(freePort(t), filepath.Join(dir, "storage"), p.addr, freePort(t), ""))
+			h := startHubIn(t, dir, hubConfig(testpeer.FreeAddr(t), filepath.Join(dir, "storage"), p.addr, testpeer.FreeAddr(t), ""))
 			h.waitServing(t, 1, 10*time.Second)
 			p.skew.Store(int64(c.skew))
 			p.behave.Store(c.behave)

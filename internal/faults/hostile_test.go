@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"anycloud/internal/testpeer"
 )
 
 // TestHostilePrimary: a primary that streams an AXFR without end, or
@@ -24,7 +26,7 @@ func TestHostilePrimary(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := startStandin(t)
 			dir := t.TempDir()
-			h := startHubIn(t, dir, hubConfig(freePort(t), filepath.Join(dir, "storage"), p.addr, freePort(t), c.limits))
+			h := startHubIn(t, dir, hubConfig(testpeer.FreeAddr(t), filepath.Join(dir, "storage"), p.addr, testpeer.FreeAddr(t), c.limits))
 			h.waitServing(t, 1, 10*time.Second)
 			p.behave.Store(c.behave)
 			p.serial.Store(2)

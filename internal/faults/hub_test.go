@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"anycloud/internal/hub"
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 )
 
 // hubRun is a hub running in-process on loopback, its logs kept.
@@ -20,12 +20,8 @@ type hubRun struct {
 	*hub.Hub
 	addr string
 	dir  string
-	logs *knotprimary.LogBuffer
+	logs *testpeer.LogBuffer
 	stop func()
-}
-
-func freePort(t *testing.T) string {
-	return fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
 }
 
 // hubConfig is a one-client hub for example. with extra YAML appended.
@@ -62,7 +58,7 @@ func startHubIn(t *testing.T, dir, yaml string) *hubRun {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &knotprimary.LogBuffer{}
+	logs := &testpeer.LogBuffer{}
 	h, err := hub.New(cfg, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	if err != nil {
 		t.Fatal(err)

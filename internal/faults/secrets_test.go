@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 )
 
 // TestSecretsNotInLogs: a hub whose primary has another key than the one
@@ -18,18 +18,18 @@ import (
 func TestSecretsNotInLogs(t *testing.T) {
 	const otherSecret = "b3RoZXItc2VjcmV0LW9mLXRoZS1wcmltYXJ5LTAxMjM0NTY3ODk="
 	dir := t.TempDir()
-	hubAddr := freePort(t)
-	primary := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 1, 1, 1, 3600, 3),
+	hubAddr := testpeer.FreeAddr(t)
+	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 1, 1, 1, 3600, 3),
 		KeyName: clientKeyName, Algorithm: "hmac-sha256", Secret: otherSecret, NotifyTo: hubAddr})
-	h := startHubIn(t, dir, hubConfig(hubAddr, filepath.Join(dir, "storage"), primary.Addr, freePort(t), ""))
+	h := startHubIn(t, dir, hubConfig(hubAddr, filepath.Join(dir, "storage"), primary.Addr, testpeer.FreeAddr(t), ""))
 	msg := h.waitError(t, "TSIG", 10*time.Second)
 	t.Logf("wrong key: %s", msg)
 	h.stop()
 
 	primary.Stop()
-	right := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 2, 1, 1, 3600, 3),
+	right := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 2, 1, 1, 3600, 3),
 		KeyName: clientKeyName, Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: hubAddr})
-	h2 := startHubIn(t, dir, hubConfig(hubAddr, filepath.Join(dir, "storage"), right.Addr, freePort(t), ""))
+	h2 := startHubIn(t, dir, hubConfig(hubAddr, filepath.Join(dir, "storage"), right.Addr, testpeer.FreeAddr(t), ""))
 	h2.waitServing(t, 2, 10*time.Second)
 	h2.stop()
 

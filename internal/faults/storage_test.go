@@ -15,7 +15,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -104,14 +104,14 @@ func waitHubSerial(t *testing.T, addr string, serial uint32, within time.Duratio
 // gets no delta built from it.
 func TestCorruptJournal(t *testing.T) {
 	dir := t.TempDir()
-	hubAddr := freePort(t)
-	primary := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 1, 1, 1, 3600, 10),
+	hubAddr := testpeer.FreeAddr(t)
+	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 1, 1, 1, 3600, 10),
 		KeyName: clientKeyName, Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: hubAddr})
-	yaml := hubConfig(hubAddr, filepath.Join(dir, "storage"), primary.Addr, freePort(t), "")
+	yaml := hubConfig(hubAddr, filepath.Join(dir, "storage"), primary.Addr, testpeer.FreeAddr(t), "")
 	h := startHubIn(t, dir, yaml)
 	h.waitServing(t, 1, 10*time.Second)
 	for serial := uint32(2); serial <= 3; serial++ {
-		primary.WriteZone(knotprimary.ZoneText("example.", serial, 1, 1, 3600, 10+int(serial)))
+		primary.WriteZone(testpeer.ZoneText("example.", serial, 1, 1, 3600, 10+int(serial)))
 		primary.Reload()
 		h.waitServing(t, serial, 10*time.Second)
 	}
@@ -169,14 +169,14 @@ func TestCorruptJournal(t *testing.T) {
 // is freed.
 func TestDiskFullDuringWrite(t *testing.T) {
 	requireRoot(t, "unshare", "nsenter", "mount")
-	bin := buildAnycloud(t)
+	bin := testpeer.AnycloudBinary(t)
 	dir := t.TempDir()
 	storage := filepath.Join(dir, "storage")
 	if err := os.MkdirAll(storage, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	hubAddr := freePort(t)
-	primary := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 1, 1, 1, 3600, 10),
+	hubAddr := testpeer.FreeAddr(t)
+	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 1, 1, 1, 3600, 10),
 		KeyName: clientKeyName, Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: hubAddr})
 	for name, secret := range map[string]string{"client.key": clientSecret, "node.key": nodeSecret} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(secret+"\n"), 0o600); err != nil {
@@ -186,7 +186,7 @@ func TestDiskFullDuringWrite(t *testing.T) {
 	conf := filepath.Join(dir, "hub.yaml")
 	// Serial 2 grows the zone 640 times, past the gate's default growth
 	// factor: allowed here, the test is about the full disk.
-	if err := os.WriteFile(conf, []byte(hubConfig(hubAddr, storage, primary.Addr, freePort(t), "limits: {max-growth: 1000}\n")), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(hubConfig(hubAddr, storage, primary.Addr, testpeer.FreeAddr(t), "limits: {max-growth: 1000}\n")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	hub := startInMountNamespace(t, storage, "256k", bin, "hub", "--config", conf)
@@ -198,7 +198,7 @@ func TestDiskFullDuringWrite(t *testing.T) {
 	}
 
 	// Serial 2 has 8000 more delegations: about 400 KiB as a zone file.
-	primary.WriteZone(knotprimary.ZoneText("example.", 2, 1, 1, 3600, 8000))
+	primary.WriteZone(testpeer.ZoneText("example.", 2, 1, 1, 3600, 8000))
 	primary.Reload()
 	full := time.Now()
 	for !strings.Contains(hub.output(), "no space left on device") {
@@ -295,14 +295,4 @@ func startInMountNamespace(t *testing.T, dir, size string, argv ...string) *chil
 		<-done
 	})
 	return c
-}
-
-// buildAnycloud compiles the command into a temporary directory.
-func buildAnycloud(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "anycloud")
-	if out, err := exec.Command("go", "build", "-o", bin, "anycloud/cmd/anycloud").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
 }

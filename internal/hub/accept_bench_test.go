@@ -11,8 +11,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/secondary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 	"anycloud/internal/zonever"
 )
@@ -26,7 +26,7 @@ func BenchmarkAcceptSmallChange(b *testing.B) {
 	if n, _ := strconv.Atoi(os.Getenv("ANYCLOUD_BENCH_DELEGATIONS")); n > 0 {
 		delegations = n
 	}
-	v := parseVersion(b, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, delegations))
+	v := parseVersion(b, testpeer.ZoneText("example.", 1, 3600, 600, 86400, delegations))
 	h, err := New(&Config{Storage: b.TempDir(), MaxShrink: 0.5, EngineCheck: true}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		b.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -28,8 +28,8 @@ func TestBackupRestoreFeedsNodes(t *testing.T) {
 	th, ctl := startOnboardHub(t, false)
 	clientKey, _ := xfr.NewKey("added-key.", "hmac-sha256", clientSecret)
 	// The primary notifies the hub restored later (it pulls at once).
-	port, control := knotprimary.FreePort(t), knotprimary.FreePort(t)
-	p := knotprimary.Start(t, knotprimary.Options{Origin: "added.", ZoneText: knotprimary.ZoneText("added.", 1, 3600, 600, 86400, 3),
+	port, control := testpeer.FreePort(t), testpeer.FreePort(t)
+	p := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "added.", ZoneText: testpeer.ZoneText("added.", 1, 3600, 600, 86400, 3),
 		KeyName: clientKey.Name, Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: fmt.Sprintf("127.0.0.1:%d", port)})
 	if err := addClient(t, ctl, "added.", p.Addr, clientKey); err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestBackupRestoreFeedsNodes(t *testing.T) {
 	if err := rctl.Do(http.MethodPost, "/onboard/clients", AddClientRequest{Zone: "old.", Restore: true}, nil); err != nil {
 		t.Fatalf("the zone removed before the backup does not restore with its key at the restored hub: %v", err)
 	}
-	p.WriteZone(knotprimary.ZoneText("added.", 2, 3600, 600, 86400, 4))
+	p.WriteZone(testpeer.ZoneText("added.", 2, 3600, 600, 86400, 4))
 	p.Restart()
 	restored.waitSerial(t, "added.", 2, 20*time.Second)
 	if r, err := node.AXFR(context.Background(), restored.addr, "added."); err != nil || r.Version.Serial() != 2 {

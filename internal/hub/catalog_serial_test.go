@@ -16,7 +16,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/catalog"
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 	"anycloud/internal/zonever"
 )
@@ -196,7 +196,7 @@ func startClusterIn(t *testing.T, n int, prepare func(i int, dir string)) []*rep
 	t.Cleanup(func() { testFastReplication = false })
 	var addrs []string
 	for range n {
-		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t)))
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t)))
 	}
 	var out []*replicatedHub
 	for i := range n {
@@ -205,7 +205,7 @@ func startClusterIn(t *testing.T, n int, prepare func(i int, dir string)) []*rep
 			t.Fatal(err)
 		}
 		prepare(i, dir)
-		port, control := knotprimary.FreePort(t), knotprimary.FreePort(t)
+		port, control := testpeer.FreePort(t), testpeer.FreePort(t)
 		y := onboardHubYAML(port, control, dir, "127.0.0.1:1")
 		y += fmt.Sprintf("replication:\n  name: hub%d\n  listen: %s\n  secret-file: cluster.key\n  peers:\n", i, addrs[i])
 		for j, a := range addrs {
@@ -274,8 +274,8 @@ func TestCatalogSerialAfterClusterRestore(t *testing.T) {
 	if _, err := RestoreBackup(filepath.Join(dir, "storage"), bytes.NewReader(backup.Bytes())); err != nil {
 		t.Fatal(err)
 	}
-	port := knotprimary.FreePort(t)
-	single := startHub(t, dir, port, onboardHubYAML(port, knotprimary.FreePort(t), dir, "127.0.0.1:1"))
+	port := testpeer.FreePort(t)
+	single := startHub(t, dir, port, onboardHubYAML(port, testpeer.FreePort(t), dir, "127.0.0.1:1"))
 	if s := waitSameCatalog(t, "a single hub restored", []*replicatedHub{{testHub: single}}, nodeKey, "a.example.", "c.example."); !zonever.SerialNewer(s, held) {
 		t.Fatalf("the single restored hub's catalog serial %d is not above %d, which the nodes hold", s, held)
 	}
@@ -292,7 +292,7 @@ func TestCatalogSerialUpgradeInPlace(t *testing.T) {
 		if i != 0 {
 			return
 		}
-		port, control := knotprimary.FreePort(t), knotprimary.FreePort(t)
+		port, control := testpeer.FreePort(t), testpeer.FreePort(t)
 		th := startHub(t, dir, port, onboardHubYAML(port, control, dir, "127.0.0.1:1"))
 		ctl, err := DialControl(fmt.Sprintf("127.0.0.1:%d", control), TokenFile(th.config()))
 		if err != nil {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 )
 
 // checkNow triggers a SOA check of origin and waits for its outcome.
@@ -30,10 +30,10 @@ func (th *testHub) checkNow(t *testing.T, origin string) ZoneStatus {
 }
 
 // failureSetup runs Knot with serial 1 and a hub that accepted it.
-func failureSetup(t *testing.T) (*testHub, *knotprimary.Primary) {
+func failureSetup(t *testing.T) (*testHub, *testpeer.Primary) {
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
-	knot := knotprimary.Start(t, primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 20)))
+	hubPort := testpeer.FreePort(t)
+	knot := testpeer.StartPrimary(t, primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 20)))
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{knot.Addr}, ""))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
 	return th, knot
@@ -78,7 +78,7 @@ func TestFailureWrongTSIGSecret(t *testing.T) {
 	th.reloadWith(t, func(s string) string {
 		return strings.Replace(s, "secret-file: client.key", "secret-file: wrong.key", 1)
 	})
-	knot.WriteZone(knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 21))
+	knot.WriteZone(testpeer.ZoneText("example.", 2, 3600, 600, 86400, 21))
 	knot.Reload()
 	knot.WaitSerial(2)
 	st := th.checkNow(t, "example.")
@@ -88,7 +88,7 @@ func TestFailureWrongTSIGSecret(t *testing.T) {
 func TestFailureUnknownTSIGKeyName(t *testing.T) {
 	th, knot := failureSetup(t)
 	th.reloadWith(t, func(s string) string { return strings.Replace(s, "name: client-key.", "name: other-key.", 1) })
-	knot.WriteZone(knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 21))
+	knot.WriteZone(testpeer.ZoneText("example.", 2, 3600, 600, 86400, 21))
 	knot.Reload()
 	knot.WaitSerial(2)
 	st := th.checkNow(t, "example.")
@@ -104,13 +104,13 @@ func TestFailurePrimaryDown(t *testing.T) {
 
 func TestFailureOlderSerialThenOperatorForce(t *testing.T) {
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
-	control := fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
-	knot := knotprimary.Start(t, primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 20)))
+	hubPort := testpeer.FreePort(t)
+	control := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
+	knot := testpeer.StartPrimary(t, primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 20)))
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{knot.Addr}, "control: "+control))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
 	knot.Stop()
-	older := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 0, 3600, 600, 86400, 20),
+	older := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 0, 3600, 600, 86400, 20),
 		KeyName: "client-key.", Algorithm: "hmac-sha256", Secret: clientSecret, Port: knot.Port})
 	_ = older
 	st := th.checkNow(t, "example.")
@@ -133,7 +133,7 @@ func TestFailureOlderSerialThenOperatorForce(t *testing.T) {
 
 func TestFailureGateShrink(t *testing.T) {
 	th, knot := failureSetup(t)
-	knot.WriteZone(knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 2))
+	knot.WriteZone(testpeer.ZoneText("example.", 2, 3600, 600, 86400, 2))
 	knot.Reload()
 	knot.WaitSerial(2)
 	st := th.checkNow(t, "example.")
@@ -149,7 +149,7 @@ func TestFailureGateShrink(t *testing.T) {
 
 func TestFailureGateNoApexNS(t *testing.T) {
 	th, knot := failureSetup(t)
-	text := knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 20)
+	text := testpeer.ZoneText("example.", 2, 3600, 600, 86400, 20)
 	text = strings.Replace(strings.Replace(text, "@ IN NS ns1\n", "", 1), "@ IN NS ns2\n", "", 1)
 	knot.WriteZone(text)
 	knot.Reload()
@@ -162,9 +162,9 @@ func TestFailureGateNoApexNS(t *testing.T) {
 // serves, and the status names the one that answered.
 func TestPrimariesTriedInTurn(t *testing.T) {
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
-	dead := fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
-	knot := knotprimary.Start(t, primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 5)))
+	hubPort := testpeer.FreePort(t)
+	dead := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
+	knot := testpeer.StartPrimary(t, primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 5)))
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{dead, knot.Addr}, ""))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
 	st, _ := th.ZoneStatus("example.")
@@ -178,7 +178,7 @@ func TestPrimariesTriedInTurn(t *testing.T) {
 // semantic checks off) is refused at the hub, reason visible.
 func TestFailureGateEngineRefuses(t *testing.T) {
 	th, knot := failureSetup(t)
-	knot.WriteZone(knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 20) + "@ IN NSEC3PARAM 1 0 0 -\n")
+	knot.WriteZone(testpeer.ZoneText("example.", 2, 3600, 600, 86400, 20) + "@ IN NSEC3PARAM 1 0 0 -\n")
 	knot.Reload()
 	knot.WaitSerial(2)
 	st := th.checkNow(t, "example.")

@@ -7,7 +7,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/zonever"
 )
 
@@ -34,8 +34,8 @@ func TestGateRefusesGrowth(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
-			hubPort := knotprimary.FreePort(t)
-			knot := knotprimary.Start(t, primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 20)))
+			hubPort := testpeer.FreePort(t)
+			knot := testpeer.StartPrimary(t, primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 20)))
 			yaml := hubYAML(hubPort, dir, []string{knot.Addr}, c.limits)
 			if c.clientLimits != "" {
 				yaml = strings.Replace(yaml, "    tsig: {name: client-key.", "    limits: "+c.clientLimits+"\n    tsig: {name: client-key.", 1)
@@ -43,7 +43,7 @@ func TestGateRefusesGrowth(t *testing.T) {
 			th := startHub(t, dir, hubPort, yaml)
 			th.waitSerial(t, "example.", 1, 10*time.Second)
 
-			knot.WriteZone(knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 6000)) // 267 times the records
+			knot.WriteZone(testpeer.ZoneText("example.", 2, 3600, 600, 86400, 6000)) // 267 times the records
 			knot.Reload()
 			knot.WaitSerial(2)
 			st := th.checkNow(t, "example.")
@@ -105,7 +105,7 @@ func parseZone(tb testing.TB, origin, text string) *zonever.Version {
 func TestSizePolicyCountsClientZones(t *testing.T) {
 	h := &Hub{zones: map[string]*servedZone{}}
 	serve := func(origin string, hosts int) *zonever.Version {
-		v := parseZone(t, origin, knotprimary.ZoneText(origin, 1, 3600, 600, 86400, hosts))
+		v := parseZone(t, origin, testpeer.ZoneText(origin, 1, 3600, 600, 86400, hosts))
 		z := &servedZone{origin: origin}
 		z.cur.Store(&content{version: v})
 		h.zones[origin] = z

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -29,8 +29,7 @@ type testHub struct {
 	nodeKey *xfr.Key
 	cancel  context.CancelFunc
 	done    chan error
-	logs    *strings.Builder
-	logw    *syncWriter // holds logs; lock it to read logs while the hub runs
+	logs    *testpeer.LogBuffer // safe to read while the hub runs
 	once    sync.Once
 }
 
@@ -80,15 +79,14 @@ func startHub(t *testing.T, dir string, port int, yaml string) *testHub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &strings.Builder{}
-	logw := &syncWriter{w: logs}
-	log := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := &testpeer.LogBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h, err := New(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	th := &testHub{Hub: h, port: port, dir: dir, addr: fmt.Sprintf("127.0.0.1:%d", port), cancel: cancel, done: make(chan error, 1), logs: logs, logw: logw}
+	th := &testHub{Hub: h, port: port, dir: dir, addr: fmt.Sprintf("127.0.0.1:%d", port), cancel: cancel, done: make(chan error, 1), logs: logs}
 	th.nodeKey, _ = xfr.NewKey("node1-key.", "hmac-sha256", nodeSecret)
 	ready := make(chan struct{})
 	go func() { th.done <- h.Run(ctx, func() { close(ready) }) }()
@@ -124,7 +122,7 @@ func (th *testHub) waitSerial(t *testing.T, origin string, serial uint32, timeou
 	t.Fatalf("hub: %s never reached serial %d; status %+v refresh %+v\nlogs:\n%s", origin, serial, st, st.Refresh, th.logs.String())
 }
 
-func primaryOpts(hubPort int, text string) knotprimary.Options {
-	return knotprimary.Options{Origin: "example.", ZoneText: text, KeyName: "client-key.", Algorithm: "hmac-sha256",
+func primaryOpts(hubPort int, text string) testpeer.PrimaryOptions {
+	return testpeer.PrimaryOptions{Origin: "example.", ZoneText: text, KeyName: "client-key.", Algorithm: "hmac-sha256",
 		Secret: clientSecret, NotifyTo: fmt.Sprintf("127.0.0.1:%d", hubPort)}
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -16,10 +16,10 @@ import (
 // gate's ZONEMD verification, through both AXFR and IXFR.
 func TestKnotZONEMDAccepted(t *testing.T) {
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
-	opts := primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 20))
+	hubPort := testpeer.FreePort(t)
+	opts := primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 20))
 	opts.ZONEMD = true
-	knot := knotprimary.Start(t, opts)
+	knot := testpeer.StartPrimary(t, opts)
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{knot.Addr}, ""))
 	// Knot bumps the serial when it adds the ZONEMD: follow its serial.
 	th.waitSerial(t, "example.", knotSerial(t, knot.Addr), 10*time.Second)
@@ -35,7 +35,7 @@ func TestKnotZONEMDAccepted(t *testing.T) {
 		t.Fatal("Knot did not add a ZONEMD record; the test proves nothing")
 	}
 	first := th.Current("example.").Serial()
-	knot.WriteZone(knotprimary.ZoneText("example.", first+1, 3600, 600, 86400, 21))
+	knot.WriteZone(testpeer.ZoneText("example.", first+1, 3600, 600, 86400, 21))
 	knot.Reload()
 	time.Sleep(200 * time.Millisecond)
 	th.waitSerial(t, "example.", knotSerial(t, knot.Addr), 10*time.Second)
@@ -51,8 +51,8 @@ func TestKnotZONEMDAccepted(t *testing.T) {
 // and IXFR; with a client's key too (clients are not nodes).
 func TestTransfersNeedNodeKey(t *testing.T) {
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
-	knot := knotprimary.Start(t, primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 5)))
+	hubPort := testpeer.FreePort(t)
+	knot := testpeer.StartPrimary(t, primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 5)))
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{knot.Addr}, ""))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
 	clientKey, _ := xfr.NewKey("client-key.", "hmac-sha256", clientSecret)
@@ -79,8 +79,8 @@ func TestTransfersNeedNodeKey(t *testing.T) {
 // (RFC 7314), not the SOA EXPIRE again.
 func TestEDNSExpire(t *testing.T) {
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
-	knot := knotprimary.Start(t, primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 5)))
+	hubPort := testpeer.FreePort(t)
+	knot := testpeer.StartPrimary(t, primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 5)))
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{knot.Addr}, ""))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
 	knot.Stop()
@@ -99,12 +99,12 @@ func TestEDNSExpire(t *testing.T) {
 // its journal (IXFR to nodes) before reaching any primary.
 func TestRestartServesFromDisk(t *testing.T) {
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
-	knot := knotprimary.Start(t, primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 5)))
+	hubPort := testpeer.FreePort(t)
+	knot := testpeer.StartPrimary(t, primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 5)))
 	yaml := hubYAML(hubPort, dir, []string{knot.Addr}, "")
 	th := startHub(t, dir, hubPort, yaml)
 	th.waitSerial(t, "example.", 1, 10*time.Second)
-	knot.WriteZone(knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 6))
+	knot.WriteZone(testpeer.ZoneText("example.", 2, 3600, 600, 86400, 6))
 	knot.Reload()
 	th.waitSerial(t, "example.", 2, 10*time.Second)
 	th.stop()

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -14,12 +14,12 @@ import (
 // IXFR, and a node key fetches the difference from the hub's journal.
 func TestKnotPrimaryIXFRAndNotify(t *testing.T) {
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
-	knot := knotprimary.Start(t, primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 20)))
+	hubPort := testpeer.FreePort(t)
+	knot := testpeer.StartPrimary(t, primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 20)))
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{knot.Addr}, ""))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
 
-	knot.WriteZone(knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 21))
+	knot.WriteZone(testpeer.ZoneText("example.", 2, 3600, 600, 86400, 21))
 	knot.Reload()
 	start := time.Now()
 	th.waitSerial(t, "example.", 2, 10*time.Second)

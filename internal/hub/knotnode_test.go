@@ -8,7 +8,6 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/testpeer"
 )
 
@@ -27,8 +26,8 @@ func secondClient(addr string) string {
 // hub's configuration.
 func TestKnotNodeConsumesCatalog(t *testing.T) {
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
-	primary := knotprimary.Start(t, primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 5)))
+	hubPort := testpeer.FreePort(t)
+	primary := testpeer.StartPrimary(t, primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 5)))
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{primary.Addr}, ""))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
 
@@ -42,13 +41,13 @@ func TestKnotNodeConsumesCatalog(t *testing.T) {
 	})
 	waitKnot(t, knot, "example.", 1)
 
-	primary.WriteZone(knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 6))
+	primary.WriteZone(testpeer.ZoneText("example.", 2, 3600, 600, 86400, 6))
 	primary.Reload()
 	start := time.Now()
 	waitKnot(t, knot, "example.", 2)
 	t.Logf("change at the primary served by Knot-as-node after %v", time.Since(start))
 
-	second := knotprimary.Start(t, knotprimary.Options{Origin: "example2.", ZoneText: knotprimary.ZoneText("example2.", 7, 3600, 600, 86400, 3),
+	second := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example2.", ZoneText: testpeer.ZoneText("example2.", 7, 3600, 600, 86400, 3),
 		KeyName: "client2-key.", Algorithm: "hmac-sha256", Secret: clientSecret})
 	th.reloadWith(t, func(s string) string { return strings.Replace(s, "nodes:\n", secondClient(second.Addr)+"nodes:\n", 1) })
 	waitKnot(t, knot, "example2.", 7)
@@ -59,7 +58,7 @@ func TestKnotNodeConsumesCatalog(t *testing.T) {
 
 func waitKnot(t *testing.T, knot *testpeer.Peer, origin string, serial uint32) {
 	t.Helper()
-	if err := knotprimary.WaitSOA(knot.Addr, origin, serial, 20*time.Second); err != nil {
+	if err := testpeer.WaitSOASerial(knot.Addr, origin, serial, 20*time.Second); err != nil {
 		t.Fatalf("knot node: %v\n%s", err, knot.Log())
 	}
 }

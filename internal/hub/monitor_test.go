@@ -17,8 +17,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/monitor"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -35,14 +35,14 @@ const monitorSection = `monitor:
   query-tsig: {name: monitor-key., algorithm: hmac-sha256, secret-file: monitor.key}
 `
 
-func startMonitoredHub(t *testing.T) (*testHub, *knotprimary.Primary) {
+func startMonitoredHub(t *testing.T) (*testHub, *testpeer.Primary) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "monitor.key"), []byte(monitorSecret), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	hubPort := knotprimary.FreePort(t)
-	knot := knotprimary.Start(t, primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 20)))
+	hubPort := testpeer.FreePort(t)
+	knot := testpeer.StartPrimary(t, primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 20)))
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{knot.Addr}, monitorSection))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
 	if th.MonitorAddr() == "" {
@@ -84,7 +84,7 @@ func TestMonitorInHub(t *testing.T) {
 // reason and raises the hub_rejected alert.
 func TestMonitorInHubRejection(t *testing.T) {
 	th, knot := startMonitoredHub(t)
-	knot.WriteZone(knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 2))
+	knot.WriteZone(testpeer.ZoneText("example.", 2, 3600, 600, 86400, 2))
 	knot.Reload()
 	knot.WaitSerial(2)
 	th.checkNow(t, "example.")

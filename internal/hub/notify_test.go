@@ -8,18 +8,18 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 )
 
 // TestNotifyRetriedUntilAcknowledged: a node that is down when a version
 // arrives gets the NOTIFY once it is back.
 func TestNotifyRetriedUntilAcknowledged(t *testing.T) {
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
-	knot := knotprimary.Start(t, primaryOpts(hubPort, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 5)))
+	hubPort := testpeer.FreePort(t)
+	knot := testpeer.StartPrimary(t, primaryOpts(hubPort, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 5)))
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{knot.Addr}, ""))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
-	nodeAddr := fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
+	nodeAddr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
 	th.reloadWith(t, func(s string) string {
 		return replaceOnce(t, s, fmt.Sprintf("address: 127.0.0.1:%d", hubPort+1), "address: "+nodeAddr)
 	})

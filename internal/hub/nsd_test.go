@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/testpeer"
 )
 
@@ -15,7 +14,7 @@ import (
 func TestNSDPrimary(t *testing.T) {
 	dir := t.TempDir()
 	zoneFile := filepath.Join(dir, "example.zone")
-	if err := os.WriteFile(zoneFile, []byte(knotprimary.ZoneText("example.", 42, 3600, 600, 86400, 10)), 0o600); err != nil {
+	if err := os.WriteFile(zoneFile, []byte(testpeer.ZoneText("example.", 42, 3600, 600, 86400, 10)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	nsd := testpeer.StartNSD(t, testpeer.NSDOptions{
@@ -23,7 +22,7 @@ func TestNSDPrimary(t *testing.T) {
 		Keys:  []testpeer.TSIGKey{{Name: "client-key.", Algorithm: "hmac-sha512", Secret: clientSecret}},
 		ACLs:  []testpeer.ACL{{Address: "127.0.0.0/8", Key: "client-key.", Transfer: true}},
 	})
-	hubPort := knotprimary.FreePort(t)
+	hubPort := testpeer.FreePort(t)
 	yaml := hubYAML(hubPort, dir, []string{nsd.Addr}, "")
 	yaml = replaceOnce(t, yaml, "name: client-key., algorithm: hmac-sha256", "name: client-key., algorithm: hmac-sha512")
 	th := startHub(t, dir, hubPort, yaml)

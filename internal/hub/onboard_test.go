@@ -13,10 +13,10 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/monitor"
 	"anycloud/internal/onboard"
 	"anycloud/internal/testenv"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -44,7 +44,7 @@ func snippetKnot(t *testing.T, zone string, key *xfr.Key, hub netip.AddrPort, ac
 	testenv.Interop(t, "knotd")
 	testenv.RequireCommand(t, "knotd")
 	dir := t.TempDir()
-	port := knotprimary.FreePort(t)
+	port := testpeer.FreePort(t)
 	snippet, err := onboard.Snippet("knot", zone, key, []netip.AddrPort{hub})
 	if err != nil {
 		t.Fatal(err)
@@ -52,23 +52,15 @@ func snippetKnot(t *testing.T, zone string, key *xfr.Key, hub netip.AddrPort, ac
 	if aclAddr != "" {
 		snippet = strings.Replace(snippet, "address: [ "+hub.Addr().String()+" ]", "address: [ "+aclAddr+" ]", 1)
 	}
-	conf := fmt.Sprintf("server:\n    rundir: %q\n    pidfile: %q\n    listen: 127.0.0.1@%d\n    udp-workers: 1\n    tcp-workers: 1\n    background-workers: 1\n"+
-		"control:\n    listen: %q\ndatabase:\n    storage: %q\nlog:\n  - target: stderr\n    any: info\n"+
-		"template:\n  - id: default\n    storage: %q\n    file: %q\n    zonefile-sync: -1\n    semantic-checks: off\n%s",
-		dir, filepath.Join(dir, "knot.pid"), port, filepath.Join(dir, "knot.sock"), dir, dir, filepath.Join(dir, "zone.db"), snippet)
+	// The Knot defaults the snippet is merged into: a journal, so the
+	// hub gets IXFR of knotChange's transaction.
+	conf := testpeer.KnotConfig(testpeer.KnotOptions{Journal: true, Extra: snippet}, dir, port)
 	os.WriteFile(filepath.Join(dir, "knot.conf"), []byte(conf), 0o600)
-	os.WriteFile(filepath.Join(dir, "zone.db"), []byte(knotprimary.ZoneText(zone, serial, 3600, 600, 86400, 20)+"@ NS ns.anycloud.test.\n"), 0o600)
-	cmd := exec.Command("knotd", "-c", filepath.Join(dir, "knot.conf"))
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	zoneFile := filepath.Join(dir, strings.TrimSuffix(zone, ".")+".zone") // the template's file: %s.zone
+	os.WriteFile(zoneFile, []byte(testpeer.ZoneText(zone, serial, 3600, 600, 86400, 20)+"@ NS ns.anycloud.test.\n"), 0o600)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	if err := knotprimary.WaitSOA(addr, zone, 0, 20*time.Second); err != nil {
-		t.Fatalf("knotd from the snippet did not start: %v\n%s\n%s", err, conf, out.String())
-	}
+	testpeer.RunUntilReady(t, dir, []string{"knotd", "-c", filepath.Join(dir, "knot.conf")},
+		func() error { return testpeer.WaitSOASerial(addr, zone, 0, time.Second) }, 20*time.Second)
 	return addr, dir
 }
 
@@ -94,9 +86,9 @@ func startOnboardHub(t *testing.T, delegated bool) (*testHub, *Control) {
 	if delegated {
 		rootText += "example. NS ns.anycloud.test.\nns.anycloud.test. A 198.51.100.53\n"
 	}
-	root := knotprimary.Start(t, knotprimary.Options{Origin: ".", ZoneText: rootText})
+	root := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: ".", ZoneText: rootText})
 	dir := t.TempDir()
-	port, control := knotprimary.FreePort(t), knotprimary.FreePort(t)
+	port, control := testpeer.FreePort(t), testpeer.FreePort(t)
 	th := startHub(t, dir, port, onboardHubYAML(port, control, dir, root.Addr))
 	ctl, err := DialControl(fmt.Sprintf("127.0.0.1:%d", control), TokenFile(th.config()))
 	if err != nil {
@@ -284,31 +276,19 @@ func TestOnboardSnippetsWorkInNSDAndBIND(t *testing.T) {
 	hubAddr := netip.MustParseAddrPort(th.addr)
 	key, _ := onboard.NewKey("example.")
 	dir := t.TempDir()
-	port := knotprimary.FreePort(t)
+	port := testpeer.FreePort(t)
 	zoneFile := filepath.Join(dir, "example.zone")
-	os.WriteFile(zoneFile, []byte(knotprimary.ZoneText("example.", 11, 3600, 600, 86400, 20)+"@ NS ns.anycloud.test.\n"), 0o600)
+	os.WriteFile(zoneFile, []byte(testpeer.ZoneText("example.", 11, 3600, 600, 86400, 20)+"@ NS ns.anycloud.test.\n"), 0o600)
 	snippet, err := onboard.Snippet("nsd", "example.", key, []netip.AddrPort{hubAddr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	snippet = strings.Replace(snippet, "    # ... your existing zonefile stays ...", fmt.Sprintf("    zonefile: %q", zoneFile), 1)
-	conf := fmt.Sprintf("server:\n    ip-address: 127.0.0.1@%d\n    port: %d\n    do-ip6: no\n    username: \"\"\n    chroot: \"\"\n    zonesdir: %q\n"+
-		"    pidfile: %q\n    database: \"\"\n    xfrdfile: %q\n    xfrdir: %q\n    zonelistfile: %q\n    cookie-secret-file: %q\n"+
-		"    server-count: 1\n    verbosity: 1\n    rrl-ratelimit: 0\n%s",
-		port, port, dir, filepath.Join(dir, "nsd.pid"), filepath.Join(dir, "xfrd.state"), dir, filepath.Join(dir, "zone.list"),
-		filepath.Join(dir, "cookiesecrets.txt"), snippet)
+	conf := testpeer.NSDConfig(testpeer.NSDOptions{Extra: snippet}, dir, port)
 	os.WriteFile(filepath.Join(dir, "nsd.conf"), []byte(conf), 0o600)
-	cmd := exec.Command("nsd", "-d", "-c", filepath.Join(dir, "nsd.conf"))
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
 	primary := fmt.Sprintf("127.0.0.1:%d", port)
-	if err := knotprimary.WaitSOA(primary, "example.", 0, 20*time.Second); err != nil {
-		t.Fatalf("nsd from the snippet did not start: %v\n%s\n%s", err, conf, out.String())
-	}
+	testpeer.RunUntilReady(t, dir, []string{"nsd", "-d", "-c", filepath.Join(dir, "nsd.conf")},
+		func() error { return testpeer.WaitSOASerial(primary, "example.", 0, time.Second) }, 20*time.Second)
 	if err := addClient(t, ctl, "example.", primary, key); err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"anycloud/internal/catalog"
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -43,14 +43,14 @@ func catalogHas(t *testing.T, h *Hub, zone string) bool {
 func TestReplicatedLifecycle(t *testing.T) {
 	hubs := startCluster(t, 2)
 	goneKey, _ := xfr.NewKey("gone-key.", "hmac-sha256", clientSecret)
-	gone := knotprimary.Start(t, knotprimary.Options{Origin: "gone.", ZoneText: knotprimary.ZoneText("gone.", 1, 3600, 600, 86400, 3),
+	gone := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "gone.", ZoneText: testpeer.ZoneText("gone.", 1, 3600, 600, 86400, 3),
 		KeyName: goneKey.Name, Algorithm: "hmac-sha256", Secret: clientSecret})
 	movedKey, _ := xfr.NewKey("moved-key.", "hmac-sha256", clientSecret)
-	movedOpts := func(serial uint32) knotprimary.Options {
-		return knotprimary.Options{Origin: "moved.", ZoneText: knotprimary.ZoneText("moved.", serial, 3600, 3600, 86400, 3),
+	movedOpts := func(serial uint32) testpeer.PrimaryOptions {
+		return testpeer.PrimaryOptions{Origin: "moved.", ZoneText: testpeer.ZoneText("moved.", serial, 3600, 3600, 86400, 3),
 			KeyName: movedKey.Name, Algorithm: "hmac-sha256", Secret: clientSecret}
 	}
-	oldPrimary, newPrimary := knotprimary.Start(t, movedOpts(1)), knotprimary.Start(t, movedOpts(2))
+	oldPrimary, newPrimary := testpeer.StartPrimary(t, movedOpts(1)), testpeer.StartPrimary(t, movedOpts(2))
 	if err := addClient(t, hubs[0].ctl, "gone.", gone.Addr, goneKey); err != nil {
 		t.Fatal(err)
 	}
@@ -178,9 +178,7 @@ func TestReplicatedLifecycle(t *testing.T) {
 			_, err := os.Stat(adminPath(h.config().Storage, adminKeyName(movedKey.Name)))
 			return len(stored) == 0 && err != nil
 		})
-		h.logw.mu.Lock()
 		logs := h.logs.String()
-		h.logw.mu.Unlock()
 		if strings.Contains(logs, "could not record the end") {
 			t.Fatalf("%s: a purge failed:\n%s", h.config().Replication.Name, logs)
 		}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -35,7 +35,7 @@ func startCluster(t *testing.T, n int) []*replicatedHub {
 	t.Cleanup(func() { testFastReplication = false })
 	var addrs []string
 	for range n {
-		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t)))
+		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t)))
 	}
 	var out []*replicatedHub
 	for i := range n {
@@ -43,7 +43,7 @@ func startCluster(t *testing.T, n int) []*replicatedHub {
 		if err := os.WriteFile(filepath.Join(dir, "cluster.key"), []byte(clusterSecret+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		port, control := knotprimary.FreePort(t), knotprimary.FreePort(t)
+		port, control := testpeer.FreePort(t), testpeer.FreePort(t)
 		y := onboardHubYAML(port, control, dir, "127.0.0.1:1")
 		y += fmt.Sprintf("replication:\n  name: hub%d\n  listen: %s\n  secret-file: cluster.key\n  peers:\n", i, addrs[i])
 		for j, a := range addrs {
@@ -113,7 +113,7 @@ func nodeStateAt(h *Hub, name string) string {
 func TestReplicatedAdminState(t *testing.T) {
 	hubs := startCluster(t, 3)
 	clientKey, _ := xfr.NewKey("added-key.", "hmac-sha256", clientSecret)
-	p1 := knotprimary.Start(t, knotprimary.Options{Origin: "added.", ZoneText: knotprimary.ZoneText("added.", 1, 3600, 600, 86400, 3),
+	p1 := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "added.", ZoneText: testpeer.ZoneText("added.", 1, 3600, 600, 86400, 3),
 		KeyName: clientKey.Name, Algorithm: "hmac-sha256", Secret: clientSecret})
 	if err := addClient(t, hubs[1].ctl, "added.", p1.Addr, clientKey); err != nil {
 		t.Fatal(err)
@@ -155,7 +155,7 @@ func TestReplicatedAdminState(t *testing.T) {
 		t.Fatal(err)
 	}
 	secondKey, _ := xfr.NewKey("second-key.", "hmac-sha256", nodeSecret)
-	p2 := knotprimary.Start(t, knotprimary.Options{Origin: "second.", ZoneText: knotprimary.ZoneText("second.", 7, 3600, 600, 86400, 3),
+	p2 := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "second.", ZoneText: testpeer.ZoneText("second.", 7, 3600, 600, 86400, 3),
 		KeyName: secondKey.Name, Algorithm: "hmac-sha256", Secret: nodeSecret})
 	if err := addClient(t, hubs[1].ctl, "second.", p2.Addr, secondKey); err != nil {
 		t.Fatal(err)
@@ -215,17 +215,17 @@ func TestReplicationSeedsFromSingleHub(t *testing.T) {
 
 	testFastReplication = true
 	t.Cleanup(func() { testFastReplication = false })
-	addrs := []string{fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t)), fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))}
+	addrs := []string{fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t)), fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))}
 	repl := func(i int) string {
 		return fmt.Sprintf("replication:\n  name: hub%d\n  listen: %s\n  secret-file: cluster.key\n  peers:\n    - {name: hub%d, address: %q}\n", i, addrs[i], 1-i, addrs[1-i])
 	}
-	old := &replicatedHub{port: th.port, yaml: onboardHubYAML(th.port, knotprimary.FreePort(t), th.dir, "127.0.0.1:1") + repl(0)}
+	old := &replicatedHub{port: th.port, yaml: onboardHubYAML(th.port, testpeer.FreePort(t), th.dir, "127.0.0.1:1") + repl(0)}
 	os.WriteFile(filepath.Join(th.dir, "cluster.key"), []byte(clusterSecret), 0o600)
 	old.start(t, th.dir)
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "cluster.key"), []byte(clusterSecret), 0o600)
-	port := knotprimary.FreePort(t)
-	fresh := &replicatedHub{port: port, yaml: onboardHubYAML(port, knotprimary.FreePort(t), dir, "127.0.0.1:1") + repl(1)}
+	port := testpeer.FreePort(t)
+	fresh := &replicatedHub{port: port, yaml: onboardHubYAML(port, testpeer.FreePort(t), dir, "127.0.0.1:1") + repl(1)}
 	fresh.start(t, dir)
 
 	waitFor(t, "the fresh hub receives edge1", 20*time.Second, func() bool { return nodeStateAt(fresh.Hub, "edge1") == NodeEnabled })

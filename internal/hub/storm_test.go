@@ -13,8 +13,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/testenv"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -38,7 +38,7 @@ func startStormPrimary(t *testing.T, hosts int) *stormPrimary {
 	p := &stormPrimary{}
 	p.key, _ = xfr.NewKey("client-key.", "hmac-sha256", clientSecret)
 	p.serial.Store(1)
-	zp := dns.NewZoneParser(strings.NewReader(knotprimary.ZoneText("example.", 1, 3600, 600, 86400, hosts)), "example.", "")
+	zp := dns.NewZoneParser(strings.NewReader(testpeer.ZoneText("example.", 1, 3600, 600, 86400, hosts)), "example.", "")
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		if rr.Header().Rrtype == dns.TypeSOA {
 			continue
@@ -48,7 +48,7 @@ func startStormPrimary(t *testing.T, hosts int) *stormPrimary {
 			p.bad = append(p.bad, rr)
 		}
 	}
-	p.addr = fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
+	p.addr = fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
 	for _, network := range []string{"udp", "tcp"} {
 		up := make(chan struct{})
 		s := &dns.Server{Addr: p.addr, Net: network, Handler: p, TsigProvider: xfr.Provider(p.key),
@@ -127,7 +127,7 @@ func runStorm(t *testing.T, limits string, hosts int, acceptable bool, d time.Du
 	p := startStormPrimary(t, hosts)
 	p.acceptable.Store(acceptable)
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
+	hubPort := testpeer.FreePort(t)
 	yaml := hubYAML(hubPort, dir, []string{p.addr}, limits)
 	if limits == "" { // the figures: every default, timeouts.min-refresh (5s) too
 		yaml = strings.Replace(yaml, "  min-refresh: 1s\n", "", 1)

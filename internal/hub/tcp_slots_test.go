@@ -10,7 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 )
 
 // Tests of the hub listener's TCP slots over loopback sockets; sources in
@@ -43,7 +43,7 @@ func hubAnswers(c net.Conn) bool {
 
 func startListenerHub(t *testing.T, extra string) *testHub {
 	dir := t.TempDir()
-	port := knotprimary.FreePort(t)
+	port := testpeer.FreePort(t)
 	return startHub(t, dir, port, hubYAML(port, dir, []string{"127.0.0.1:1"}, extra))
 }
 

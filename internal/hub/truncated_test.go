@@ -10,7 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -26,7 +26,7 @@ type cuttingPrimary struct {
 }
 
 func (p *cuttingPrimary) records() []dns.RR {
-	text := knotprimary.ZoneText("example.", p.serial.Load(), 3600, 600, 86400, 200)
+	text := testpeer.ZoneText("example.", p.serial.Load(), 3600, 600, 86400, 200)
 	zp := dns.NewZoneParser(strings.NewReader(text), "example.", "")
 	var rrs []dns.RR
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
@@ -69,7 +69,7 @@ func (p *cuttingPrimary) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 func startCuttingPrimary(t *testing.T) *cuttingPrimary {
 	p := &cuttingPrimary{}
 	p.serial.Store(1)
-	port := knotprimary.FreePort(t)
+	port := testpeer.FreePort(t)
 	p.addr = fmt.Sprintf("127.0.0.1:%d", port)
 	key, _ := xfr.NewKey("client-key.", "hmac-sha256", clientSecret)
 	for _, network := range []string{"udp", "tcp"} {
@@ -86,7 +86,7 @@ func startCuttingPrimary(t *testing.T) *cuttingPrimary {
 func TestFailureTruncatedTransfer(t *testing.T) {
 	primary := startCuttingPrimary(t)
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
+	hubPort := testpeer.FreePort(t)
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{primary.addr}, ""))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
 
@@ -117,7 +117,7 @@ func TestIXFRNotImplementedFallsBackToAXFR(t *testing.T) {
 	primary := startCuttingPrimary(t)
 	primary.noIXFR.Store(true)
 	dir := t.TempDir()
-	hubPort := knotprimary.FreePort(t)
+	hubPort := testpeer.FreePort(t)
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{primary.addr}, ""))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
 	primary.serial.Store(2)

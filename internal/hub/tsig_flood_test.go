@@ -20,8 +20,8 @@ import (
 	"github.com/miekg/dns"
 	dto "github.com/prometheus/client_model/go"
 
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/monitor"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -206,9 +206,7 @@ func hasHistory(st monitor.Status, id string) bool {
 // the flood's key names.
 func attackLines(th *testHub) int {
 	n := 0
-	th.logw.mu.Lock()
 	logs := th.logs.String()
-	th.logw.mu.Unlock()
 	for _, l := range strings.Split(logs, "\n") {
 		if (strings.Contains(l, "level=WARN") || strings.Contains(l, "level=ERROR")) && strings.Contains(l, ".attacker.example.") {
 			n++
@@ -236,8 +234,8 @@ func TestTSIGFloodWebhook(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "monitor.key"), []byte(monitorSecret), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	port := knotprimary.FreePort(t)
-	knot := knotprimary.Start(t, primaryOpts(port, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 20)))
+	port := testpeer.FreePort(t)
+	knot := testpeer.StartPrimary(t, primaryOpts(port, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 20)))
 	section := strings.Replace(monitorSection, "alerts: {raise-after: 1, clear-after: 1}",
 		"alerts: {raise-after: 1, clear-after: 1, webhook: {url: "+hook.URL+"}}", 1)
 	th := startHub(t, dir, port, hubYAML(port, dir, []string{knot.Addr}, section))
@@ -265,7 +263,5 @@ func TestTSIGFloodWebhook(t *testing.T) {
 // logCap is how many bytes the test's log buffer holds (it grows with the
 // hub's debug lines, which are the test's, not the hub's, memory).
 func (th *testHub) logCap() int {
-	th.logw.mu.Lock()
-	defer th.logw.mu.Unlock()
 	return th.logs.Cap()
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"anycloud/internal/testpeer"
 )
 
 // A flood of one-off events with ever new subjects fires at most
@@ -129,7 +131,7 @@ func TestWebhookFlood(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			recv := newHookReceiver(t, tc.block)
-			var logs syncBuffer
+			var logs testpeer.LogBuffer
 			d := newDispatcher(slog.New(slog.NewTextHandler(&logs, nil)),
 				newWebhookSink(Webhook{URL: recv.srv.URL, Retries: 0, Timeout: 10 * time.Second}))
 			ctx, cancel := context.WithCancel(context.Background())

@@ -1,7 +1,6 @@
 package monitor
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -11,25 +10,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"anycloud/internal/testpeer"
 )
-
-// syncBuffer is a log destination the monitor's goroutines can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestAlertsReachTheSinks: a running monitor sends a drained node's alert,
 // firing then resolved, to the log and as JSON POSTs to a real local HTTP
@@ -58,7 +41,7 @@ func TestAlertsReachTheSinks(t *testing.T) {
 		received = append(received, a)
 	}))
 	defer hook.Close()
-	var logs syncBuffer
+	var logs testpeer.LogBuffer
 	m := New(Config{
 		Interval: 50 * time.Millisecond, Timeout: time.Second,
 		Zones: []ZoneConfig{{Zone: "sv.", Primaries: []string{primary.addr}}},

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"anycloud/internal/bearer"
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/testenv"
+	"anycloud/internal/testpeer"
 )
 
 // birdOnlyStatic is a BIRD with no BGP and no kernel protocol: it only
@@ -84,10 +84,10 @@ func getStatus(t *testing.T, url string) StatusDoc {
 // announced after the hub is gone, withdrawn by drain and back by undrain,
 // withdrawn before the process stops, and visible in /status and /metrics.
 func TestNodeAnnouncesWhileHealthy(t *testing.T) {
-	c := startChain(t, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 3))
+	c := startChain(t, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 3))
 	sock := startBIRD(t, c.dir)
-	control := fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
-	metricsAddr := fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
+	control := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
 	const drainWait = 400 * time.Millisecond
 	c.nodeYAML += fmt.Sprintf(`control: %s
 metrics: %s

@@ -14,7 +14,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/hub"
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 )
 
 const (
@@ -25,12 +25,12 @@ const (
 // chain is Knot (primary) -> anycloud hub -> anycloud node, all on loopback.
 type chain struct {
 	dir      string
-	knot     *knotprimary.Primary
+	knot     *testpeer.Primary
 	hub      *hub.Hub
 	hubAddr  string
 	nodeAddr string
 	nodePort int
-	logs     *knotprimary.LogBuffer
+	logs     *testpeer.LogBuffer
 	stopHub  func()
 	nodeYAML string
 }
@@ -50,12 +50,12 @@ func writeFile(t *testing.T, path, text string) {
 // returns before any node runs.
 func startChain(t *testing.T, zoneText string) *chain {
 	t.Helper()
-	c := &chain{dir: t.TempDir(), logs: &knotprimary.LogBuffer{}}
-	hubPort := knotprimary.FreePort(t)
-	c.nodePort = knotprimary.FreePort(t)
+	c := &chain{dir: t.TempDir(), logs: &testpeer.LogBuffer{}}
+	hubPort := testpeer.FreePort(t)
+	c.nodePort = testpeer.FreePort(t)
 	c.hubAddr = fmt.Sprintf("127.0.0.1:%d", hubPort)
 	c.nodeAddr = fmt.Sprintf("127.0.0.1:%d", c.nodePort)
-	c.knot = knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: zoneText, KeyName: "client-key.",
+	c.knot = testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: zoneText, KeyName: "client-key.",
 		Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: c.hubAddr})
 	writeFile(t, filepath.Join(c.dir, "client.key"), clientSecret)
 	writeFile(t, filepath.Join(c.dir, "node.key"), nodeSecret)
@@ -161,18 +161,18 @@ func query(addr, name string, qtype uint16) (*dns.Msg, error) {
 func (c *chain) waitNodeSerial(t *testing.T, origin string, serial uint32, timeout time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
-	if err := knotprimary.WaitSOA(c.nodeAddr, origin, serial, timeout); err != nil {
+	if err := testpeer.WaitSOASerial(c.nodeAddr, origin, serial, timeout); err != nil {
 		t.Fatalf("node: %v\nlogs:\n%s", err, c.logs.String())
 	}
 	return time.Since(start)
 }
 
 func TestChainKnotHubNode(t *testing.T) {
-	c := startChain(t, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 10))
+	c := startChain(t, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 10))
 	n, stopNode := c.startNode(t)
 	c.waitNodeSerial(t, "example.", 1, 15*time.Second)
 
-	c.knot.WriteZone(knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 11))
+	c.knot.WriteZone(testpeer.ZoneText("example.", 2, 3600, 600, 86400, 11))
 	c.knot.Reload()
 	took := c.waitNodeSerial(t, "example.", 2, 10*time.Second)
 	t.Logf("serial change at Knot served by the node after %v (NOTIFY all the way)", took)
@@ -190,7 +190,7 @@ func TestChainKnotHubNode(t *testing.T) {
 	stopNode()
 	c.stopHub()
 	_, _ = c.startNode(t)
-	if err := knotprimary.WaitSOA(c.nodeAddr, "example.", 2, 3*time.Second); err != nil {
+	if err := testpeer.WaitSOASerial(c.nodeAddr, "example.", 2, 3*time.Second); err != nil {
 		t.Fatalf("restarted node without hub: %v\n%s", err, c.logs.String())
 	}
 }
@@ -199,7 +199,7 @@ func TestChainKnotHubNode(t *testing.T) {
 // the node answers SERVFAIL for the zone (as NSD and Knot do) but keeps it,
 // and serves again as soon as the hub is back.
 func TestNodeExpiresWithoutHub(t *testing.T) {
-	c := startChain(t, knotprimary.ZoneText("example.", 1, 1, 1, 3, 3))
+	c := startChain(t, testpeer.ZoneText("example.", 1, 1, 1, 3, 3))
 	_, _ = c.startNode(t)
 	c.waitNodeSerial(t, "example.", 1, 15*time.Second)
 	c.stopHub()
@@ -221,7 +221,7 @@ func TestNodeExpiresWithoutHub(t *testing.T) {
 // TestNodeFollowsCatalog: a zone removed from the hub's configuration stops
 // being served by the node; added back, it is served again.
 func TestNodeFollowsCatalog(t *testing.T) {
-	c := startChain(t, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 3))
+	c := startChain(t, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 3))
 	_, _ = c.startNode(t)
 	c.waitNodeSerial(t, "example.", 1, 15*time.Second)
 	withZone, err := os.ReadFile(filepath.Join(c.dir, "hub.yaml"))
@@ -238,10 +238,10 @@ func TestNodeFollowsCatalog(t *testing.T) {
 // TestNodeKeepsLastGoodVersion: a version the hub's gate refuses never
 // reaches the node, which keeps serving the last good one.
 func TestNodeKeepsLastGoodVersion(t *testing.T) {
-	c := startChain(t, knotprimary.ZoneText("example.", 1, 3600, 600, 86400, 20))
+	c := startChain(t, testpeer.ZoneText("example.", 1, 3600, 600, 86400, 20))
 	_, _ = c.startNode(t)
 	c.waitNodeSerial(t, "example.", 1, 15*time.Second)
-	c.knot.WriteZone(knotprimary.ZoneText("example.", 2, 3600, 600, 86400, 1)) // lost most records
+	c.knot.WriteZone(testpeer.ZoneText("example.", 2, 3600, 600, 86400, 1)) // lost most records
 	c.knot.Reload()
 	c.knot.WaitSerial(2)
 	deadline := time.Now().Add(10 * time.Second)
@@ -255,7 +255,7 @@ func TestNodeKeepsLastGoodVersion(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if err := knotprimary.WaitSOA(c.nodeAddr, "example.", 1, time.Second); err != nil {
+	if err := testpeer.WaitSOASerial(c.nodeAddr, "example.", 1, time.Second); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -276,12 +276,12 @@ func waitRcode(t *testing.T, addr, name string, rcode int) {
 // TestNodeFollowsOperatorRollback: a serial the operator forced backwards at
 // the hub reaches the node too (the node trusts the hub's gate).
 func TestNodeFollowsOperatorRollback(t *testing.T) {
-	c := startChain(t, knotprimary.ZoneText("example.", 5, 3600, 600, 86400, 3))
+	c := startChain(t, testpeer.ZoneText("example.", 5, 3600, 600, 86400, 3))
 	_, _ = c.startNode(t)
 	c.waitNodeSerial(t, "example.", 5, 15*time.Second)
 	port := c.knot.Port
 	c.knot.Stop()
-	knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 3, 3600, 600, 86400, 3),
+	testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 3, 3600, 600, 86400, 3),
 		KeyName: "client-key.", Algorithm: "hmac-sha256", Secret: clientSecret, Port: port})
 	if err := c.hub.Retransfer("example.", true); err != nil {
 		t.Fatal(err)

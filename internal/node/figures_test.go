@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"anycloud/internal/knotprimary"
 	"anycloud/internal/testenv"
 	"anycloud/internal/testpeer"
 )
@@ -36,9 +35,9 @@ func TestPropagationFigures(t *testing.T) {
 		testenv.SkipByChoice(t, "set ANYCLOUD_BENCH_DELEGATIONS=N to measure with an N-delegation zone")
 	}
 	dir := t.TempDir()
-	bin := buildAnycloud(t, dir)
-	hubAddr := fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
-	primary := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", 1, 3600, 600, 86400, n),
+	bin := testpeer.AnycloudBinary(t)
+	hubAddr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
+	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 1, 3600, 600, 86400, n),
 		KeyName: "client-key.", Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: hubAddr})
 	knot := testpeer.StartKnot(t, testpeer.KnotOptions{
 		Zones: []testpeer.Zone{{Origin: "catalog.anycloud.", Primary: hubAddr, PrimaryKey: "knot-key.", Catalog: true}},
@@ -50,7 +49,7 @@ func TestPropagationFigures(t *testing.T) {
 	var nodes []string
 	var nodeYAML strings.Builder
 	for i := 1; i <= 3; i++ {
-		addr := fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
+		addr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
 		nodes = append(nodes, addr)
 		fmt.Fprintf(&nodeYAML, "  - {name: node%d, address: %q, tsig: {name: node%d-key., algorithm: hmac-sha256, secret-file: node.key}}\n", i, addr, i)
 	}
@@ -87,14 +86,14 @@ nodes:
 	// Reload rounds first: a reload after a transaction would undo it.
 	serial := uint32(1)
 	reload := func() {
-		primary.WriteZone(knotprimary.ZoneText("example.", serial, 3600, 600, 86400, n+int(serial)))
+		primary.WriteZone(testpeer.ZoneText("example.", serial, 3600, 600, 86400, n+int(serial)))
 		primary.Reload()
 	}
 	transact := func() {
 		i := n + int(serial)
-		primary.Transact(append(knotprimary.SetSerial(serial, 3600, 600, 86400),
-			knotprimary.Set(fmt.Sprintf("d%d", i), 3600, "NS", fmt.Sprintf("ns.d%d", i)),
-			knotprimary.Set(fmt.Sprintf("ns.d%d", i), 3600, "A", "198.51.100.7"))...)
+		primary.Transact(append(testpeer.SetSerial(serial, 3600, 600, 86400),
+			testpeer.Set(fmt.Sprintf("d%d", i), 3600, "NS", fmt.Sprintf("ns.d%d", i)),
+			testpeer.Set(fmt.Sprintf("ns.d%d", i), 3600, "A", "198.51.100.7"))...)
 	}
 	for _, mode := range []struct {
 		name   string
@@ -139,15 +138,6 @@ func nodeName(i int) string {
 	return fmt.Sprintf("anycloud node%d", i+1)
 }
 
-func buildAnycloud(t *testing.T, dir string) string {
-	bin := filepath.Join(dir, "anycloud")
-	out, err := exec.Command("go", "build", "-o", bin, "anycloud/cmd/anycloud").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // hubTimes reads from the hub's log when the NOTIFY that led to serial
 // arrived and when the hub accepted serial.
 func hubTimes(log string, serial uint32) (notified, accepted time.Time) {
@@ -170,9 +160,9 @@ func hubTimes(log string, serial uint32) (notified, accepted time.Time) {
 }
 
 // startProcess runs bin with args and stops it (by its PID) at cleanup.
-func startProcess(t *testing.T, bin string, args ...string) (int, *knotprimary.LogBuffer) {
+func startProcess(t *testing.T, bin string, args ...string) (int, *testpeer.LogBuffer) {
 	cmd := exec.Command(bin, args...)
-	log := &knotprimary.LogBuffer{}
+	log := &testpeer.LogBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -195,7 +185,7 @@ func waitEach(t *testing.T, addrs []string, serial uint32, since time.Time, time
 	errs := make(chan error, len(addrs))
 	for i, addr := range addrs {
 		go func() {
-			err := knotprimary.WaitSOA(addr, "example.", serial, timeout)
+			err := testpeer.WaitSOASerial(addr, "example.", serial, timeout)
 			out[i] = time.Since(since)
 			errs <- err
 		}()

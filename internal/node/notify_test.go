@@ -11,7 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -32,7 +32,7 @@ func startFakeHub(t *testing.T, key *xfr.Key) *fakeHub {
 
 func startFakeHubAt(t *testing.T, key *xfr.Key, ip string) *fakeHub {
 	t.Helper()
-	h := &fakeHub{addr: fmt.Sprintf("%s:%d", ip, knotprimary.FreePort(t))}
+	h := &fakeHub{addr: fmt.Sprintf("%s:%d", ip, testpeer.FreePort(t))}
 	soa, _ := dns.NewRR(catalogZone + " 0 IN SOA invalid. invalid. 1 3600 3600 86400 0")
 	ns, _ := dns.NewRR(catalogZone + " 0 IN NS invalid.")
 	ver, _ := dns.NewRR("version." + catalogZone + " 0 IN TXT \"2\"")
@@ -250,7 +250,7 @@ func startNodeWith(t *testing.T, hubsYAML string) string {
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "node.key"), nodeSecret)
 	writeFile(t, filepath.Join(dir, "node-b.key"), nodeSecretB)
-	addr := fmt.Sprintf("127.0.0.1:%d", knotprimary.FreePort(t))
+	addr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
 	writeFile(t, filepath.Join(dir, "node.yaml"), fmt.Sprintf(`listen: [%q]
 nsid: node1
 storage: %s
@@ -278,7 +278,7 @@ func settle(t *testing.T, h *fakeHub) {
 }
 
 func testLogger(t *testing.T) *slog.Logger {
-	logs := &knotprimary.LogBuffer{}
+	logs := &testpeer.LogBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("node log:\n%s", logs.String())

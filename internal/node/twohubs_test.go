@@ -11,7 +11,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/hub"
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 )
 
 // A second node key: hub B has its own key for the node, so the node must
@@ -31,15 +31,15 @@ var hubIPs = [2]string{"127.0.0.1", "127.0.0.2"}
 
 func startTwoHubs(t *testing.T, zoneText string) *hubPair {
 	t.Helper()
-	c := &chain{dir: t.TempDir(), logs: &knotprimary.LogBuffer{}}
+	c := &chain{dir: t.TempDir(), logs: &testpeer.LogBuffer{}}
 	th := &hubPair{chain: c}
-	c.nodePort = knotprimary.FreePort(t)
+	c.nodePort = testpeer.FreePort(t)
 	c.nodeAddr = fmt.Sprintf("127.0.0.1:%d", c.nodePort)
 	for i := range th.addrs {
-		th.addrs[i] = fmt.Sprintf("%s:%d", hubIPs[i], knotprimary.FreePort(t))
+		th.addrs[i] = fmt.Sprintf("%s:%d", hubIPs[i], testpeer.FreePort(t))
 	}
 	c.hubAddr = th.addrs[0]
-	c.knot = knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: zoneText, KeyName: "client-key.",
+	c.knot = testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: zoneText, KeyName: "client-key.",
 		Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: th.addrs[0]})
 	writeFile(t, filepath.Join(c.dir, "client.key"), clientSecret)
 	writeFile(t, filepath.Join(c.dir, "node.key"), nodeSecret)
@@ -103,7 +103,7 @@ func (th *hubPair) startHub(t *testing.T, i int) {
 // have it.
 func (th *hubPair) bump(t *testing.T, serial uint32, refresh, retry, expire uint32, hubs ...int) {
 	t.Helper()
-	th.knot.WriteZone(knotprimary.ZoneText("example.", serial, refresh, retry, expire, 3))
+	th.knot.WriteZone(testpeer.ZoneText("example.", serial, refresh, retry, expire, 3))
 	th.knot.Reload()
 	th.knot.WaitSerial(serial)
 	for _, i := range hubs {
@@ -127,7 +127,7 @@ func (th *hubPair) rollBack(t *testing.T, serial uint32) {
 	t.Helper()
 	port := th.knot.Port
 	th.knot.Stop()
-	th.knot = knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: knotprimary.ZoneText("example.", serial, 3600, 600, 86400, 3),
+	th.knot = testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", serial, 3600, 600, 86400, 3),
 		KeyName: "client-key.", Algorithm: "hmac-sha256", Secret: clientSecret, Port: port})
 }
 
@@ -189,7 +189,7 @@ func (w *watch) end() (bad, back int64) {
 // from the last contact with ANY hub) and a bump at the primary reaches it
 // through hub B, signed with hub B's own key.
 func TestTwoHubsOneDownLongerThanExpire(t *testing.T) {
-	th := startTwoHubs(t, knotprimary.ZoneText("example.", 1, 1, 1, 4, 3))
+	th := startTwoHubs(t, testpeer.ZoneText("example.", 1, 1, 1, 4, 3))
 	_, _ = th.startNode(t)
 	th.waitNodeSerial(t, "example.", 1, 15*time.Second)
 	w := watchNode(th.nodeAddr)
@@ -211,7 +211,7 @@ func TestTwoHubsOneDownLongerThanExpire(t *testing.T) {
 // node, which took serial 2 from hub B, never goes back to 1, and still
 // takes serial 3 from hub B although hub A is listed first.
 func TestTwoHubsLaggingHubNeverTakesZoneBack(t *testing.T) {
-	th := startTwoHubs(t, knotprimary.ZoneText("example.", 1, 1, 1, 3600, 3))
+	th := startTwoHubs(t, testpeer.ZoneText("example.", 1, 1, 1, 3600, 3))
 	_, _ = th.startNode(t)
 	th.waitNodeSerial(t, "example.", 1, 15*time.Second)
 	th.stop[0]()
@@ -241,7 +241,7 @@ func TestTwoHubsLaggingHubNeverTakesZoneBack(t *testing.T) {
 // --accept-older at hub A alone does not take the node back; done at hub B
 // too, the node follows the older serial.
 func TestTwoHubsRollbackNeedsEveryHub(t *testing.T) {
-	th := startTwoHubs(t, knotprimary.ZoneText("example.", 5, 3600, 600, 86400, 3))
+	th := startTwoHubs(t, testpeer.ZoneText("example.", 5, 3600, 600, 86400, 3))
 	_, _ = th.startNode(t)
 	th.waitNodeSerial(t, "example.", 5, 15*time.Second)
 	th.rollBack(t, 3) // the primary went back; the hubs keep 5
@@ -250,7 +250,7 @@ func TestTwoHubsRollbackNeedsEveryHub(t *testing.T) {
 	}
 	th.waitHub(t, 0, 3)
 	time.Sleep(3 * time.Second) // several node refreshes
-	if err := knotprimary.WaitSOA(th.nodeAddr, "example.", 5, time.Second); err != nil {
+	if err := testpeer.WaitSOASerial(th.nodeAddr, "example.", 5, time.Second); err != nil {
 		t.Fatalf("the node followed a rollback done at hub A alone: %v\n%s", err, th.logs.String())
 	}
 	if err := th.hubs[1].Retransfer("example.", true); err != nil {
@@ -262,7 +262,7 @@ func TestTwoHubsRollbackNeedsEveryHub(t *testing.T) {
 // TestTwoHubsRollbackNeedsEveryHubAnswering: hub A rolled back and hub B
 // down: the node cannot know B agrees, so it keeps its newer serial.
 func TestTwoHubsRollbackNeedsEveryHubAnswering(t *testing.T) {
-	th := startTwoHubs(t, knotprimary.ZoneText("example.", 5, 3600, 600, 86400, 3))
+	th := startTwoHubs(t, testpeer.ZoneText("example.", 5, 3600, 600, 86400, 3))
 	_, _ = th.startNode(t)
 	th.waitNodeSerial(t, "example.", 5, 15*time.Second)
 	th.stop[1]()
@@ -272,7 +272,7 @@ func TestTwoHubsRollbackNeedsEveryHubAnswering(t *testing.T) {
 	}
 	th.waitHub(t, 0, 3)
 	time.Sleep(3 * time.Second)
-	if err := knotprimary.WaitSOA(th.nodeAddr, "example.", 5, time.Second); err != nil {
+	if err := testpeer.WaitSOASerial(th.nodeAddr, "example.", 5, time.Second); err != nil {
 		t.Fatalf("the node followed a rollback with hub B down: %v\n%s", err, th.logs.String())
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/zonever"
 )
 
@@ -17,10 +17,10 @@ import (
 // and resolution pass for the first and fail for the stale one, saying it
 // is stale and where the answers differ.
 func TestSyncAndResolveAgainstKnot(t *testing.T) {
-	text := func(serial uint32) string { return knotprimary.ZoneText("example.", serial, 3600, 600, 86400, 20) }
-	primary := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: text(5)})
-	good := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: text(5)})
-	stale := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: text(4)})
+	text := func(serial uint32) string { return testpeer.ZoneText("example.", serial, 3600, 600, 86400, 20) }
+	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: text(5)})
+	good := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: text(5)})
+	stale := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: text(4)})
 	ctx := context.Background()
 	nodes := []Target{{Name: "node-good", Addr: good.Addr}}
 

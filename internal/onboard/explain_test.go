@@ -12,7 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/knotprimary"
+	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
@@ -137,8 +137,8 @@ func misconfigured(t *testing.T, zone string) string {
 // TestResolveCatchesMisconfiguredServer: open recursion, a truncated
 // referral and a dead TCP each fail their check with the evidence.
 func TestResolveCatchesMisconfiguredServer(t *testing.T) {
-	text := knotprimary.ZoneText("example.", 5, 3600, 600, 86400, 20)
-	primary := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: text})
+	text := testpeer.ZoneText("example.", 5, 3600, 600, 86400, 20)
+	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: text})
 	bad := misconfigured(t, "example.")
 	r := RunResolve(context.Background(), ResolveTrial{Zone: "example.", Primary: primary.Addr, Targets: []Target{{Name: "node-bad", Addr: bad}},
 		Version: parseVersion(t, text), Timeout: time.Second})
@@ -170,9 +170,9 @@ func TestResolveCatchesMisconfiguredServer(t *testing.T) {
 // gate's reason; the TSIG and transfer checks themselves pass.
 func TestTransferTrialSaysWhyTheGateWouldReject(t *testing.T) {
 	key, _ := NewKey("example.")
-	text := knotprimary.ZoneText("example.", 9, 3600, 600, 86400, 10) +
+	text := testpeer.ZoneText("example.", 9, 3600, 600, 86400, 10) +
 		"example. 3600 DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==\n"
-	p := knotprimary.Start(t, knotprimary.Options{Origin: "example.", ZoneText: text, KeyName: key.Name, Algorithm: "hmac-sha256", Secret: key.Secret})
+	p := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: text, KeyName: key.Name, Algorithm: "hmac-sha256", Secret: key.Secret})
 	r := RunTransfer(context.Background(), TransferTrial{Zone: "example.", Primaries: []string{p.Addr}, Key: key, Timeout: 2 * time.Second})
 	verdicts := map[string]bool{}
 	for _, c := range r.Checks {

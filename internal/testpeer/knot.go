@@ -17,6 +17,32 @@ type KnotOptions struct {
 	// SemanticChecks turns Knot's zone semantic checks on; off by default
 	// so that deliberately odd test zones still load.
 	SemanticChecks bool
+
+	// The options below are for a primary whose zone changes (StartPrimary,
+	// the bench's soak, the lab's primaries) and for servers outside tests.
+
+	// Journal makes Knot compare a reloaded zone file with the zone it
+	// serves (zonefile-load: difference), journal the changes
+	// (journal-content: changes) and increment the serial itself
+	// (serial-policy: increment), so that secondaries get IXFR with true
+	// differences and zone transactions need no SOA edit.
+	Journal bool
+	// JournalMaxUsage caps the journal (journal-max-usage, e.g. "64M");
+	// empty: Knot's default.
+	JournalMaxUsage string
+	// ZONEMD lets Knot add a ZONEMD (SHA384) record to every zone.
+	ZONEMD bool
+	// Listen lists the "ADDR@PORT" addresses knotd listens on instead of
+	// 127.0.0.1 at the given port (the lab's primaries in their namespaces).
+	Listen []string
+	// LogTarget is where knotd logs ("stderr", the default, or a file), at
+	// LogLevel ("info" by default).
+	LogTarget string
+	LogLevel  string
+	// Extra is configuration text written after the template and before
+	// the zones: a user-facing snippet under test, with its own key, remote,
+	// acl and zone sections.
+	Extra string
 }
 
 // StartKnot starts knotd serving opts.Zones on a free loopback port and
@@ -30,7 +56,7 @@ func StartKnot(t testing.TB, opts KnotOptions) *Peer {
 	return start(t, daemon{
 		name:   "knot",
 		binary: "knotd",
-		config: func(dir string, port int) string { return knotConfig(opts, dir, port) },
+		config: func(dir string, port int) string { return KnotConfig(opts, dir, port) },
 		args:   func(conf string) []string { return []string{"-c", conf} },
 		ready:  readyZones(opts.Zones),
 		port:   opts.Port,

@@ -7,23 +7,31 @@ import (
 	"strings"
 )
 
-// knotConfig renders a knotd 3.2 configuration with every piece of state
+// KnotConfig renders a knotd 3.2 configuration with every piece of state
 // (pid file, control socket, journal, timers, KASP and catalog databases)
-// under dir.
-func knotConfig(opts KnotOptions, dir string, port int) string {
+// under dir, listening on 127.0.0.1 at port (or on opts.Listen). It is the
+// one Knot configuration builder of the project: test peers, StartPrimary,
+// the bench and the lab all write their knot.conf with it.
+func KnotConfig(opts KnotOptions, dir string, port int) string {
 	var b strings.Builder
-	knotServer(&b, opts.Identity, dir, port)
+	knotServer(&b, opts, dir, port)
 	knotKeys(&b, opts.Keys)
 	remotes := knotRemotes(&b, opts.Zones)
 	knotACLs(&b, opts.ACLs)
 	knotTemplates(&b, opts, dir, remotes)
+	b.WriteString(opts.Extra)
 	knotZones(&b, opts.Zones, remotes)
 	return b.String()
 }
 
-func knotServer(b *strings.Builder, id Identity, dir string, port int) {
+func knotServer(b *strings.Builder, opts KnotOptions, dir string, port int) {
+	id := opts.Identity
 	fmt.Fprintf(b, "server:\n    rundir: %q\n    pidfile: %q\n", dir, filepath.Join(dir, "knot.pid"))
-	fmt.Fprintf(b, "    listen: 127.0.0.1@%d\n    background-workers: 1\n", port)
+	listen := fmt.Sprintf("127.0.0.1@%d", port)
+	if len(opts.Listen) > 0 {
+		listen = "[ " + strings.Join(opts.Listen, ", ") + " ]"
+	}
+	fmt.Fprintf(b, "    listen: %s\n    background-workers: 1\n", listen)
 	fmt.Fprintf(b, "    udp-workers: 1\n    tcp-workers: 1\n")
 	writeIf(b, "    identity: %q\n", id.Identity)
 	writeIf(b, "    version: %q\n", id.Version)
@@ -32,7 +40,7 @@ func knotServer(b *strings.Builder, id Identity, dir string, port int) {
 	fmt.Fprintf(b, "database:\n    storage: %q\n", dir)
 	fmt.Fprintf(b, "    journal-db: %q\n    timer-db: %q\n", filepath.Join(dir, "journal"), filepath.Join(dir, "timers"))
 	fmt.Fprintf(b, "    kasp-db: %q\n    catalog-db: %q\n", filepath.Join(dir, "kasp"), filepath.Join(dir, "catalog"))
-	fmt.Fprintf(b, "log:\n  - target: stderr\n    any: info\n")
+	fmt.Fprintf(b, "log:\n  - target: %s\n    any: %s\n", orDefault(opts.LogTarget, "stderr"), orDefault(opts.LogLevel, "info"))
 }
 
 func knotKeys(b *strings.Builder, keys []TSIGKey) {
@@ -111,8 +119,16 @@ func knotTemplates(b *strings.Builder, opts KnotOptions, dir string, remotes map
 	checks := map[bool]string{true: "on", false: "off"}[opts.SemanticChecks]
 	b.WriteString("template:\n")
 	fmt.Fprintf(b, "  - id: default\n    storage: %q\n    file: %q\n", dir, filepath.Join(dir, "%s.zone"))
-	fmt.Fprintf(b, "    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\n")
+	if opts.Journal {
+		b.WriteString("    zonefile-sync: -1\n    zonefile-load: difference\n    journal-content: changes\n    serial-policy: increment\n")
+	} else {
+		b.WriteString("    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\n")
+	}
+	writeIf(b, "    journal-max-usage: %s\n", opts.JournalMaxUsage)
 	fmt.Fprintf(b, "    semantic-checks: %s\n    dnssec-signing: off\n", checks)
+	if opts.ZONEMD {
+		b.WriteString("    zonemd-generate: zonemd-sha384\n")
+	}
 	b.WriteString(knotACLRef(opts.ACLs))
 	for _, z := range opts.Zones {
 		if z.Catalog {
@@ -137,6 +153,9 @@ func knotACLRef(acls []ACL) string {
 }
 
 func knotZones(b *strings.Builder, zones []Zone, remotes map[string]string) {
+	if len(zones) == 0 {
+		return
+	}
 	b.WriteString("zone:\n")
 	for _, z := range zones {
 		fmt.Fprintf(b, "  - domain: %s\n", z.Origin)
@@ -163,6 +182,13 @@ func writeIf(b *strings.Builder, format, value string) {
 	if value != "" {
 		fmt.Fprintf(b, format, value)
 	}
+}
+
+func orDefault(value, def string) string {
+	if value == "" {
+		return def
+	}
+	return value
 }
 
 func absPath(path string) string {

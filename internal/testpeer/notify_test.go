@@ -13,7 +13,7 @@ import (
 // reaches the secondary after Reload.
 func TestKnotNotifiesNSDSecondary(t *testing.T) {
 	zoneFile := copyFile(t, exampleZone)
-	nsdPort := FreeLoopbackPort(t)
+	nsdPort := FreePort(t)
 	nsdAddr := "127.0.0.1:" + itoa(nsdPort)
 	primary := StartKnot(t, KnotOptions{
 		Zones: []Zone{{Origin: "example.test.", File: zoneFile, Notify: []string{nsdAddr}, NotifyKey: xfrKey.Name}},

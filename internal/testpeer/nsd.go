@@ -22,6 +22,9 @@ type NSDOptions struct {
 	// when zero).
 	RRLRatelimit int
 	RRLSlip      int
+	// Extra is configuration text written after the server section and
+	// the peer's keys and zones: a user-facing snippet under test.
+	Extra string
 }
 
 // StartNSD starts nsd in the foreground (nsd -d) serving opts.Zones on a
@@ -33,7 +36,7 @@ func StartNSD(t testing.TB, opts NSDOptions) *Peer {
 	return start(t, daemon{
 		name:   "nsd",
 		binary: "nsd",
-		config: func(dir string, port int) string { return nsdConfig(opts, dir, port) },
+		config: func(dir string, port int) string { return NSDConfig(opts, dir, port) },
 		args:   func(conf string) []string { return []string{"-d", "-c", conf} },
 		ready:  readyZones(opts.Zones),
 		port:   opts.Port,

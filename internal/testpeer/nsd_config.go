@@ -7,9 +7,11 @@ import (
 	"strings"
 )
 
-// nsdConfig renders an NSD 4.6 configuration with every piece of state
-// under dir, no privilege drop, no chroot and no remote control.
-func nsdConfig(opts NSDOptions, dir string, port int) string {
+// NSDConfig renders an NSD 4.6 configuration with every piece of state
+// under dir, no privilege drop, no chroot and no remote control, listening
+// on 127.0.0.1 at port. It is the one NSD configuration builder of the
+// project.
+func NSDConfig(opts NSDOptions, dir string, port int) string {
 	var b strings.Builder
 	nsdServer(&b, opts.Identity, dir, port)
 	if opts.RRLRatelimit > 0 {
@@ -26,6 +28,7 @@ func nsdConfig(opts NSDOptions, dir string, port int) string {
 	for _, z := range opts.Zones {
 		nsdZone(&b, z, opts.ACLs, dir)
 	}
+	b.WriteString(opts.Extra)
 	return b.String()
 }
 

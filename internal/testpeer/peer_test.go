@@ -62,7 +62,7 @@ func TestStartSkipsWhenBinaryMissing(t *testing.T) {
 }
 
 func TestWaitSOATimesOutOnSilentAddress(t *testing.T) {
-	addr := "127.0.0.1:" + itoa(FreeLoopbackPort(t))
+	addr := "127.0.0.1:" + itoa(FreePort(t))
 	start := time.Now()
 	if err := WaitSOA(addr, "example.test.", 300*time.Millisecond); err == nil {
 		t.Fatal("WaitSOA on a port nobody listens on returned nil")

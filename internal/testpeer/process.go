@@ -1,14 +1,10 @@
 package testpeer
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -27,13 +23,8 @@ type Peer struct {
 	Dir    string // the peer's private directory: config, pid, db, rundir
 	Config string // path of the generated configuration file
 
-	cmd    *exec.Cmd
-	output *syncBuffer
-	exited chan struct{}
+	*Process // the daemon; Log returns what it printed
 }
-
-// Log returns what the daemon printed on stdout and stderr so far.
-func (p *Peer) Log() string { return p.output.String() }
 
 // daemon describes how to run one kind of peer.
 type daemon struct {
@@ -82,26 +73,17 @@ func spawn(t testing.TB, d daemon, binary string) (*Peer, error) {
 	dir := t.TempDir()
 	port := d.port
 	if port == 0 {
-		port = FreeLoopbackPort(t)
+		port = FreePort(t)
 	}
 	configPath := filepath.Join(dir, d.name+".conf")
 	if err := os.WriteFile(configPath, []byte(d.config(dir, port)), 0o600); err != nil {
 		return nil, fmt.Errorf("write %s config: %w", d.name, err)
 	}
-	p := &Peer{
-		Name: d.name, Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port,
-		Dir: dir, Config: configPath, output: &syncBuffer{}, exited: make(chan struct{}),
+	proc, err := startProcess(d.name, dir, append([]string{binary}, d.args(configPath)...))
+	if err != nil {
+		return nil, err
 	}
-	p.cmd = exec.Command(binary, d.args(configPath)...)
-	p.cmd.Dir = dir
-	p.cmd.Stdout, p.cmd.Stderr = p.output, p.output
-	// Own process group, so that stopping the peer by its PID also reaches
-	// the children NSD forks (xfrd, server processes).
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", binary, err)
-	}
-	go func() { _ = p.cmd.Wait(); close(p.exited) }()
+	p := &Peer{Name: d.name, Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port, Dir: dir, Config: configPath, Process: proc}
 	t.Cleanup(func() { p.stop(t) })
 	return p, nil
 }
@@ -114,53 +96,4 @@ func (p *Peer) waitReady(zones []string) error {
 		}
 	}
 	return nil
-}
-
-func (p *Peer) hasExited() bool {
-	select {
-	case <-p.exited:
-		return true
-	default:
-		return false
-	}
-}
-
-// stop ends the daemon's process group by its PID: SIGTERM, then SIGKILL
-// if it has not exited within five seconds.
-func (p *Peer) stop(t testing.TB) {
-	if p.hasExited() {
-		return
-	}
-	pgid := -p.cmd.Process.Pid
-	if err := syscall.Kill(pgid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		t.Logf("testpeer: SIGTERM %s (pid %d): %v", p.Name, p.cmd.Process.Pid, err)
-	}
-	select {
-	case <-p.exited:
-	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(pgid, syscall.SIGKILL)
-		<-p.exited
-	}
-	if t.Failed() {
-		t.Logf("testpeer: %s log:\n%s", p.Name, p.Log())
-	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the daemon's two output pipes and
-// the test reading it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

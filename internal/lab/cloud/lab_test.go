@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,6 +22,7 @@ import (
 	"anycloud/internal/monitor"
 	"anycloud/internal/node"
 	"anycloud/internal/testenv"
+	"anycloud/internal/testpeer"
 )
 
 // The full lab: real BIRD routers, Knot primaries, the anycloud hub, nodes
@@ -48,10 +48,7 @@ func startLab(t *testing.T) *testLab {
 	t.Helper()
 	requireLab(t)
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "anycloud")
-	if out, err := exec.Command("go", "build", "-o", bin, "anycloud/cmd/anycloud").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := testpeer.AnycloudBinary(t)
 	topo := lab.Default()
 	topo.Prefix = fmt.Sprintf("c%d-", os.Getpid()%100000)
 	t.Setenv("ANYCLOUD_LAB_DIR", filepath.Join(tmp, "state"))
@@ -76,14 +73,7 @@ func startLab(t *testing.T) *testLab {
 	return l
 }
 
-func freeLoopbackPort(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
+func freeLoopbackPort(t *testing.T) string { return testpeer.FreeAddr(t) }
 
 func dumpLogs(t *testing.T, dir string) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.log"))

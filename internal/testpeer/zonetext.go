@@ -1,4 +1,4 @@
-package knotprimary
+package testpeer
 
 import (
 	"fmt"

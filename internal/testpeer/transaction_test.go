@@ -1,4 +1,4 @@
-package knotprimary
+package testpeer
 
 import (
 	"context"
@@ -20,7 +20,7 @@ const testSecret = "c2VjcmV0LW9mLXRoZS1jbGllbnQta2V5LTAxMjM0NTY3ODk="
 // and an IXFR holding exactly the records the transaction changed.
 func TestTransactIsIncremental(t *testing.T) {
 	notified := listenNotify(t)
-	p := Start(t, Options{Origin: "example.", ZoneText: ZoneText("example.", 1, 3600, 600, 86400, 3),
+	p := StartPrimary(t, PrimaryOptions{Origin: "example.", ZoneText: ZoneText("example.", 1, 3600, 600, 86400, 3),
 		KeyName: "k.", Algorithm: "hmac-sha256", Secret: testSecret, NotifyTo: notified.addr})
 	edits := append(SetSerial(2, 3600, 600, 86400),
 		Set("d3", 3600, "NS", "ns.d3"), Set("ns.d3", 3600, "A", "198.51.100.4"), Unset("ns.d0", "A", "198.51.100.1"))

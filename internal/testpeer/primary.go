@@ -1,15 +1,12 @@
-package knotprimary
+package testpeer
 
 import (
-	"bytes"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,8 +15,8 @@ import (
 	"anycloud/internal/testenv"
 )
 
-// Options describes the primary.
-type Options struct {
+// PrimaryOptions describes a Knot primary of one zone.
+type PrimaryOptions struct {
 	Origin    string // "example."
 	ZoneText  string // master file content
 	KeyName   string // TSIG key allowed to transfer; empty: none
@@ -34,18 +31,21 @@ type Options struct {
 type Primary struct {
 	Addr string
 	Port int
-	opts Options
+	opts PrimaryOptions
 	dir  string
 	conf string
-	cmd  *exec.Cmd
+	proc *Process
 	out  *LogBuffer
 	t    testing.TB
 }
 
-// Start runs knotd and waits until it answers the zone's SOA. The test is
-// an interoperability test (testenv.Interop), skipped (testenv.Skip) when
-// knotd is not installed.
-func Start(t testing.TB, opts Options) *Primary {
+// StartPrimary runs knotd as the primary of one zone, with a TSIG key,
+// an ACL for transfers, NOTIFY to a given address, and a journal
+// (zonefile-load: difference), so a test can rewrite the zone file, reload,
+// and see Knot answer IXFR with true differences. It waits until knotd
+// answers the zone's SOA. The test is an interoperability test
+// (testenv.Interop), skipped (testenv.Skip) when knotd is not installed.
+func StartPrimary(t testing.TB, opts PrimaryOptions) *Primary {
 	t.Helper()
 	testenv.Interop(t, "knotd")
 	testenv.RequireCommand(t, "knotd")
@@ -67,13 +67,12 @@ func Start(t testing.TB, opts Options) *Primary {
 
 func (p *Primary) start() {
 	p.t.Helper()
-	p.out = &LogBuffer{}
-	p.cmd = exec.Command("knotd", "-c", p.conf)
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
+	proc, err := startProcess("knotd", p.dir, []string{"knotd", "-c", p.conf})
+	if err != nil {
 		p.t.Fatal(err)
 	}
-	if err := WaitSOA(p.Addr, p.opts.Origin, 0, 2*time.Minute); err != nil { // a large zone on a busy machine
+	p.proc, p.out = proc, proc.output
+	if err := WaitSOASerial(p.Addr, p.opts.Origin, 0, 2*time.Minute); err != nil { // a large zone on a busy machine
 		p.Stop()
 		p.t.Fatalf("knotd not ready: %v\n%s", err, p.out.String())
 	}
@@ -81,19 +80,11 @@ func (p *Primary) start() {
 
 // Stop ends the knotd this Primary started (by its PID) and waits for it.
 func (p *Primary) Stop() {
-	if p.cmd == nil || p.cmd.Process == nil {
+	if p.proc == nil {
 		return
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { p.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		p.cmd.Process.Kill()
-		<-done
-	}
-	p.cmd = nil
+	p.proc.stop(p.t)
+	p.proc = nil
 }
 
 // Restart stops knotd and starts it again on the same port and state.
@@ -127,16 +118,16 @@ func (p *Primary) Reload() {
 // busy machine can take tens of seconds).
 func (p *Primary) WaitSerial(serial uint32) {
 	p.t.Helper()
-	if err := WaitSOA(p.Addr, p.opts.Origin, serial, 2*time.Minute); err != nil {
+	if err := WaitSOASerial(p.Addr, p.opts.Origin, serial, 2*time.Minute); err != nil {
 		p.t.Fatalf("knotd: %v\n%s", err, p.out.String())
 	}
 }
 
 func (p *Primary) zoneFile() string { return filepath.Join(p.dir, "zone.db") }
 
-// WaitSOA waits until addr answers an authoritative SOA for origin, with
-// serial when it is not 0.
-func WaitSOA(addr, origin string, serial uint32, timeout time.Duration) error {
+// WaitSOASerial waits until addr answers an authoritative SOA for origin,
+// with exactly serial when it is not 0 (WaitSerial accepts any later one).
+func WaitSOASerial(addr, origin string, serial uint32, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	c := &dns.Client{Timeout: 500 * time.Millisecond}
 	last := "no answer"
@@ -161,44 +152,6 @@ func WaitSOA(addr, origin string, serial uint32, timeout time.Duration) error {
 		time.Sleep(10 * time.Millisecond) // the propagation figures are read to this
 	}
 	return fmt.Errorf("%s %s: want serial %d, last: %s", addr, origin, serial, last)
-}
-
-// FreePort returns a TCP+UDP port free on 127.0.0.1 right now.
-func FreePort(t testing.TB) int {
-	for i := 0; i < 20; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", l.Addr().String())
-		l.Close()
-		if err == nil {
-			u.Close()
-			return port
-		}
-	}
-	t.Fatal("no free port")
-	return 0
-}
-
-// LogBuffer collects a process's or a logger's output for a test; it is
-// safe to write from several goroutines while the test reads it.
-type LogBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *LogBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *LogBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // Dir is the primary's private directory (config, pid file, zone file).
