@@ -12,6 +12,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"anycloud/internal/httpserve"
 )
 
 // The lab's webhook receiver stands for an operator's alerting system: it
@@ -83,7 +85,8 @@ func RunWebhook(ctx context.Context, listen, out string) error {
 	if err != nil {
 		return fmt.Errorf("webhook: %w", err)
 	}
-	srv := &http.Server{Handler: WebhookHandler(f), ReadHeaderTimeout: webhookTimeout, ReadTimeout: webhookTimeout}
+	srv := httpserve.New(WebhookHandler(f), webhookTimeout)
+	srv.ReadHeaderTimeout, srv.ReadTimeout = webhookTimeout, webhookTimeout
 	go func() { <-ctx.Done(); srv.Close() }()
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -46,6 +46,12 @@ func (c *Cloud) hub(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, erro
 		return nil, err
 	}
 	fmt.Fprintf(&b, "monitor:\n  enabled: false\n  query-tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}\n", monitorKeyName, mkey)
+	// The nodes' unicast addresses, both families, for the onboarding
+	// resolution trial (the monitor itself runs in the noc).
+	b.WriteString("  nodes:\n")
+	for _, n := range hostsWithRole(plan, lab.RoleNode) {
+		fmt.Fprintf(&b, "    - {name: %s, unicast: [%q, %q]}\n", n.Name, v4(n).String(), v6(n).String())
+	}
 	hubConf := filepath.Join(dir, "hub.yaml")
 	if err := os.WriteFile(hubConf, []byte(b.String()), 0o644); err != nil {
 		return nil, err
