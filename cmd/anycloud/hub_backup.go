@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,16 +19,9 @@ import (
 func runHubBackup(args []string) error {
 	fs := newFlagSet("hub backup", "FILE [--config FILE | --control ADDR]", "anycloud hub backup /var/backups/anycloud-hub.tar.gz")
 	hf := addHubFlags(fs)
-	file, rest := firstArg(args)
-	if err := parseFlags(fs, rest); err != nil {
+	file, err := parseFileArg(fs, args)
+	if err != nil {
 		return err
-	}
-	if file == "" {
-		file = fs.Arg(0)
-	}
-	if file == "" {
-		fs.Usage()
-		return errUsage
 	}
 	c, err := hf.dial()
 	if err != nil {
@@ -80,16 +74,9 @@ func runHubBackup(args []string) error {
 func runHubRestore(args []string) error {
 	fs := newFlagSet("hub restore", "FILE --config FILE", "anycloud hub restore anycloud-hub.tar.gz --config /etc/anycloud/hub.yaml")
 	config := fs.String("config", defaultHubConfig, "the new hub's configuration file (its storage directory must be fresh)")
-	file, rest := firstArg(args)
-	if err := parseFlags(fs, rest); err != nil {
+	file, err := parseFileArg(fs, args)
+	if err != nil {
 		return err
-	}
-	if file == "" {
-		file = fs.Arg(0)
-	}
-	if file == "" {
-		fs.Usage()
-		return errUsage
 	}
 	// The storage directory is read without validating the rest: the
 	// administered clients and nodes only exist once restored.
@@ -122,10 +109,22 @@ func runHubRestore(args []string) error {
 	return nil
 }
 
-// firstArg splits a leading positional argument from the flags.
-func firstArg(args []string) (string, []string) {
+// parseFileArg parses the flags around the one FILE argument, which may
+// come first or after the flags; usage when it is missing.
+func parseFileArg(fs *flag.FlagSet, args []string) (string, error) {
+	file := ""
 	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
-		return args[0], args[1:]
+		file, args = args[0], args[1:]
 	}
-	return "", args
+	if err := parseFlags(fs, args); err != nil {
+		return "", err
+	}
+	if file == "" {
+		file = fs.Arg(0)
+	}
+	if file == "" {
+		fs.Usage()
+		return "", errUsage
+	}
+	return file, nil
 }

@@ -10,33 +10,17 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"anycloud/internal/testpeer"
 )
 
 // Tests of the TCP slots over real loopback sockets. Linux routes all of
 // 127.0.0.0/8 to lo, so binding the client side to 127.X.Y.Z gives sources
 // in several /24s.
 
-// dialFrom opens a TCP connection to addr from source address src.
-func dialFrom(t *testing.T, src, addr string) net.Conn {
-	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 2 * time.Second}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatalf("dial from %s: %v", src, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // answered sends one query on c and reports whether an answer came back.
 func answered(c net.Conn) bool {
-	dc := &dns.Conn{Conn: c}
-	c.SetDeadline(time.Now().Add(2 * time.Second))
-	defer c.SetDeadline(time.Time{})
-	if err := dc.WriteMsg(new(dns.Msg).SetQuestion("sv.", dns.TypeSOA)); err != nil {
-		return false
-	}
-	m, err := dc.ReadMsg()
+	m, err := testpeer.QueryOnConn(c, "sv.")
 	return err == nil && m.Rcode == dns.RcodeSuccess
 }
 
@@ -70,7 +54,7 @@ func TestTCPPrefixShare(t *testing.T) {
 	for host := 1; host <= 40; host++ {
 		src := fmt.Sprintf("127.0.1.%d", host)
 		for i := 0; i < 32; i++ {
-			if answered(dialFrom(t, src, addrs[0])) {
+			if answered(testpeer.DialFrom(t, src, addrs[0])) {
 				held++
 			}
 		}
@@ -79,7 +63,7 @@ func TestTCPPrefixShare(t *testing.T) {
 	if held != DefaultTCP.MaxPerPrefix {
 		t.Errorf("one /24 holds %d slots, want %d (max-per-prefix)", held, DefaultTCP.MaxPerPrefix)
 	}
-	if !answered(dialFrom(t, "127.0.2.1", addrs[0])) {
+	if !answered(testpeer.DialFrom(t, "127.0.2.1", addrs[0])) {
 		t.Error("a client of another /24 is not served")
 	}
 	if st := s.TCPStats(); st.Refused == 0 {
@@ -97,7 +81,7 @@ func TestTCPEvictIdlest(t *testing.T) {
 	var conns []net.Conn
 	for p := 0; p < 4; p++ {
 		for i := 0; i < 3; i++ {
-			conns = append(conns, dialFrom(t, fmt.Sprintf("127.0.%d.%d", 10+p, 1+i), addrs[0]))
+			conns = append(conns, testpeer.DialFrom(t, fmt.Sprintf("127.0.%d.%d", 10+p, 1+i), addrs[0]))
 			time.Sleep(5 * time.Millisecond) // a clear order of acceptance
 		}
 	}
@@ -108,7 +92,7 @@ func TestTCPEvictIdlest(t *testing.T) {
 	if !answered(conns[0]) {
 		t.Fatal("first connection not answered")
 	}
-	if !answered(dialFrom(t, "127.0.20.1", addrs[0])) {
+	if !answered(testpeer.DialFrom(t, "127.0.20.1", addrs[0])) {
 		t.Fatal("a new client is refused while all slots are taken")
 	}
 	if closed, _ := closedByServer(conns[1], time.Second); !closed {
@@ -150,7 +134,7 @@ func TestTCPIdleOnlyResponsesCount(t *testing.T) {
 		}()},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := dialFrom(t, "127.0.3.1", addrs[0])
+			c := testpeer.DialFrom(t, "127.0.3.1", addrs[0])
 			if !answered(c) {
 				t.Fatal("not answered")
 			}

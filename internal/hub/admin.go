@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"anycloud/internal/replica"
 	"anycloud/internal/yamlconf"
 )
 
@@ -96,31 +97,6 @@ func readAdmin(path string, out any) error {
 	return nil
 }
 
-// writeFileAtomic writes data to path through a temporary file and a
-// rename, so a crash never leaves half a file.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
-}
-
 // snapshotFiles reads the current contents of paths (nil for missing
 // files) so a failed change can be undone with restoreFiles.
 func snapshotFiles(paths ...string) map[string][]byte {
@@ -141,6 +117,6 @@ func restoreFiles(snap map[string][]byte) {
 			os.Remove(p)
 			continue
 		}
-		writeFileAtomic(p, data, 0o600)
+		replica.WriteFile(filepath.Dir(p), filepath.Base(p), data)
 	}
 }

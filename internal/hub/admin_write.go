@@ -91,7 +91,7 @@ func (h *Hub) applyAdminLocal(tx *adminTx) error {
 	var err error
 	for _, name := range tx.order {
 		if data, ok := tx.files[name]; ok {
-			err = writeFileAtomic(tx.path(name), data, 0o600)
+			err = replica.WriteFile(tx.root, name, data)
 		} else if rerr := os.Remove(tx.path(name)); rerr != nil && !errors.Is(rerr, os.ErrNotExist) {
 			err = rerr
 		}

@@ -106,34 +106,8 @@ func portableAdmin(root string) (map[string][]byte, error) {
 		spec.SecretFile = filepath.ToSlash(r)
 		return true
 	}
-	if data, ok := files[adminClients]; ok {
-		var clients []ClientFile
-		if err := yamlconf.Decode(data, &clients); err == nil {
-			changed := false
-			for i := range clients {
-				changed = rel(&clients[i].TSIG) || changed
-			}
-			if changed {
-				tx := newAdminTx(root)
-				tx.writeYAML(adminClients, clients)
-				files[adminClients] = tx.files[adminClients]
-			}
-		}
-	}
-	if data, ok := files[adminNodes]; ok {
-		var nodes []NodeFile
-		if err := yamlconf.Decode(data, &nodes); err == nil {
-			changed := false
-			for i := range nodes {
-				changed = rel(&nodes[i].TSIG) || changed
-			}
-			if changed {
-				tx := newAdminTx(root)
-				tx.writeYAML(adminNodes, nodes)
-				files[adminNodes] = tx.files[adminNodes]
-			}
-		}
-	}
+	relativeKeysIn(files, root, adminClients, func(c *ClientFile) *xfr.KeySpec { return &c.TSIG }, rel)
+	relativeKeysIn(files, root, adminNodes, func(n *NodeFile) *xfr.KeySpec { return &n.TSIG }, rel)
 	if data, ok := files[adminRemoved]; ok {
 		removed := map[string]RemovedZone{}
 		if err := json.Unmarshal(data, &removed); err == nil {
@@ -154,6 +128,28 @@ func portableAdmin(root string) (map[string][]byte, error) {
 		}
 	}
 	return files, nil
+}
+
+// relativeKeysIn rewrites, in the YAML list files[name], each entry's key
+// path that rel makes relative; the file is re-encoded only if one was.
+func relativeKeysIn[T any](files map[string][]byte, root, name string, key func(*T) *xfr.KeySpec, rel func(*xfr.KeySpec) bool) {
+	data, ok := files[name]
+	if !ok {
+		return
+	}
+	var list []T
+	if yamlconf.Decode(data, &list) != nil {
+		return
+	}
+	changed := false
+	for i := range list {
+		changed = rel(key(&list[i])) || changed
+	}
+	if changed {
+		tx := newAdminTx(root)
+		tx.writeYAML(name, list)
+		files[name] = tx.files[name]
+	}
 }
 
 // ReplicationStatus is this hub's view of the cluster (nil: single hub).

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"anycloud/internal/testpeer"
 )
 
@@ -17,27 +15,10 @@ import (
 // other /24s are addresses of 127.0.0.0/8, all on lo. The hub's primary
 // is a closed port: only the listener matters here.
 
-func dialHubFrom(t *testing.T, src, addr string) net.Conn {
-	t.Helper()
-	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}, Timeout: 2 * time.Second}
-	c, err := d.Dial("tcp", addr)
-	if err != nil {
-		t.Fatalf("dial from %s: %v", src, err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // hubAnswers sends an unsigned SOA query on c and reports whether the hub
 // answered (REFUSED is an answer: the connection was served).
 func hubAnswers(c net.Conn) bool {
-	dc := &dns.Conn{Conn: c}
-	c.SetDeadline(time.Now().Add(2 * time.Second))
-	defer c.SetDeadline(time.Time{})
-	if err := dc.WriteMsg(new(dns.Msg).SetQuestion("example.", dns.TypeSOA)); err != nil {
-		return false
-	}
-	_, err := dc.ReadMsg()
+	_, err := testpeer.QueryOnConn(c, "example.")
 	return err == nil
 }
 
@@ -55,7 +36,7 @@ func TestHubTCPPerPrefix(t *testing.T) {
 	th := startListenerHub(t, "tcp: {idle-timeout: 1m}\n") // the default shares; none times out on a slow machine
 	held := 0
 	for i := 0; i < 3000; i++ {
-		if hubAnswers(dialHubFrom(t, "127.0.5.1", th.addr)) {
+		if hubAnswers(testpeer.DialFrom(t, "127.0.5.1", th.addr)) {
 			held++
 		}
 	}
@@ -63,12 +44,12 @@ func TestHubTCPPerPrefix(t *testing.T) {
 	if held != DefaultTCP.MaxPerPrefix {
 		t.Errorf("one address holds %d connections, want %d", held, DefaultTCP.MaxPerPrefix)
 	}
-	if !hubAnswers(dialHubFrom(t, "127.0.6.1", th.addr)) {
+	if !hubAnswers(testpeer.DialFrom(t, "127.0.6.1", th.addr)) {
 		t.Error("another /24 is not served")
 	}
 	node := 0
 	for i := 0; i < DefaultTCP.MaxPerPrefix+10; i++ {
-		if hubAnswers(dialHubFrom(t, "127.0.0.1", th.addr)) { // node1's address
+		if hubAnswers(testpeer.DialFrom(t, "127.0.0.1", th.addr)) { // node1's address
 			node++
 		}
 	}
@@ -86,14 +67,14 @@ func TestHubTCPEvictAndIdle(t *testing.T) {
 	var conns []net.Conn
 	for p := 0; p < 3; p++ {
 		for i := 0; i < 2; i++ {
-			c := dialHubFrom(t, fmt.Sprintf("127.0.%d.1", 10+p), th.addr)
+			c := testpeer.DialFrom(t, fmt.Sprintf("127.0.%d.1", 10+p), th.addr)
 			if !hubAnswers(c) {
 				t.Fatalf("connection %d/%d not served", p, i)
 			}
 			conns = append(conns, c)
 		}
 	}
-	if !hubAnswers(dialHubFrom(t, "127.0.20.1", th.addr)) {
+	if !hubAnswers(testpeer.DialFrom(t, "127.0.20.1", th.addr)) {
 		t.Fatal("a new client is refused while every slot is taken")
 	}
 	if !closedBy(conns[0], 2*time.Second) {
@@ -103,7 +84,7 @@ func TestHubTCPEvictAndIdle(t *testing.T) {
 		t.Errorf("stats %+v, want 1 evicted", st)
 	}
 
-	c := dialHubFrom(t, "127.0.30.1", th.addr)
+	c := testpeer.DialFrom(t, "127.0.30.1", th.addr)
 	if !hubAnswers(c) {
 		t.Fatal("not served")
 	}
