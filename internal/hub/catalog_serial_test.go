@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -186,38 +185,6 @@ func TestReplicatedCatalogSerial(t *testing.T) {
 	if !zonever.SerialNewer(s3, s2) {
 		t.Fatalf("serial %d after the last removal, not above %d", s3, s2)
 	}
-}
-
-// startClusterIn starts n fresh replicating hubs like startCluster,
-// calling prepare with each one's directory before it starts.
-func startClusterIn(t *testing.T, n int, prepare func(i int, dir string)) []*replicatedHub {
-	t.Helper()
-	testFastReplication = true
-	t.Cleanup(func() { testFastReplication = false })
-	var addrs []string
-	for range n {
-		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t)))
-	}
-	var out []*replicatedHub
-	for i := range n {
-		dir := t.TempDir()
-		if err := os.WriteFile(filepath.Join(dir, "cluster.key"), []byte(clusterSecret+"\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		prepare(i, dir)
-		port, control := testpeer.FreePort(t), testpeer.FreePort(t)
-		y := onboardHubYAML(port, control, dir, "127.0.0.1:1")
-		y += fmt.Sprintf("replication:\n  name: hub%d\n  listen: %s\n  secret-file: cluster.key\n  peers:\n", i, addrs[i])
-		for j, a := range addrs {
-			if j != i {
-				y += fmt.Sprintf("    - {name: hub%d, address: %q}\n", j, a)
-			}
-		}
-		rh := &replicatedHub{yaml: y, port: port}
-		rh.start(t, dir)
-		out = append(out, rh)
-	}
-	return out
 }
 
 // TestCatalogSerialAfterClusterRestore: every hub of a cluster lost, a

@@ -31,6 +31,14 @@ type replicatedHub struct {
 // administered state; none has a client in its file.
 func startCluster(t *testing.T, n int) []*replicatedHub {
 	t.Helper()
+	return startClusterIn(t, n, func(int, string) {})
+}
+
+// startClusterIn starts n fresh hubs on loopback that replicate their
+// administered state, calling prepare with each one's directory before
+// it starts.
+func startClusterIn(t *testing.T, n int, prepare func(i int, dir string)) []*replicatedHub {
+	t.Helper()
 	testFastReplication = true
 	t.Cleanup(func() { testFastReplication = false })
 	var addrs []string
@@ -43,6 +51,7 @@ func startCluster(t *testing.T, n int) []*replicatedHub {
 		if err := os.WriteFile(filepath.Join(dir, "cluster.key"), []byte(clusterSecret+"\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
+		prepare(i, dir)
 		port, control := testpeer.FreePort(t), testpeer.FreePort(t)
 		y := onboardHubYAML(port, control, dir, "127.0.0.1:1")
 		y += fmt.Sprintf("replication:\n  name: hub%d\n  listen: %s\n  secret-file: cluster.key\n  peers:\n", i, addrs[i])
