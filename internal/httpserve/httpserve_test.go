@@ -35,21 +35,12 @@ func TestSlowlorisCut(t *testing.T) {
 	start := time.Now()
 	headers := "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("a", 60)
 	limit := ReadHeaderTimeout + 3*time.Second
-	cut := false
-	for i := 0; i < len(headers) && time.Since(start) < limit; i++ {
-		c.SetWriteDeadline(time.Now().Add(time.Second))
-		if _, err := c.Write([]byte{headers[i]}); err != nil {
-			cut = true
-			break
+	cut := trickleUntilCut(c, func(i int) (byte, bool) {
+		if i >= len(headers) {
+			return 0, false
 		}
-		// A cut connection shows as EOF (or an error answer) on read.
-		c.SetReadDeadline(time.Now().Add(time.Second))
-		buf := make([]byte, 512)
-		if n, err := c.Read(buf); n > 0 || (err != nil && !isTimeout(err)) {
-			cut = true
-			break
-		}
-	}
+		return headers[i], true
+	}, start, limit)
 	took := time.Since(start)
 	t.Logf("slowloris client cut after %v (ReadHeaderTimeout %v)", took.Round(100*time.Millisecond), ReadHeaderTimeout)
 	if !cut || took > limit {
@@ -85,25 +76,35 @@ func TestSlowBodyCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	limit := ReadTimeout + 3*time.Second
-	cut := false
-	for time.Since(start) < limit {
-		c.SetWriteDeadline(time.Now().Add(time.Second))
-		if _, err := c.Write([]byte{'a'}); err != nil {
-			cut = true
-			break
-		}
-		c.SetReadDeadline(time.Now().Add(time.Second))
-		buf := make([]byte, 512)
-		if n, err := c.Read(buf); n > 0 || (err != nil && !isTimeout(err)) {
-			cut = true
-			break
-		}
-	}
+	cut := trickleUntilCut(c, func(int) (byte, bool) { return 'a', true }, start, limit)
 	took := time.Since(start)
 	t.Logf("slow-body client cut after %v (ReadTimeout %v)", took.Round(100*time.Millisecond), ReadTimeout)
 	if !cut || took > limit {
 		t.Fatalf("a client sending its body a byte a second was still connected after %v", took)
 	}
+}
+
+// trickleUntilCut sends c the bytes next gives, one a second (each
+// write is followed by a one-second read), until the server cuts the
+// connection (true), next has no more, or limit has passed since start.
+func trickleUntilCut(c net.Conn, next func(i int) (byte, bool), start time.Time, limit time.Duration) bool {
+	for i := 0; time.Since(start) < limit; i++ {
+		b, more := next(i)
+		if !more {
+			return false
+		}
+		c.SetWriteDeadline(time.Now().Add(time.Second))
+		if _, err := c.Write([]byte{b}); err != nil {
+			return true
+		}
+		// A cut connection shows as EOF (or an error answer) on read.
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		buf := make([]byte, 512)
+		if n, err := c.Read(buf); n > 0 || (err != nil && !isTimeout(err)) {
+			return true
+		}
+	}
+	return false
 }
 
 func isTimeout(err error) bool {
