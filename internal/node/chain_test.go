@@ -59,20 +59,7 @@ func startChain(t *testing.T, zoneText string) *chain {
 		Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: c.hubAddr})
 	writeFile(t, filepath.Join(c.dir, "client.key"), clientSecret)
 	writeFile(t, filepath.Join(c.dir, "node.key"), nodeSecret)
-	hubYAML := fmt.Sprintf(`listen: [%q]
-storage: %s
-catalog: catalog.anycloud.
-timeouts: {transfer: 2s, min-refresh: 1s}
-clients:
-  - name: example
-    zones: [example.]
-    primaries: [%q]
-    tsig: {name: client-key., algorithm: hmac-sha256, secret-file: client.key}
-nodes:
-  - name: node1
-    address: %s
-    tsig: {name: node1-key., algorithm: hmac-sha256, secret-file: node.key}
-`, c.hubAddr, filepath.Join(c.dir, "hub"), c.knot.Addr, c.nodeAddr)
+	hubYAML := chainHubYAML(c.hubAddr, filepath.Join(c.dir, "hub"), c.knot.Addr, c.nodeAddr, "node1-key.", "node.key")
 	writeFile(t, filepath.Join(c.dir, "hub.yaml"), hubYAML)
 	c.restartHub(t)
 	c.nodeYAML = fmt.Sprintf(`listen: [%q]
@@ -287,4 +274,23 @@ func TestNodeFollowsOperatorRollback(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.waitNodeSerial(t, "example.", 3, 15*time.Second)
+}
+
+// chainHubYAML is the hub configuration of the chain tests: one client
+// (example., from primary) and one node with its key.
+func chainHubYAML(listen, storage, primary, nodeAddr, nodeKeyName, nodeKeyFile string) string {
+	return fmt.Sprintf(`listen: [%q]
+storage: %s
+catalog: catalog.anycloud.
+timeouts: {transfer: 2s, min-refresh: 1s}
+clients:
+  - name: example
+    zones: [example.]
+    primaries: [%q]
+    tsig: {name: client-key., algorithm: hmac-sha256, secret-file: client.key}
+nodes:
+  - name: node1
+    address: %s
+    tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}
+`, listen, storage, primary, nodeAddr, nodeKeyName, nodeKeyFile)
 }

@@ -70,20 +70,8 @@ timeouts: {transfer: 2s, min-refresh: 1s, max-refresh: 1s}
 func (th *hubPair) writeHubYAML(t *testing.T, i int, primary string) {
 	t.Helper()
 	keyName, keyFile := []string{"node1-key.", "node1-b-key."}[i], []string{"node.key", "node-b.key"}[i]
-	writeFile(t, filepath.Join(th.dir, fmt.Sprintf("hub%d.yaml", i)), fmt.Sprintf(`listen: [%q]
-storage: %s
-catalog: catalog.anycloud.
-timeouts: {transfer: 2s, min-refresh: 1s}
-clients:
-  - name: example
-    zones: [example.]
-    primaries: [%q]
-    tsig: {name: client-key., algorithm: hmac-sha256, secret-file: client.key}
-nodes:
-  - name: node1
-    address: %s
-    tsig: {name: %s, algorithm: hmac-sha256, secret-file: %s}
-`, th.addrs[i], filepath.Join(th.dir, fmt.Sprintf("hub%d", i)), primary, th.nodeAddr, keyName, keyFile))
+	writeFile(t, filepath.Join(th.dir, fmt.Sprintf("hub%d.yaml", i)),
+		chainHubYAML(th.addrs[i], filepath.Join(th.dir, fmt.Sprintf("hub%d", i)), primary, th.nodeAddr, keyName, keyFile))
 }
 
 func (th *hubPair) startHub(t *testing.T, i int) {
