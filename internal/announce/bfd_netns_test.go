@@ -105,14 +105,7 @@ func silentNodeTest(t *testing.T, bfd bool, minGone, maxGone time.Duration) {
 	startInNetns(t, routerNS, nil, filepath.Join(dir, "router.out"), "bird", "-f", "-c", filepath.Join(dir, "router.conf"), "-s", routerSock, "-P", filepath.Join(dir, "router.pid"))
 	waitFor(t, "node BIRD control socket", 5*time.Second, func() bool { return strings.Contains(birdc(nodeSock, "show", "status"), "Daemon is up") })
 	ok := FuncCheck("ok", func(context.Context) error { return nil })
-	a, err := New(cfg, []Check{ok}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	a, ctx := runAnnouncer(t, cfg, []Check{ok}, slog.New(slog.DiscardHandler), nil)
 
 	route := func() string { return birdc(routerSock, "show", "route", "198.51.100.0/24", "all") }
 	waitFor(t, "the router to learn the prefix", 15*time.Second, func() bool { return strings.Contains(route(), "198.51.100.0/24") })

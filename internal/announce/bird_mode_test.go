@@ -79,14 +79,7 @@ func TestBIRDModeAnnouncer(t *testing.T) {
 		},
 	}
 	waitFor(t, "node BIRD control socket", 5*time.Second, func() bool { return strings.Contains(birdc(nodeSock, "show", "status"), "Daemon is up") })
-	a, err := New(cfg, []Check{check}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	a, ctx := runAnnouncer(t, cfg, []Check{check}, slog.New(slog.NewTextHandler(os.Stderr, nil)), nil)
 
 	routeV4 := func() string { return birdc(routerSock, "show", "route", "198.51.100.0/24", "all") }
 	waitFor(t, "router to learn the prefixes", 15*time.Second, func() bool {

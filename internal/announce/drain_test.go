@@ -79,16 +79,26 @@ func drainConfig() Config {
 func startAnnouncer(t *testing.T, cfg Config, sp speaker) *Announcer {
 	t.Helper()
 	ok := FuncCheck("ok", func(context.Context) error { return nil })
-	a, err := New(cfg, []Check{ok}, slog.New(slog.DiscardHandler))
+	a, _ := runAnnouncer(t, cfg, []Check{ok}, slog.New(slog.DiscardHandler), sp)
+	return a
+}
+
+// runAnnouncer runs an announcer (with sp as its speaker, unless nil)
+// until the test ends, and returns it with the context it runs in.
+func runAnnouncer(t *testing.T, cfg Config, checks []Check, log *slog.Logger, sp speaker) (*Announcer, context.Context) {
+	t.Helper()
+	a, err := New(cfg, checks, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a.speaker = sp
+	if sp != nil {
+		a.speaker = sp
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return a
+	return a, ctx
 }
 
 // TestDrainDuringAnnounce: a drain that starts while an announcement is
