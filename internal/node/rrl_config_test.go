@@ -30,19 +30,30 @@ func TestRRLConfig(t *testing.T) {
 	dir := configDir(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := ParseConfig([]byte(goodConfig+c.section), dir)
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("error %v, want one naming %s", err, c.err)
-				}
+			cfg := parseSection(t, dir, c.section, c.err)
+			if cfg == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(cfg.RRL, c.want) {
 				t.Fatalf("RRL %+v, want %+v", cfg.RRL, c.want)
 			}
 		})
 	}
+}
+
+// parseSection parses goodConfig plus section. With wantErr it checks the
+// error names it and returns nil; without, it fails on any error.
+func parseSection(t *testing.T, dir, section, wantErr string) *Config {
+	t.Helper()
+	cfg, err := ParseConfig([]byte(goodConfig+section), dir)
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("error %v, want one naming %s", err, wantErr)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cfg
 }

@@ -1,7 +1,6 @@
 package node
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -29,15 +28,9 @@ func TestTCPConfig(t *testing.T) {
 	dir := configDir(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, err := ParseConfig([]byte(goodConfig+c.section), dir)
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("error %v, want one naming %s", err, c.err)
-				}
+			cfg := parseSection(t, dir, c.section, c.err)
+			if cfg == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if cfg.TCP.MaxConns != c.want.MaxConns || cfg.TCP.MaxPerPrefix != c.want.MaxPerPrefix || cfg.TCP.IdleTimeout != c.want.IdleTimeout {
 				t.Fatalf("TCP %+v, want %+v", cfg.TCP, c.want)
