@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"anycloud/internal/hub"
 	"anycloud/internal/node"
 )
 
@@ -47,23 +44,7 @@ func TestHubBackupRestoreCommands(t *testing.T) {
 	if code := run(context.Background(), []string{"hub", "restore", file, "--config", path}); code != 1 {
 		t.Fatalf("a second restore onto the same storage exited %d, want 1", code)
 	}
-	cfg, err := hub.LoadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan struct{}), make(chan error, 1)
-	go func() { done <- h.Run(ctx, func() { close(ready) }) }()
-	t.Cleanup(func() { cancel(); <-done })
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	startHubFromConfig(t, path)
 	ncfg, err := node.LoadConfig(filepath.Join(out, "node.yaml"))
 	if err != nil {
 		t.Fatal(err)

@@ -44,20 +44,29 @@ func startLifecycleHub(t *testing.T, monitor bool) *lifecycleHub {
 	path := filepath.Join(dir, "hub.yaml")
 	os.WriteFile(path, []byte(conf), 0o600)
 	t.Setenv(hubConfigEnv, path)
-	cfg, err := hub.LoadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lh.h, err = hub.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stop := runReady(t, "hub", lh.h.Run)
-	t.Cleanup(stop)
+	var cfg *hub.Config
+	lh.h, cfg = startHubFromConfig(t, path)
+	var err error
 	if lh.ctl, err = hub.DialControl(lh.control, hub.TokenFile(cfg)); err != nil {
 		t.Fatal(err)
 	}
 	return lh
+}
+
+// startHubFromConfig loads the hub configuration at path and runs the hub
+// until the test ends, once it is ready.
+func startHubFromConfig(t *testing.T, path string) (*hub.Hub, *hub.Config) {
+	t.Helper()
+	cfg, err := hub.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := hub.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(runReady(t, "hub", h.Run))
+	return h, cfg
 }
 
 // runReady runs run until the returned stop, waiting for ready.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -16,7 +14,6 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/hub"
 	"anycloud/internal/node"
 	"anycloud/internal/testenv"
 )
@@ -42,23 +39,7 @@ func startTestHubIn(t *testing.T) (string, string, string) {
 	// Commands given only --control find the token through this
 	// configuration, as on a hub's host through /etc/anycloud/hub.yaml.
 	t.Setenv(hubConfigEnv, path)
-	cfg, err := hub.LoadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := hub.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	ready, done := make(chan struct{}), make(chan error, 1)
-	go func() { done <- h.Run(ctx, func() { close(ready) }) }()
-	t.Cleanup(func() { cancel(); <-done })
-	select {
-	case <-ready:
-	case err := <-done:
-		t.Fatal(err)
-	}
+	startHubFromConfig(t, path)
 	return dnsAddr, control, filepath.Join(dir, "storage")
 }
 
