@@ -118,9 +118,8 @@ type Opened struct {
 }
 
 func (h *Hub) httpCloudKey(w http.ResponseWriter, _ *http.Request) {
-	k, err := h.cloudKey()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+	k, ok := h.cloudKeyOrFail(w)
+	if !ok {
 		return
 	}
 	pub, err := k.ArmoredPublic()
@@ -136,9 +135,8 @@ func (h *Hub) httpSeal(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	k, err := h.cloudKey()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+	k, ok := h.cloudKeyOrFail(w)
+	if !ok {
 		return
 	}
 	msg, recipients, err := onboard.EncryptSigned([]byte(req.Recipient), []byte(req.Plaintext), k)
@@ -154,9 +152,8 @@ func (h *Hub) httpOpen(w http.ResponseWriter, r *http.Request) {
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	k, err := h.cloudKey()
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
+	k, ok := h.cloudKeyOrFail(w)
+	if !ok {
 		return
 	}
 	plain, err := k.Open([]byte(req.Message))
@@ -165,4 +162,15 @@ func (h *Hub) httpOpen(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, Opened{Plaintext: string(plain)})
+}
+
+// cloudKeyOrFail is the cloud's key for a control request, or a 500
+// already written.
+func (h *Hub) cloudKeyOrFail(w http.ResponseWriter) (*onboard.CloudKey, bool) {
+	k, err := h.cloudKey()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return nil, false
+	}
+	return k, true
 }
