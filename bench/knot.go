@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"anycloud/internal/testpeer"
+	"anycloud/internal/peerconf"
 )
 
 // knotKind runs knotd with one UDP and one TCP worker, no journal, no
@@ -20,11 +20,12 @@ func (knotKind) Version() string        { return firstLine(commandOutput("knotd"
 func (knotKind) Command(dir, origin, zoneFile string, port int) ([]string, error) {
 	// semantic-checks off (the default) because the checks are load work
 	// the other servers do not do; the log goes to a file of the run.
-	conf := testpeer.KnotConfig(testpeer.KnotOptions{
-		Zones:     []testpeer.Zone{{Origin: origin, File: zoneFile}},
-		ACLs:      []testpeer.ACL{{Address: "127.0.0.1", Transfer: true}},
+	conf := peerconf.KnotConfig(peerconf.KnotOptions{
+		Zones:     []peerconf.Zone{{Origin: origin, File: zoneFile}},
+		ACLs:      []peerconf.ACL{{Address: "127.0.0.1", Transfer: true}},
 		LogTarget: fmt.Sprintf("%q", filepath.Join(dir, "knot.log")),
-	}, dir, port)
+		Port:      port,
+	}, dir)
 	path := filepath.Join(dir, "knot.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
 		return nil, fmt.Errorf("write knot.conf: %w", err)

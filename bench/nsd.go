@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"anycloud/internal/peerconf"
 )
 
 // nsdKind runs NSD 4 with one server process, no rate limiting, no
@@ -20,7 +22,15 @@ func (nsdKind) Version() string              { return firstLine(commandOutput("n
 func (nsdKind) configPath(dir string) string { return filepath.Join(dir, "nsd.conf") }
 
 func (k nsdKind) Command(dir, origin, zoneFile string, port int) ([]string, error) {
-	conf := fmt.Sprintf(nsdConfTemplate, port, dir, origin, zoneFile)
+	// The one NSD configuration builder: rate limiting off (Debian's NSD
+	// limits by default), no database file, no remote control; the log
+	// goes to a file of the run.
+	conf := peerconf.NSDConfig(peerconf.NSDOptions{
+		Zones:   []peerconf.Zone{{Origin: origin, File: zoneFile}},
+		ACLs:    []peerconf.ACL{{Address: "127.0.0.1", Transfer: true}},
+		LogFile: filepath.Join(dir, "nsd.log"),
+		Port:    port,
+	}, dir)
 	if err := os.WriteFile(k.configPath(dir), []byte(conf), 0o644); err != nil {
 		return nil, fmt.Errorf("write nsd.conf: %w", err)
 	}
@@ -28,34 +38,6 @@ func (k nsdKind) Command(dir, origin, zoneFile string, port int) ([]string, erro
 	// and the server process, which the harness counts as its children.
 	return []string{"nsd", "-d", "-c", k.configPath(dir)}, nil
 }
-
-// nsdConfTemplate: port, run dir, origin, zone file. Debian's NSD rate
-// limits by default, hence rrl-ratelimit: 0.
-const nsdConfTemplate = `server:
-	ip-address: 127.0.0.1
-	port: %[1]d
-	server-count: 1
-	username: ""
-	chroot: ""
-	zonesdir: "%[2]s"
-	database: ""
-	zonelistfile: "%[2]s/zone.list"
-	xfrdfile: "%[2]s/xfrd.state"
-	xfrdir: "%[2]s"
-	pidfile: "%[2]s/nsd.pid"
-	logfile: "%[2]s/nsd.log"
-	zonefiles-write: 0
-	rrl-ratelimit: 0
-	rrl-whitelist-ratelimit: 0
-	verbosity: 1
-	tcp-count: 100
-remote-control:
-	control-enable: no
-zone:
-	name: "%[3]s"
-	zonefile: "%[4]s"
-	provide-xfr: 127.0.0.1 NOKEY
-`
 
 // commandOutput runs a version command and returns what it printed on
 // either stream (nsd -v writes to stderr), or the error text.

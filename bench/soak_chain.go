@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testpeer"
 )
 
@@ -239,13 +240,13 @@ func copyWithoutDNSKEY(from, to string) error {
 // increments the serial and sends NOTIFY to the hub with the client's key),
 // transfers from loopback with that key, warnings only on stderr.
 func soakKnotConf(dir string, port int, secret string, hubPort int, origin, zoneFile string) string {
-	return testpeer.KnotConfig(testpeer.KnotOptions{
-		Zones: []testpeer.Zone{{Origin: origin, File: zoneFile,
+	return peerconf.KnotConfig(peerconf.KnotOptions{
+		Zones: []peerconf.Zone{{Origin: origin, File: zoneFile,
 			Notify: []string{fmt.Sprintf("127.0.0.1:%d", hubPort)}, NotifyKey: "soak-client."}},
-		Keys:    []testpeer.TSIGKey{{Name: "soak-client.", Algorithm: "hmac-sha256", Secret: secret}},
-		ACLs:    []testpeer.ACL{{Address: "127.0.0.1", Key: "soak-client.", Transfer: true}},
-		Journal: true, JournalMaxUsage: "64M", LogLevel: "warning",
-	}, dir, port)
+		Keys:    []peerconf.TSIGKey{{Name: "soak-client.", Algorithm: "hmac-sha256", Secret: secret}},
+		ACLs:    []peerconf.ACL{{Address: "127.0.0.1", Key: "soak-client.", Transfer: true}},
+		Journal: true, JournalMaxUsage: "64M", LogLevel: "warning", Port: port,
+	}, dir)
 }
 
 // soakHubConf: hub port, control port, storage, origin, knot port, client

@@ -16,6 +16,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testenv"
 	"anycloud/internal/testpeer"
 )
@@ -59,37 +60,13 @@ func TestNodeResources(t *testing.T) {
 	// The primary: Knot DNS serving the zone file as it is.
 	kdir := filepath.Join(dir, "knot")
 	os.MkdirAll(kdir, 0o755)
-	writeTestFile(t, filepath.Join(kdir, "knot.conf"), fmt.Sprintf(`server:
-    rundir: %[1]q
-    listen: %[2]s
-    udp-workers: 1
-    tcp-workers: 2
-    background-workers: 1
-database:
-    storage: %[1]q
-log:
-  - target: stderr
-    any: warning
-key:
-  - id: client-key.
-    algorithm: hmac-sha256
-    secret: %[3]s
-acl:
-  - id: xfr
-    address: 127.0.0.0/8
-    key: client-key.
-    action: transfer
-template:
-  - id: default
-    storage: %[1]q
-    zonefile-sync: -1
-    journal-content: none
-    semantic-checks: off
-zone:
-  - domain: %[4]s
-    file: %[5]q
-    acl: xfr
-`, kdir, strings.Replace(primary, ":", "@", 1), secret, origin, zoneFile))
+	writeTestFile(t, filepath.Join(kdir, "knot.conf"), peerconf.KnotConfig(peerconf.KnotOptions{
+		Zones:    []peerconf.Zone{{Origin: origin, File: zoneFile}},
+		Keys:     []peerconf.TSIGKey{{Name: "client-key.", Algorithm: "hmac-sha256", Secret: secret}},
+		ACLs:     []peerconf.ACL{{Address: "127.0.0.0/8", Key: "client-key.", Transfer: true}},
+		Listen:   []string{strings.Replace(primary, ":", "@", 1)},
+		LogLevel: "warning",
+	}, kdir))
 	t0 := time.Now()
 	knot := startProc(t, "knotd", "-c", filepath.Join(kdir, "knot.conf"))
 	waitSerial(t, knot, primary, origin, 15*time.Minute)

@@ -19,6 +19,7 @@ import (
 	"anycloud/internal/catalog"
 	"anycloud/internal/hub"
 	"anycloud/internal/node"
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testenv"
 	"anycloud/internal/testpeer"
 )
@@ -208,7 +209,7 @@ func TestClientAddSeveralZonesSignedBundle(t *testing.T) {
 		t.Fatalf("no Knot section in the bundle:\n%s", text)
 	}
 	kdir := t.TempDir()
-	conf := testpeer.KnotConfig(testpeer.KnotOptions{Journal: true, Extra: text[start:end]}, kdir, knotPort)
+	conf := peerconf.KnotConfig(peerconf.KnotOptions{Journal: true, Extra: text[start:end], Port: knotPort}, kdir)
 	os.WriteFile(filepath.Join(kdir, "knot.conf"), []byte(conf), 0o600)
 	for _, z := range []string{"sv.", "com.sv."} {
 		os.WriteFile(filepath.Join(kdir, z+"zone"), []byte(testpeer.ZoneText(z, 5, 3600, 600, 86400, 3)), 0o600)
@@ -322,10 +323,10 @@ func TestClientRemoveRestorePurge(t *testing.T) {
 	}
 	// Knot as a catalog consumer too (a node that runs Knot).
 	knotSecret := "a25vdC1jb25zdW1lci1zZWNyZXQtMDEyMzQ1Njc4OWFiY2Q="
-	consumer := testpeer.StartKnot(t, testpeer.KnotOptions{
-		Zones: []testpeer.Zone{{Origin: "catalog.anycloud.", Primary: lh.dns, PrimaryKey: "knot1-xfr.", Catalog: true}},
-		Keys:  []testpeer.TSIGKey{{Name: "knot1-xfr.", Algorithm: "hmac-sha256", Secret: knotSecret}},
-		ACLs:  []testpeer.ACL{{Address: "127.0.0.0/8", Key: "knot1-xfr.", Notify: true}},
+	consumer := testpeer.StartKnot(t, peerconf.KnotOptions{
+		Zones: []peerconf.Zone{{Origin: "catalog.anycloud.", Primary: lh.dns, PrimaryKey: "knot1-xfr.", Catalog: true}},
+		Keys:  []peerconf.TSIGKey{{Name: "knot1-xfr.", Algorithm: "hmac-sha256", Secret: knotSecret}},
+		ACLs:  []peerconf.ACL{{Address: "127.0.0.0/8", Key: "knot1-xfr.", Notify: true}},
 	})
 	if err := lh.ctl.Do(http.MethodPost, "/onboard/nodes", hub.AddNodeRequest{Name: "knot1", Address: consumer.Addr,
 		Key: hub.KeyJSON{Name: "knot1-xfr.", Algorithm: "hmac-sha256", Secret: knotSecret}}, nil); err != nil {

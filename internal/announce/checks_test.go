@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testpeer"
 )
 
 // TestSOACheckAgainstKnot runs the SOA check against a real Knot DNS.
 func TestSOACheckAgainstKnot(t *testing.T) {
 	zoneFile, _ := filepath.Abs("testdata/svc.test.zone")
-	knot := testpeer.StartKnot(t, testpeer.KnotOptions{Zones: []testpeer.Zone{{Origin: "svc.test.", File: zoneFile}}})
+	knot := testpeer.StartKnot(t, peerconf.KnotOptions{Zones: []peerconf.Zone{{Origin: "svc.test.", File: zoneFile}}})
 	loopback := netip.MustParseAddr("127.0.0.1")
 	silentPort := testpeer.FreePort(t)
 	tests := []struct {

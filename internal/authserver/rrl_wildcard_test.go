@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testpeer"
 	"anycloud/internal/zone"
 )
@@ -102,8 +103,8 @@ func TestRRLWildcard(t *testing.T) {
 	}
 	s.Publish(z)
 	addr := startServing(t, s)[0]
-	nsd := testpeer.StartNSD(t, testpeer.NSDOptions{
-		Zones:        []testpeer.Zone{{Origin: "example.", File: "testdata/example.zone"}},
+	nsd := testpeer.StartNSD(t, peerconf.NSDOptions{
+		Zones:        []peerconf.Zone{{Origin: "example.", File: "testdata/example.zone"}},
 		RRLRatelimit: rate, RRLSlip: 2,
 	})
 	// At most two seconds' worth may pass if a burst straddles a second.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testpeer"
 )
 
@@ -23,7 +24,7 @@ type anycloudServer struct {
 }
 
 // serveArgs is the fixed command line of `anycloud serve` for zones.
-func serveArgs(listen []string, zones []testpeer.Zone, id testpeer.Identity) []string {
+func serveArgs(listen []string, zones []peerconf.Zone, id peerconf.Identity) []string {
 	args := []string{"serve"}
 	for _, addr := range listen {
 		args = append(args, "--listen", addr)
@@ -37,7 +38,7 @@ func serveArgs(listen []string, zones []testpeer.Zone, id testpeer.Identity) []s
 // startAnycloud runs `anycloud serve` on a free loopback port (and on the
 // extra listen addresses) and waits until it answers an authoritative SOA
 // for every zone.
-func startAnycloud(t *testing.T, zones []testpeer.Zone, extraListen ...string) *anycloudServer {
+func startAnycloud(t *testing.T, zones []peerconf.Zone, extraListen ...string) *anycloudServer {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
 	s := runAnycloud(t, serveArgs(append([]string{addr}, extraListen...), zones, identity)...)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testenv"
 	"anycloud/internal/testpeer"
 )
@@ -43,7 +44,7 @@ func TestServeRejectsBrokenZones(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			path := filepath.Join("testdata", "broken", tc.file)
 			listen := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
-			zone := []testpeer.Zone{{Origin: "broken.test.", File: path}}
+			zone := []peerconf.Zone{{Origin: "broken.test.", File: path}}
 			s := runAnycloud(t, serveArgs([]string{listen}, zone, identity)...)
 			select {
 			case <-s.exited:

@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"testing"
 
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testpeer"
 )
 
 // zones are served by every server under test, from the same files.
-var zones = []testpeer.Zone{
+var zones = []peerconf.Zone{
 	{Origin: "sv.", File: "testdata/zones/sv.zone"},
 	{Origin: "com.sv.", File: "testdata/zones/com.sv.zone"},
 	{Origin: "gt.", File: "testdata/zones/gt.signed.zone"},
@@ -25,7 +26,7 @@ var zones = []testpeer.Zone{
 
 // identity is configured identically on every server, so that CHAOS TXT
 // and NSID answers are comparable.
-var identity = testpeer.Identity{
+var identity = peerconf.Identity{
 	Identity: "conformance-identity",
 	Version:  "conformance-version",
 	NSID:     "conformance-nsid",
@@ -34,11 +35,11 @@ var identity = testpeer.Identity{
 const queriesFile = "testdata/queries.txt"
 
 func startKnot(t *testing.T) *testpeer.Peer {
-	return testpeer.StartKnot(t, testpeer.KnotOptions{Zones: zones, Identity: identity})
+	return testpeer.StartKnot(t, peerconf.KnotOptions{Zones: zones, Identity: identity})
 }
 
 func startNSD(t *testing.T) *testpeer.Peer {
-	return testpeer.StartNSD(t, testpeer.NSDOptions{Zones: zones, Identity: identity, MinimalResponses: true})
+	return testpeer.StartNSD(t, peerconf.NSDOptions{Zones: zones, Identity: identity, MinimalResponses: true})
 }
 
 func mustLoadQueries(t *testing.T) []querySpec {

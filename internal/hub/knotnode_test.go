@@ -8,6 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testpeer"
 )
 
@@ -31,10 +32,10 @@ func TestKnotNodeConsumesCatalog(t *testing.T) {
 	th := startHub(t, dir, hubPort, hubYAML(hubPort, dir, []string{primary.Addr}, ""))
 	th.waitSerial(t, "example.", 1, 10*time.Second)
 
-	knot := testpeer.StartKnot(t, testpeer.KnotOptions{
-		Zones: []testpeer.Zone{{Origin: "catalog.anycloud.", Primary: th.addr, PrimaryKey: "node1-key.", Catalog: true}},
-		Keys:  []testpeer.TSIGKey{{Name: "node1-key.", Algorithm: "hmac-sha256", Secret: nodeSecret}},
-		ACLs:  []testpeer.ACL{{Address: "127.0.0.0/8", Key: "node1-key.", Notify: true}},
+	knot := testpeer.StartKnot(t, peerconf.KnotOptions{
+		Zones: []peerconf.Zone{{Origin: "catalog.anycloud.", Primary: th.addr, PrimaryKey: "node1-key.", Catalog: true}},
+		Keys:  []peerconf.TSIGKey{{Name: "node1-key.", Algorithm: "hmac-sha256", Secret: nodeSecret}},
+		ACLs:  []peerconf.ACL{{Address: "127.0.0.0/8", Key: "node1-key.", Notify: true}},
 	})
 	th.reloadWith(t, func(s string) string {
 		return strings.Replace(s, fmt.Sprintf("address: 127.0.0.1:%d", hubPort+1), "address: "+knot.Addr, 1)

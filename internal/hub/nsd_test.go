@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testpeer"
 )
 
@@ -17,10 +18,10 @@ func TestNSDPrimary(t *testing.T) {
 	if err := os.WriteFile(zoneFile, []byte(testpeer.ZoneText("example.", 42, 3600, 600, 86400, 10)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	nsd := testpeer.StartNSD(t, testpeer.NSDOptions{
-		Zones: []testpeer.Zone{{Origin: "example.", File: zoneFile}},
-		Keys:  []testpeer.TSIGKey{{Name: "client-key.", Algorithm: "hmac-sha512", Secret: clientSecret}},
-		ACLs:  []testpeer.ACL{{Address: "127.0.0.0/8", Key: "client-key.", Transfer: true}},
+	nsd := testpeer.StartNSD(t, peerconf.NSDOptions{
+		Zones: []peerconf.Zone{{Origin: "example.", File: zoneFile}},
+		Keys:  []peerconf.TSIGKey{{Name: "client-key.", Algorithm: "hmac-sha512", Secret: clientSecret}},
+		ACLs:  []peerconf.ACL{{Address: "127.0.0.0/8", Key: "client-key.", Transfer: true}},
 	})
 	hubPort := testpeer.FreePort(t)
 	yaml := hubYAML(hubPort, dir, []string{nsd.Addr}, "")

@@ -15,6 +15,7 @@ import (
 
 	"anycloud/internal/monitor"
 	"anycloud/internal/onboard"
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testenv"
 	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
@@ -54,7 +55,7 @@ func snippetKnot(t *testing.T, zone string, key *xfr.Key, hub netip.AddrPort, ac
 	}
 	// The Knot defaults the snippet is merged into: a journal, so the
 	// hub gets IXFR of knotChange's transaction.
-	conf := testpeer.KnotConfig(testpeer.KnotOptions{Journal: true, Extra: snippet}, dir, port)
+	conf := peerconf.KnotConfig(peerconf.KnotOptions{Journal: true, Extra: snippet, Port: port}, dir)
 	os.WriteFile(filepath.Join(dir, "knot.conf"), []byte(conf), 0o600)
 	zoneFile := filepath.Join(dir, strings.TrimSuffix(zone, ".")+".zone") // the template's file: %s.zone
 	os.WriteFile(zoneFile, []byte(testpeer.ZoneText(zone, serial, 3600, 600, 86400, 20)+"@ NS ns.anycloud.test.\n"), 0o600)
@@ -284,7 +285,7 @@ func TestOnboardSnippetsWorkInNSDAndBIND(t *testing.T) {
 		t.Fatal(err)
 	}
 	snippet = strings.Replace(snippet, "    # ... your existing zonefile stays ...", fmt.Sprintf("    zonefile: %q", zoneFile), 1)
-	conf := testpeer.NSDConfig(testpeer.NSDOptions{Extra: snippet}, dir, port)
+	conf := peerconf.NSDConfig(peerconf.NSDOptions{Extra: snippet, Port: port}, dir)
 	os.WriteFile(filepath.Join(dir, "nsd.conf"), []byte(conf), 0o600)
 	primary := fmt.Sprintf("127.0.0.1:%d", port)
 	testpeer.RunUntilReady(t, dir, []string{"nsd", "-d", "-c", filepath.Join(dir, "nsd.conf")},

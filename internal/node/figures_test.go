@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testenv"
 	"anycloud/internal/testpeer"
 )
@@ -39,10 +40,10 @@ func TestPropagationFigures(t *testing.T) {
 	hubAddr := fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))
 	primary := testpeer.StartPrimary(t, testpeer.PrimaryOptions{Origin: "example.", ZoneText: testpeer.ZoneText("example.", 1, 3600, 600, 86400, n),
 		KeyName: "client-key.", Algorithm: "hmac-sha256", Secret: clientSecret, NotifyTo: hubAddr})
-	knot := testpeer.StartKnot(t, testpeer.KnotOptions{
-		Zones: []testpeer.Zone{{Origin: "catalog.anycloud.", Primary: hubAddr, PrimaryKey: "knot-key.", Catalog: true}},
-		Keys:  []testpeer.TSIGKey{{Name: "knot-key.", Algorithm: "hmac-sha256", Secret: nodeSecret}},
-		ACLs:  []testpeer.ACL{{Address: "127.0.0.0/8", Key: "knot-key.", Notify: true}},
+	knot := testpeer.StartKnot(t, peerconf.KnotOptions{
+		Zones: []peerconf.Zone{{Origin: "catalog.anycloud.", Primary: hubAddr, PrimaryKey: "knot-key.", Catalog: true}},
+		Keys:  []peerconf.TSIGKey{{Name: "knot-key.", Algorithm: "hmac-sha256", Secret: nodeSecret}},
+		ACLs:  []peerconf.ACL{{Address: "127.0.0.0/8", Key: "knot-key.", Notify: true}},
 	})
 	writeFile(t, filepath.Join(dir, "client.key"), clientSecret)
 	writeFile(t, filepath.Join(dir, "node.key"), nodeSecret)

@@ -30,6 +30,7 @@ type fakeSOA struct {
 	serial, refresh, retry, expire uint32
 	edns                           *uint32 // EDNS EXPIRE (RFC 7314), if sent
 	down                           bool
+	delay                          time.Duration // before the SOA answer or failure (a timeout)
 }
 
 // event is one request a fake server saw, at its virtual offset from the
@@ -73,6 +74,7 @@ var errDown = errors.New("server down")
 
 func (f *fakeServers) QuerySOA(_ context.Context, server, _ string) (*xfr.SOAAnswer, error) {
 	s := f.record(server, "soa")
+	time.Sleep(s.delay)
 	if s.down {
 		return nil, fmt.Errorf("%s: %w", server, errDown)
 	}

@@ -144,7 +144,7 @@ func (z *Zone) checkServer(ctx context.Context, server string, req Request) erro
 	if err != nil {
 		return fmt.Errorf("SOA check: %w", err)
 	}
-	z.contact(server, ans)
+	z.contact(server, ans, time.Now())
 	cur := z.Current()
 	if !req.Forced && cur != nil && !zonever.SerialNewer(ans.SOA.Serial, cur.Serial()) {
 		if ans.SOA.Serial == cur.Serial() {
@@ -189,18 +189,19 @@ func transferKind(p *xfr.Pulled, have *zonever.Version) string {
 	return "axfr"
 }
 
-// contact records that server answered, which restarts the expire timer.
-func (z *Zone) contact(server string, ans *xfr.SOAAnswer) {
+// contact records that server answered at the time at, which restarts the
+// expire timer from then (not from when the check ends: a check waits for
+// its slowest hub, and a zone must not outlive its expire by that wait).
+func (z *Zone) contact(server string, ans *xfr.SOAAnswer, at time.Time) {
 	z.mu.Lock()
-	now := time.Now()
-	z.st.LastContact, z.st.LastServer = now, server
+	z.st.LastContact, z.st.LastServer = at, server
 	expireAfter := expireOf(ans.SOA, ans.Expire)
-	z.st.ExpiresAt = now.Add(expireAfter)
+	z.st.ExpiresAt = at.Add(expireAfter)
 	wasExpired := z.st.Expired
 	z.st.Expired = false
 	z.mu.Unlock()
 	if z.Contacted != nil {
-		z.Contacted(now, expireAfter)
+		z.Contacted(at, expireAfter)
 	}
 	if wasExpired {
 		z.Log.Info("zone no longer expired: a server answered", "zone", z.Origin, "server", server)

@@ -34,6 +34,7 @@ type soaResult struct {
 	src    Source
 	server string
 	ans    *xfr.SOAAnswer
+	at     time.Time // when the answer arrived
 	err    error
 }
 
@@ -202,7 +203,7 @@ func (z *Zone) askSource(ctx context.Context, s Source) soaResult {
 		ans, err := s.Client.QuerySOA(ctx, server, z.Origin)
 		z.attempted(server, "soa", err)
 		if err == nil && ans.SOA != nil {
-			return soaResult{src: s, server: server, ans: ans}
+			return soaResult{src: s, server: server, ans: ans, at: time.Now()}
 		}
 		if err == nil {
 			err = fmt.Errorf("%s: no SOA in the answer", server)
@@ -215,18 +216,21 @@ func (z *Zone) askSource(ctx context.Context, s Source) soaResult {
 	return soaResult{src: s, err: fmt.Errorf("hub %s: %w", s.Name, joinErrors(errs))}
 }
 
-// contactAny restarts the expire timer from this contact, with the longest
-// expire any answering hub gave: the zone expires only when no hub has
-// answered for that long, so losing one hub never expires it.
+// contactAny restarts the expire timer from the answer that leaves the
+// zone the longest to live (its arrival plus the expire that hub gave): the
+// zone expires only when no hub has answered for that long, so losing one
+// hub never expires it.
 func (z *Zone) contactAny(answered []soaResult) {
 	best := answered[0]
 	for _, r := range answered[1:] {
-		if expireOf(r.ans.SOA, r.ans.Expire) > expireOf(best.ans.SOA, best.ans.Expire) {
+		if r.expiresAt().After(best.expiresAt()) {
 			best = r
 		}
 	}
-	z.contact(best.server, best.ans)
+	z.contact(best.server, best.ans, best.at)
 }
+
+func (r soaResult) expiresAt() time.Time { return r.at.Add(expireOf(r.ans.SOA, r.ans.Expire)) }
 
 func (z *Zone) recordSources(results []soaResult) {
 	st := make([]SourceStatus, len(results))

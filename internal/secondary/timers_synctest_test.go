@@ -256,6 +256,26 @@ func TestSourcesTimers_synctest(t *testing.T) {
 	})
 }
 
+// A check waits for its slowest hub (here one that times out after 2 s),
+// but the expire timer runs from the answer of the hub that answered at
+// once: the zone expires at 0+3000 s, not 2 s later.
+func TestContactAtAnswer_synctest(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFake(map[string]*fakeSOA{
+			"a": {serial: 5, refresh: 3600, retry: 600, expire: 3000},
+			"b": {serial: 5, refresh: 3600, retry: 600, expire: 3000, down: true, delay: 2 * time.Second},
+		})
+		h := newHarness(f, 30*time.Second, 24*time.Hour)
+		h.z.Sources = func() []Source {
+			return []Source{{Name: "a", Servers: []string{"a"}, Client: f}, {Name: "b", Servers: []string{"b"}, Client: f}}
+		}
+		h.run(t, 3100*time.Second, nil)
+		if want := []string{"true@50m0s"}; !equalStrings(h.expired, want) {
+			t.Fatalf("Expired calls %v, want %v", h.expired, want)
+		}
+	})
+}
+
 // A contact restored from before a restart (SetContact) keeps its expire
 // timer: last contact 1h before start with expire 2h and no server
 // reachable expires the zone 1h after start, not 2h.

@@ -1,6 +1,7 @@
 // Package testpeer is the one test-support package for real third-party
-// DNS servers: it owns the Knot DNS (knotd) and NSD configuration builders,
-// starting those daemons as test peers on loopback (StartKnot, StartNSD,
+// DNS servers: it starts Knot DNS (knotd) and NSD, configured by the one
+// builder of their configuration files (package peerconf, which the bench
+// and the lab use too), as test peers on loopback (StartKnot, StartNSD,
 // and StartPrimary: a Knot primary of one zone with a journal, TSIG, ACL,
 // NOTIFY and zone transactions), FreePort (TCP and UDP checked), LogBuffer,
 // and waiting for a server to answer a zone's SOA. Tests compare anycloud
@@ -14,8 +15,9 @@
 // test as an interoperability test (testenv.Interop); a test whose daemon
 // binary is missing is skipped, not failed.
 //
-// It is for tests, the bench and the lab only: never imported by the
-// production code paths of anycloud node, hub, monitor or client; it never
+// It is for tests and the bench only (it imports testing; the lab, which
+// runs inside the anycloud binary, uses peerconf directly): never imported
+// by the production code paths of anycloud node, hub, monitor or client; it never
 // touches the system's own daemon configuration or state, and never sends
 // traffic anywhere but loopback.
 package testpeer

@@ -1,6 +1,7 @@
 package testpeer
 
 import (
+	"anycloud/internal/peerconf"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,14 +16,14 @@ func TestKnotNotifiesNSDSecondary(t *testing.T) {
 	zoneFile := copyFile(t, exampleZone)
 	nsdPort := FreePort(t)
 	nsdAddr := "127.0.0.1:" + itoa(nsdPort)
-	primary := StartKnot(t, KnotOptions{
-		Zones: []Zone{{Origin: "example.test.", File: zoneFile, Notify: []string{nsdAddr}, NotifyKey: xfrKey.Name}},
-		Keys:  []TSIGKey{xfrKey},
-		ACLs:  []ACL{{Address: "127.0.0.0/8", Key: xfrKey.Name, Transfer: true}},
+	primary := StartKnot(t, peerconf.KnotOptions{
+		Zones: []peerconf.Zone{{Origin: "example.test.", File: zoneFile, Notify: []string{nsdAddr}, NotifyKey: xfrKey.Name}},
+		Keys:  []peerconf.TSIGKey{xfrKey},
+		ACLs:  []peerconf.ACL{{Address: "127.0.0.0/8", Key: xfrKey.Name, Transfer: true}},
 	})
-	StartNSD(t, NSDOptions{
-		Zones: []Zone{{Origin: "example.test.", Primary: primary.Addr, PrimaryKey: xfrKey.Name}},
-		Keys:  []TSIGKey{xfrKey},
+	StartNSD(t, peerconf.NSDOptions{
+		Zones: []peerconf.Zone{{Origin: "example.test.", Primary: primary.Addr, PrimaryKey: xfrKey.Name}},
+		Keys:  []peerconf.TSIGKey{xfrKey},
 		Port:  nsdPort,
 	})
 	bumpSerial(t, zoneFile, "2026112601", "2026112602")

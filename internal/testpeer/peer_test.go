@@ -1,6 +1,7 @@
 package testpeer
 
 import (
+	"anycloud/internal/peerconf"
 	"testing"
 	"time"
 
@@ -11,25 +12,25 @@ import (
 
 const exampleZone = "testdata/example.test.zone"
 
-var testIdentity = Identity{Identity: "peer-id", Version: "peer-version", NSID: "peer-nsid"}
+var testIdentity = peerconf.Identity{Identity: "peer-id", Version: "peer-version", NSID: "peer-nsid"}
 
 // starters runs each table test against both daemons.
 var starters = []struct {
 	name  string
-	start func(t testing.TB, zones []Zone) *Peer
+	start func(t testing.TB, zones []peerconf.Zone) *Peer
 }{
-	{"knot", func(t testing.TB, zones []Zone) *Peer {
-		return StartKnot(t, KnotOptions{Zones: zones, Identity: testIdentity})
+	{"knot", func(t testing.TB, zones []peerconf.Zone) *Peer {
+		return StartKnot(t, peerconf.KnotOptions{Zones: zones, Identity: testIdentity})
 	}},
-	{"nsd", func(t testing.TB, zones []Zone) *Peer {
-		return StartNSD(t, NSDOptions{Zones: zones, Identity: testIdentity})
+	{"nsd", func(t testing.TB, zones []peerconf.Zone) *Peer {
+		return StartNSD(t, peerconf.NSDOptions{Zones: zones, Identity: testIdentity})
 	}},
 }
 
 func TestPeerServesZoneAndIdentity(t *testing.T) {
 	for _, s := range starters {
 		t.Run(s.name, func(t *testing.T) {
-			p := s.start(t, []Zone{{Origin: "example.test.", File: exampleZone}})
+			p := s.start(t, []peerconf.Zone{{Origin: "example.test.", File: exampleZone}})
 			resp := exchange(t, p.Addr, "udp", query("www.example.test.", dns.TypeA, dns.ClassINET))
 			if !resp.Authoritative || len(resp.Answer) != 1 || resp.Answer[0].(*dns.A).A.String() != "192.0.2.80" {
 				t.Fatalf("www.example.test. A: want one authoritative 192.0.2.80, got\n%v", resp)
@@ -56,7 +57,7 @@ func TestStartSkipsWhenBinaryMissing(t *testing.T) {
 					parent.Errorf("%s: want a skip when the binary is not on PATH", s.name)
 				}
 			})
-			s.start(t, []Zone{{Origin: "example.test.", File: exampleZone}})
+			s.start(t, []peerconf.Zone{{Origin: "example.test.", File: exampleZone}})
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package testpeer
 
 import (
+	"anycloud/internal/peerconf"
 	"encoding/hex"
 	"testing"
 	"time"
@@ -8,7 +9,7 @@ import (
 	"github.com/miekg/dns"
 )
 
-var xfrKey = TSIGKey{Name: "xfr-key.", Algorithm: "hmac-sha256", Secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="}
+var xfrKey = peerconf.TSIGKey{Name: "xfr-key.", Algorithm: "hmac-sha256", Secret: "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA=="}
 
 func mustHex(t *testing.T, s string) []byte {
 	t.Helper()
@@ -21,7 +22,7 @@ func mustHex(t *testing.T, s string) []byte {
 
 // axfr transfers zone from addr, signed with key when key is not nil, and
 // returns the records or the first error.
-func axfr(addr, zone string, key *TSIGKey) ([]dns.RR, error) {
+func axfr(addr, zone string, key *peerconf.TSIGKey) ([]dns.RR, error) {
 	m := new(dns.Msg)
 	m.SetAxfr(zone)
 	tr := &dns.Transfer{DialTimeout: 2 * time.Second, ReadTimeout: 5 * time.Second}
@@ -44,14 +45,14 @@ func axfr(addr, zone string, key *TSIGKey) ([]dns.RR, error) {
 }
 
 func TestTSIGTransferAllowedOnlyWithKey(t *testing.T) {
-	zones := []Zone{{Origin: "example.test.", File: exampleZone}}
-	acl := []ACL{{Address: "127.0.0.0/8", Key: xfrKey.Name, Transfer: true}}
+	zones := []peerconf.Zone{{Origin: "example.test.", File: exampleZone}}
+	acl := []peerconf.ACL{{Address: "127.0.0.0/8", Key: xfrKey.Name, Transfer: true}}
 	peers := map[string]func(t *testing.T) *Peer{
 		"knot": func(t *testing.T) *Peer {
-			return StartKnot(t, KnotOptions{Zones: zones, Keys: []TSIGKey{xfrKey}, ACLs: acl})
+			return StartKnot(t, peerconf.KnotOptions{Zones: zones, Keys: []peerconf.TSIGKey{xfrKey}, ACLs: acl})
 		},
 		"nsd": func(t *testing.T) *Peer {
-			return StartNSD(t, NSDOptions{Zones: zones, Keys: []TSIGKey{xfrKey}, ACLs: acl})
+			return StartNSD(t, peerconf.NSDOptions{Zones: zones, Keys: []peerconf.TSIGKey{xfrKey}, ACLs: acl})
 		},
 	}
 	for name, startPeer := range peers {
@@ -75,15 +76,15 @@ func TestTSIGTransferAllowedOnlyWithKey(t *testing.T) {
 // TestKnotSecondaryOfNSDWithTSIG runs Knot as a secondary of NSD, the
 // transfer signed with TSIG both ways.
 func TestKnotSecondaryOfNSDWithTSIG(t *testing.T) {
-	primary := StartNSD(t, NSDOptions{
-		Zones: []Zone{{Origin: "example.test.", File: exampleZone}},
-		Keys:  []TSIGKey{xfrKey},
-		ACLs:  []ACL{{Address: "127.0.0.0/8", Key: xfrKey.Name, Transfer: true}},
+	primary := StartNSD(t, peerconf.NSDOptions{
+		Zones: []peerconf.Zone{{Origin: "example.test.", File: exampleZone}},
+		Keys:  []peerconf.TSIGKey{xfrKey},
+		ACLs:  []peerconf.ACL{{Address: "127.0.0.0/8", Key: xfrKey.Name, Transfer: true}},
 	})
-	secondary := StartKnot(t, KnotOptions{
-		Zones: []Zone{{Origin: "example.test.", Primary: primary.Addr, PrimaryKey: xfrKey.Name}},
-		Keys:  []TSIGKey{xfrKey},
-		ACLs:  []ACL{{Address: "127.0.0.0/8", Key: xfrKey.Name, Notify: true}},
+	secondary := StartKnot(t, peerconf.KnotOptions{
+		Zones: []peerconf.Zone{{Origin: "example.test.", Primary: primary.Addr, PrimaryKey: xfrKey.Name}},
+		Keys:  []peerconf.TSIGKey{xfrKey},
+		ACLs:  []peerconf.ACL{{Address: "127.0.0.0/8", Key: xfrKey.Name, Notify: true}},
 	})
 	resp := exchange(t, secondary.Addr, "udp", query("www.example.test.", dns.TypeAAAA, dns.ClassINET))
 	if len(resp.Answer) != 1 || !resp.Authoritative {
@@ -94,16 +95,16 @@ func TestKnotSecondaryOfNSDWithTSIG(t *testing.T) {
 // TestKnotInterpretsCatalogFromNSD has Knot consume a catalog zone (RFC
 // 9432) from NSD and then transfer the member zone it lists.
 func TestKnotInterpretsCatalogFromNSD(t *testing.T) {
-	primary := StartNSD(t, NSDOptions{
-		Zones: []Zone{
+	primary := StartNSD(t, peerconf.NSDOptions{
+		Zones: []peerconf.Zone{
 			{Origin: "catalog.test.", File: "testdata/catalog.test.zone"},
 			{Origin: "member.test.", File: "testdata/member.test.zone"},
 		},
-		ACLs: []ACL{{Address: "127.0.0.0/8", Transfer: true}},
+		ACLs: []peerconf.ACL{{Address: "127.0.0.0/8", Transfer: true}},
 	})
-	secondary := StartKnot(t, KnotOptions{
-		Zones: []Zone{{Origin: "catalog.test.", Primary: primary.Addr, Catalog: true}},
-		ACLs:  []ACL{{Address: "127.0.0.0/8", Notify: true}},
+	secondary := StartKnot(t, peerconf.KnotOptions{
+		Zones: []peerconf.Zone{{Origin: "catalog.test.", Primary: primary.Addr, Catalog: true}},
+		ACLs:  []peerconf.ACL{{Address: "127.0.0.0/8", Notify: true}},
 	})
 	if err := WaitSOA(secondary.Addr, "member.test.", ReadyTimeout); err != nil {
 		t.Fatalf("catalog member not served by Knot: %v\n%s", err, secondary.Log())

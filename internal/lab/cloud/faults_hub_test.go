@@ -135,13 +135,8 @@ func (l *testLab) startKnotStandin(t *testing.T, zone string, serial uint32, env
 	h, _ := l.st.Plan.Host(host)
 	dir := t.TempDir()
 	name, secret := l.clientKey(t, zone)
-	kc := newKnotConf(l.st.Plan, knotServer(dir, fmt.Sprintf("%s@%d", v4(h), standinPort)), zone, dir, name, secret)
-	kc.NoNotify = true // the client's Knot notifies
-	var conf strings.Builder
-	if err := knotTemplate.Execute(&conf, kc); err != nil {
-		t.Fatal(err)
-	}
-	text := conf.String()
+	// No NOTIFY: the client's own Knot notifies.
+	text := primaryKnot(l.st.Plan, []string{fmt.Sprintf("%s@%d", v4(h), standinPort)}, zone, dir, name, secret, false)
 	confFile := filepath.Join(dir, "knot.conf")
 	if err := os.WriteFile(confFile, []byte(text), 0o600); err != nil {
 		t.Fatal(err)

@@ -2,91 +2,37 @@ package cloud
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
-	"text/template"
 	"time"
 
 	"anycloud/internal/lab"
+	"anycloud/internal/peerconf"
 )
 
-// knotTemplate is a client's primary: one zone, transfers only from the
-// hubs with the client's key, NOTIFY to every hub on every change, and a
-// journal so the hubs get IXFR.
-var knotTemplate = template.Must(template.New("knot").Parse(`# Knot DNS primary of {{.Zone}} in the anycloud lab. Generated.
-{{.Server}}key:
-  - id: {{.KeyName}}
-    algorithm: hmac-sha256
-    secret: {{.Secret}}
-remote:
-{{- range .Hubs}}
-  - id: {{.Name}}
-    address: {{.V4}}@53
-    key: {{$.KeyName}}
-{{- end}}
-acl:
-  - id: hubs
-    address: [ {{.HubAddrs}} ]
-    key: {{.KeyName}}
-    action: transfer
-template:
-  - id: default
-    storage: "{{.Dir}}"
-    zonefile-sync: -1
-    zonefile-load: difference
-    journal-content: changes
-    serial-policy: increment
-zone:
-  - domain: {{.Zone}}
-    file: "{{.Dir}}/zone.db"
-    acl: hubs
-{{- if not .NoNotify}}
-    notify: [ {{.HubNames}} ]
-{{- end}}
-`))
-
-type knotConf struct {
-	Server, Zone, Dir, KeyName, Secret string
-	Hubs                               []knotHub
-	HubAddrs, HubNames                 string // comma-separated
-	NoNotify                           bool   // a stand-in that must not NOTIFY
-}
-
-type knotHub struct{ Name, V4 string }
-
-// newKnotConf fills knotConf for zone with every hub of plan.
-func newKnotConf(plan *lab.Plan, server, zone, dir, keyName, secret string) knotConf {
-	kc := knotConf{Server: server, Zone: zone, Dir: dir, KeyName: keyName, Secret: secret}
-	var addrs, names []string
-	for _, hub := range hubHosts(plan) {
-		kc.Hubs = append(kc.Hubs, knotHub{Name: hub.Name, V4: v4(hub).String()})
-		addrs = append(addrs, v4(hub).String(), v6(hub).String())
-		names = append(names, hub.Name)
+// primaryKnot is a client's primary of zone, listening on listen
+// (ADDR@PORT): transfers only to the hubs (both their addresses) with the
+// client's key, NOTIFY to every hub when notify is set, and a journal so the
+// hubs get IXFR. Its zone file is dir/zone.db.
+func primaryKnot(plan *lab.Plan, listen []string, zone, dir, keyName, secret string, notify bool) string {
+	z := peerconf.Zone{Origin: zone, File: filepath.Join(dir, "zone.db")}
+	opts := peerconf.KnotOptions{
+		Listen:  listen,
+		Keys:    []peerconf.TSIGKey{{Name: keyName, Algorithm: "hmac-sha256", Secret: secret}},
+		Journal: true,
 	}
-	kc.HubAddrs, kc.HubNames = strings.Join(addrs, ", "), strings.Join(names, ", ")
-	return kc
-}
-
-// knotServer is the part of every lab Knot's configuration that says where
-// it runs: its directory (pid, control socket, database), the addresses it
-// listens on (ADDR@PORT), one worker of each kind, and its log on stderr.
-func knotServer(dir string, listen ...string) string {
-	return fmt.Sprintf(`server:
-    rundir: "%[1]s"
-    pidfile: "%[1]s/knot.pid"
-    listen: [ %[2]s ]
-    udp-workers: 1
-    tcp-workers: 1
-    background-workers: 1
-control:
-    listen: "%[1]s/knot.sock"
-database:
-    storage: "%[1]s"
-log:
-  - target: stderr
-    any: info
-`, dir, strings.Join(listen, ", "))
+	for _, hub := range hubHosts(plan) {
+		for _, a := range []netip.Addr{v4(hub), v6(hub)} {
+			opts.ACLs = append(opts.ACLs, peerconf.ACL{Address: a.String(), Key: keyName, Transfer: true})
+		}
+		if notify {
+			z.Notify, z.NotifyKey = append(z.Notify, hostPort(v4(hub), dnsPort)), keyName
+		}
+	}
+	opts.Zones = []peerconf.Zone{z}
+	return fmt.Sprintf("# Knot DNS primary of %s in the anycloud lab. Generated.\n", zone) + peerconf.KnotConfig(opts, dir)
 }
 
 func (c *Cloud) primary(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
@@ -103,12 +49,8 @@ func (c *Cloud) primary(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, 
 	if err != nil {
 		return nil, err
 	}
-	kc := newKnotConf(plan, knotServer(dir, v4(h).String()+"@53", v6(h).String()+"@53"), zone, dir, clientKeyName(zone), secret)
-	var conf strings.Builder
-	if err := knotTemplate.Execute(&conf, kc); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(filepath.Join(dir, "knot.conf"), []byte(conf.String()), 0o600); err != nil {
+	conf := primaryKnot(plan, []string{v4(h).String() + "@53", v6(h).String() + "@53"}, zone, dir, clientKeyName(zone), secret, true)
+	if err := os.WriteFile(filepath.Join(dir, "knot.conf"), []byte(conf), 0o600); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(filepath.Join(dir, "zone.db"), []byte(ZoneText(zone, 1)), 0o644); err != nil {

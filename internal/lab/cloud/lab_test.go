@@ -399,7 +399,7 @@ func (l *testLab) testHubLost(t *testing.T) {
 		deadline := time.Now().Add(15 * time.Second)
 		for !l.refreshFailedSince(name, "sv.", frozen) {
 			if time.Now().After(deadline) {
-				t.Fatalf("%s never noticed the hub was gone", name)
+				t.Fatalf("%s never noticed the hub was gone: its status of sv. %s", name, l.zoneStatus(name, "sv."))
 			}
 			time.Sleep(200 * time.Millisecond)
 		}
@@ -420,23 +420,42 @@ func (l *testLab) testHubLost(t *testing.T) {
 // refreshFailedSince reads the node's status document and reports whether
 // zone's last refresh attempt after since failed.
 func (l *testLab) refreshFailedSince(nodeName, zone string, since time.Time) bool {
+	z, err := l.nodeZone(nodeName, zone)
+	if err != nil {
+		return false
+	}
+	return z.Refresh.LastError != "" && z.Refresh.LastCheck.After(since) && z.Refresh.LastContact.Before(since)
+}
+
+// zoneStatus is the node's status of zone as JSON, for failure messages.
+func (l *testLab) zoneStatus(nodeName, zone string) string {
+	z, err := l.nodeZone(nodeName, zone)
+	if err != nil {
+		return err.Error()
+	}
+	b, _ := json.Marshal(z)
+	return string(b)
+}
+
+// nodeZone reads zone's entry of the node's status document.
+func (l *testLab) nodeZone(nodeName, zone string) (node.ZoneStatus, error) {
 	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true,
 		DialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
 			return lab.DialIn(l.ns(nodeName), network, addr, time.Second)
 		}}}
 	resp, err := client.Get("http://" + nodeControl + "/status")
 	if err != nil {
-		return false
+		return node.ZoneStatus{}, err
 	}
 	defer resp.Body.Close()
 	var doc node.StatusDoc
-	if json.NewDecoder(resp.Body).Decode(&doc) != nil {
-		return false
+	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
+		return node.ZoneStatus{}, err
 	}
 	for _, z := range doc.Zones {
 		if z.Zone == zone {
-			return z.Refresh.LastError != "" && z.Refresh.LastCheck.After(since) && z.Refresh.LastContact.Before(since)
+			return z, nil
 		}
 	}
-	return false
+	return node.ZoneStatus{}, fmt.Errorf("%s does not list %s", nodeName, zone)
 }

@@ -22,6 +22,7 @@ import (
 	"anycloud/internal/hub"
 	"anycloud/internal/lab"
 	"anycloud/internal/onboard"
+	"anycloud/internal/peerconf"
 	"anycloud/internal/testenv"
 )
 
@@ -125,7 +126,7 @@ func (l *testLab) testStatusSV(t *testing.T) {
 type newPrimary struct {
 	zone, dir, ns string
 	addr          netip.AddrPort
-	base          string // knot.conf without the client's zone clause
+	listen        []string // ADDR@PORT
 }
 
 const newZone = "hn."
@@ -134,19 +135,13 @@ func (l *testLab) startNewPrimary(t *testing.T) *newPrimary {
 	t.Helper()
 	h, _ := l.st.Plan.Host("primary-gt")
 	p := &newPrimary{zone: newZone, dir: t.TempDir(), ns: h.Namespace, addr: netip.AddrPortFrom(v4(h), 5353)}
-	p.base = knotServer(p.dir, fmt.Sprintf("%s@%d", p.addr.Addr(), p.addr.Port())) + fmt.Sprintf(`template:
-  - id: default
-    storage: "%[1]s"
-    file: "%[1]s/zone.db"
-    zonefile-sync: -1
-    zonefile-load: difference
-    journal-content: changes
-    serial-policy: increment
-`, p.dir)
+	p.listen = []string{fmt.Sprintf("%s@%d", p.addr.Addr(), p.addr.Port())}
 	// The client's zone before it joins: its own name server only.
 	text := strings.Replace(ZoneText(newZone, 1), "@ NS ns.anycloud.lab.\n", "", 1)
-	os.WriteFile(filepath.Join(p.dir, "zone.db"), []byte(text), 0o644)
-	p.writeConf(t, "zone:\n  - domain: "+newZone+"\n")
+	// The zone file is where Knot's default template looks (dir/hn.zone):
+	// the client's own configuration, pasted later, names no file.
+	os.WriteFile(filepath.Join(p.dir, strings.TrimSuffix(newZone, ".")+".zone"), []byte(text), 0o644)
+	p.writeConf(t, peerconf.KnotOptions{Zones: []peerconf.Zone{{Origin: newZone}}})
 	logf, _ := os.Create(filepath.Join(p.dir, "knot.log"))
 	cmd := exec.Command("ip", "netns", "exec", p.ns, "knotd", "-c", filepath.Join(p.dir, "knot.conf"))
 	cmd.Stdout, cmd.Stderr = logf, logf
@@ -168,9 +163,12 @@ func (l *testLab) startNewPrimary(t *testing.T) *newPrimary {
 	return p
 }
 
-func (p *newPrimary) writeConf(t *testing.T, zoneSection string) {
+// writeConf writes the primary's knot.conf: where it listens, a journal
+// (Knot raises the serial on each change), and opts' zones or snippet.
+func (p *newPrimary) writeConf(t *testing.T, opts peerconf.KnotOptions) {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join(p.dir, "knot.conf"), []byte(p.base+zoneSection), 0o600); err != nil {
+	opts.Listen, opts.Journal = p.listen, true
+	if err := os.WriteFile(filepath.Join(p.dir, "knot.conf"), []byte(peerconf.KnotConfig(opts, p.dir)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -262,7 +260,7 @@ func (l *testLab) testNewClient(t *testing.T) {
 	}
 	// The client pastes the Knot configuration from the bundle; a trial
 	// with a wrong secret fails with BADSIG, the bundle's key passes.
-	p.writeConf(t, knotSnippet(t, bundle))
+	p.writeConf(t, peerconf.KnotOptions{Extra: knotSnippet(t, bundle)})
 	p.knotc(t, "reload")
 	bundlePlain := filepath.Join(t.TempDir(), "bundle.txt")
 	os.WriteFile(bundlePlain, []byte(bundle), 0o600)

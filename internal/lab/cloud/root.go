@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"anycloud/internal/lab"
+	"anycloud/internal/peerconf"
 )
 
 // cloudNS is the cloud's name server name in the lab; the sample zones
@@ -18,19 +19,11 @@ const cloudNS = "ns.anycloud.lab."
 // addresses as its addresses, so onboarding's NS-in-parent check has a
 // real parent to walk. A test adds or removes delegations with knotc.
 func (c *Cloud) root(plan *lab.Plan, h lab.Host, dir string) ([]lab.Command, error) {
-	conf := "# Knot DNS serving the anycloud lab's root zone. Generated.\n" +
-		knotServer(dir, v4(h).String()+"@53", v6(h).String()+"@53") + fmt.Sprintf(`template:
-  - id: default
-    storage: "%[1]s"
-    zonefile-sync: -1
-    zonefile-load: difference
-    journal-content: changes
-    serial-policy: increment
-    semantic-checks: off
-zone:
-  - domain: .
-    file: "%[1]s/root.zone"
-`, dir)
+	conf := "# Knot DNS serving the anycloud lab's root zone. Generated.\n" + peerconf.KnotConfig(peerconf.KnotOptions{
+		Listen:  []string{v4(h).String() + "@53", v6(h).String() + "@53"},
+		Zones:   []peerconf.Zone{{Origin: ".", File: filepath.Join(dir, "root.zone")}},
+		Journal: true, // knotc adds and removes delegations; secondaries get IXFR
+	}, dir)
 	if err := os.WriteFile(filepath.Join(dir, "knot.conf"), []byte(conf), 0o644); err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package testpeer
+package peerconf
 
 import (
 	"encoding/hex"
@@ -9,11 +9,12 @@ import (
 
 // NSDConfig renders an NSD 4.6 configuration with every piece of state
 // under dir, no privilege drop, no chroot and no remote control, listening
-// on 127.0.0.1 at port. It is the one NSD configuration builder of the
-// project.
-func NSDConfig(opts NSDOptions, dir string, port int) string {
+// on 127.0.0.1 at opts.Port. It is the one NSD configuration builder of the
+// project: test peers and the bench write their nsd.conf with it.
+func NSDConfig(opts NSDOptions, dir string) string {
 	var b strings.Builder
-	nsdServer(&b, opts.Identity, dir, port)
+	nsdServer(&b, opts.Identity, dir, opts.Port)
+	writeIf(&b, "    logfile: %q\n", opts.LogFile)
 	if opts.RRLRatelimit > 0 {
 		fmt.Fprintf(&b, "    rrl-ratelimit: %d\n    rrl-ipv4-prefix-length: 24\n", opts.RRLRatelimit)
 		if opts.RRLSlip > 0 {

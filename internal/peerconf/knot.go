@@ -1,4 +1,4 @@
-package testpeer
+package peerconf
 
 import (
 	"fmt"
@@ -9,12 +9,12 @@ import (
 
 // KnotConfig renders a knotd 3.2 configuration with every piece of state
 // (pid file, control socket, journal, timers, KASP and catalog databases)
-// under dir, listening on 127.0.0.1 at port (or on opts.Listen). It is the
-// one Knot configuration builder of the project: test peers, StartPrimary,
-// the bench and the lab all write their knot.conf with it.
-func KnotConfig(opts KnotOptions, dir string, port int) string {
+// under dir, listening on 127.0.0.1 at opts.Port (or on opts.Listen). It is
+// the one Knot configuration builder of the project: test peers,
+// StartPrimary, the bench and the lab all write their knot.conf with it.
+func KnotConfig(opts KnotOptions, dir string) string {
 	var b strings.Builder
-	knotServer(&b, opts, dir, port)
+	knotServer(&b, opts, dir)
 	knotKeys(&b, opts.Keys)
 	remotes := knotRemotes(&b, opts.Zones)
 	knotACLs(&b, opts.ACLs)
@@ -24,10 +24,10 @@ func KnotConfig(opts KnotOptions, dir string, port int) string {
 	return b.String()
 }
 
-func knotServer(b *strings.Builder, opts KnotOptions, dir string, port int) {
+func knotServer(b *strings.Builder, opts KnotOptions, dir string) {
 	id := opts.Identity
 	fmt.Fprintf(b, "server:\n    rundir: %q\n    pidfile: %q\n", dir, filepath.Join(dir, "knot.pid"))
-	listen := fmt.Sprintf("127.0.0.1@%d", port)
+	listen := fmt.Sprintf("127.0.0.1@%d", opts.Port)
 	if len(opts.Listen) > 0 {
 		listen = "[ " + strings.Join(opts.Listen, ", ") + " ]"
 	}

@@ -1,4 +1,4 @@
-package testpeer
+package peerconf
 
 import (
 	"os"
@@ -36,7 +36,9 @@ func TestKnotConfigAccepted(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
-			conf := KnotConfig(tc.opts, dir, 5300)
+			opts := tc.opts
+			opts.Port = 5300
+			conf := KnotConfig(opts, dir)
 			for _, w := range tc.want {
 				if !strings.Contains(conf, w) {
 					t.Errorf("config lacks %q:\n%s", w, conf)
