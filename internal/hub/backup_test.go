@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"anycloud/internal/adminstate"
 	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
@@ -39,7 +40,7 @@ func TestBackupRestoreFeedsNodes(t *testing.T) {
 	if err := ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDrained}, nil); err != nil {
+	if err := ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: adminstate.NodeDrained}, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A zone removed within its grace period, and the cloud's own key:
@@ -77,7 +78,7 @@ func TestBackupRestoreFeedsNodes(t *testing.T) {
 		t.Fatal("a second restore onto a storage that holds a hub's state was accepted")
 	}
 	restored := startHub(t, dir, port, y)
-	if got := nodeState(t, restored.addr, nodeKey); got != NodeDrained {
+	if got := nodeState(t, restored.addr, nodeKey); got != adminstate.NodeDrained {
 		t.Fatalf("edge1's state at the restored hub: %q", got)
 	}
 	node := &xfr.Client{Key: nodeKey, Timeout: 2 * time.Second}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/adminstate"
 	"anycloud/internal/catalog"
 	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
@@ -121,7 +122,7 @@ func TestReplicatedCatalogSerial(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, h := range hubs {
-		waitFor(t, fmt.Sprintf("edge1 at hub%d", i), 10*time.Second, func() bool { return nodeStateAt(h.Hub, "edge1") == NodeEnabled })
+		waitFor(t, fmt.Sprintf("edge1 at hub%d", i), 10*time.Second, func() bool { return nodeStateAt(h.Hub, "edge1") == adminstate.NodeEnabled })
 	}
 	empty := waitSameCatalog(t, "no client yet", hubs, nodeKey)
 	if !zonever.SerialNewer(empty, uint32(time.Now().Unix())) {
@@ -145,10 +146,10 @@ func TestReplicatedCatalogSerial(t *testing.T) {
 	}
 
 	// A node's state is replicated too but is no catalog matter.
-	if err := hubs[1].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDrained}, nil); err != nil {
+	if err := hubs[1].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: adminstate.NodeDrained}, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "edge1 drained at hub2", 10*time.Second, func() bool { return nodeStateAt(hubs[2].Hub, "edge1") == NodeDrained })
+	waitFor(t, "edge1 drained at hub2", 10*time.Second, func() bool { return nodeStateAt(hubs[2].Hub, "edge1") == adminstate.NodeDrained })
 	if s := waitSameCatalog(t, "after a node state change", hubs, nodeKey, "a.example.", "b.example.", "c.example."); s != s1 {
 		t.Fatalf("a node state change moved the catalog serial from %d to %d", s1, s)
 	}

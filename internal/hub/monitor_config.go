@@ -84,7 +84,7 @@ func (h *Hub) monitorConfig(cfg *Config) monitor.Config {
 	for _, n := range cfg.Nodes {
 		nc := meta[n.Name]
 		nc.Name = n.Name
-		sites[n.Name].fill(&nc)
+		fillSite(sites[n.Name], &nc)
 		if len(nc.Unicast) == 0 {
 			nc.Unicast = []string{n.Address}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/adminstate"
 	"anycloud/internal/xfr"
 )
 
@@ -385,7 +386,7 @@ func (h *Hub) RemoveNode(name string) error {
 		}
 		keyFile := admin[idx].TSIG.SecretFile
 		admin = slices.Delete(admin, idx, idx+1)
-		sites, states := map[string]NodeSite{}, map[string]string{}
+		sites, states := map[string]adminstate.NodeSite{}, map[string]string{}
 		if err := tx.readJSON(adminNodeSites, &sites); err != nil {
 			return err
 		}

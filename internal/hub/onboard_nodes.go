@@ -11,45 +11,23 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/adminstate"
 	"anycloud/internal/monitor"
 	"anycloud/internal/xfr"
 )
 
-// NodeStateName is the TXT name a node asks (signed with its key) to learn
-// its administrative state; it matches node.NodeStateName.
-const NodeStateName = "node-state.anycloud."
-
-// Administrative node states, set at the hub and followed by the node.
-const (
-	NodeEnabled  = "enabled"
-	NodeDisabled = "disabled"
-	NodeDrained  = "drained"
-)
-
 // AddNodeRequest is `anycloud node add` at the hub.
 type AddNodeRequest struct {
-	Name    string   `json:"name"`
-	Address string   `json:"address"` // unicast IP or IP:port, where NOTIFY goes
-	Key     KeyJSON  `json:"key"`
-	Site    NodeSite `json:"site"`
-}
-
-// NodeSite is where a node is, for status and maps, and where the
-// monitor and the onboarding checks reach it.
-type NodeSite struct {
-	City    string   `json:"city,omitempty"`
-	Country string   `json:"country,omitempty"`
-	Lat     float64  `json:"lat,omitempty"`
-	Lon     float64  `json:"lon,omitempty"`
-	ASN     uint32   `json:"asn,omitempty"`
-	Unicast []string `json:"unicast,omitempty"` // ADDR:53 of each of the host's addresses
-	Metrics string   `json:"metrics,omitempty"` // ADDR:PORT serving the node's /metrics and /status
+	Name    string              `json:"name"`
+	Address string              `json:"address"` // unicast IP or IP:port, where NOTIFY goes
+	Key     KeyJSON             `json:"key"`
+	Site    adminstate.NodeSite `json:"site"`
 }
 
 // fill completes the monitor's entry for a node added with `node add`
 // from what it recorded: where the node is (the dashboard's map), its
 // addresses, and its metrics and status. The monitor section wins.
-func (s NodeSite) fill(nc *monitor.NodeConfig) {
+func fillSite(s adminstate.NodeSite, nc *monitor.NodeConfig) {
 	if nc.City == "" && nc.Lat == 0 && nc.Lon == 0 {
 		nc.City, nc.Lat, nc.Lon = s.City, s.Lat, s.Lon
 	}
@@ -63,10 +41,10 @@ func (s NodeSite) fill(nc *monitor.NodeConfig) {
 
 // NodeInfo is a node as the hub lists it.
 type NodeInfo struct {
-	Name    string    `json:"name"`
-	Address string    `json:"address"`
-	State   string    `json:"state"`
-	Site    *NodeSite `json:"site,omitempty"`
+	Name    string               `json:"name"`
+	Address string               `json:"address"`
+	State   string               `json:"state"`
+	Site    *adminstate.NodeSite `json:"site,omitempty"`
 }
 
 // AddNode registers an administered node with its key; the reload is all
@@ -87,7 +65,7 @@ func (h *Hub) AddNode(req AddNodeRequest) error {
 		keyName := adminKeyName(key.Name)
 		admin = append(admin, NodeFile{Name: req.Name, Address: req.Address,
 			TSIG: xfr.KeySpec{Name: key.Name, Algorithm: "hmac-sha256", SecretFile: keyName}})
-		sites := map[string]NodeSite{}
+		sites := map[string]adminstate.NodeSite{}
 		if err := tx.readJSON(adminNodeSites, &sites); err != nil {
 			return err
 		}
@@ -113,8 +91,8 @@ func (h *Hub) nodeStates() map[string]string {
 }
 
 // nodeSites reads where the administered nodes are.
-func (h *Hub) nodeSites() map[string]NodeSite {
-	out := map[string]NodeSite{}
+func (h *Hub) nodeSites() map[string]adminstate.NodeSite {
+	out := map[string]adminstate.NodeSite{}
 	h.readAdminJSON(adminNodeSites, &out)
 	return out
 }
@@ -132,7 +110,7 @@ func (h *Hub) readAdminJSON(name string, out any) {
 // SetNodeState records a node's administrative state; the node picks it
 // up at its next poll (about a second).
 func (h *Hub) SetNodeState(name, state string) error {
-	if state != NodeEnabled && state != NodeDisabled && state != NodeDrained {
+	if !adminstate.ValidNodeState(state) {
 		return fmt.Errorf("unknown node state %q (enabled, disabled or drained)", state)
 	}
 	if !slices.ContainsFunc(h.config().Nodes, func(n Node) bool { return n.Name == name }) {
@@ -160,7 +138,7 @@ func (h *Hub) Nodes() []NodeInfo {
 	for _, n := range h.config().Nodes {
 		info := NodeInfo{Name: n.Name, Address: n.Address, State: states[n.Name]}
 		if info.State == "" {
-			info.State = NodeEnabled
+			info.State = adminstate.NodeEnabled
 		}
 		if site, ok := sites[n.Name]; ok {
 			info.Site = &site
@@ -174,12 +152,12 @@ func (h *Hub) Nodes() []NodeInfo {
 func (h *Hub) answerNodeState(w dns.ResponseWriter, req *dns.Msg, node string) {
 	st := h.nodeStates()[node]
 	if st == "" {
-		st = NodeEnabled
+		st = adminstate.NodeEnabled
 	}
 	m := new(dns.Msg)
 	m.SetReply(req)
 	m.Authoritative = true
-	m.Answer = []dns.RR{&dns.TXT{Hdr: dns.RR_Header{Name: NodeStateName, Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: []string{st}}}
+	m.Answer = []dns.RR{&dns.TXT{Hdr: dns.RR_Header{Name: adminstate.NodeStateName, Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: []string{st}}}
 	if t := req.IsTsig(); t != nil {
 		m.SetTsig(t.Hdr.Name, t.Algorithm, t.Fudge, time.Now().Unix())
 	}

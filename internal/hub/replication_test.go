@@ -13,6 +13,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/adminstate"
 	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
@@ -82,7 +83,7 @@ func (rh *replicatedHub) start(t *testing.T, dir string) {
 func nodeState(t *testing.T, addr string, key *xfr.Key) string {
 	t.Helper()
 	m := new(dns.Msg)
-	m.SetQuestion(NodeStateName, dns.TypeTXT)
+	m.SetQuestion(adminstate.NodeStateName, dns.TypeTXT)
 	m.SetTsig(key.Name, dns.HmacSHA256, 300, time.Now().Unix())
 	c := &dns.Client{Net: "tcp", Timeout: 2 * time.Second, TsigSecret: map[string]string{key.Name: key.Secret}}
 	r, _, err := c.Exchange(m, addr)
@@ -139,11 +140,11 @@ func TestReplicatedAdminState(t *testing.T) {
 	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDrained}, nil); err != nil {
+	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: adminstate.NodeDrained}, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "edge1 drained at hub1", 10*time.Second, func() bool { return nodeStateAt(hubs[1].Hub, "edge1") == NodeDrained })
-	if got := nodeState(t, hubs[1].addr, nodeKey); got != NodeDrained {
+	waitFor(t, "edge1 drained at hub1", 10*time.Second, func() bool { return nodeStateAt(hubs[1].Hub, "edge1") == adminstate.NodeDrained })
+	if got := nodeState(t, hubs[1].addr, nodeKey); got != adminstate.NodeDrained {
 		t.Fatalf("edge1 asks hub1 for its state: %q", got)
 	}
 	if r, err := (&xfr.Client{Key: nodeKey, Timeout: 2 * time.Second}).AXFR(context.Background(), hubs[1].addr, "added."); err != nil || r.Version.Serial() != 1 {
@@ -160,7 +161,7 @@ func TestReplicatedAdminState(t *testing.T) {
 	// Hub 2 down for a while: the two others are a majority.
 	dir2 := hubs[2].dir
 	hubs[2].stop()
-	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDisabled}, nil); err != nil {
+	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: adminstate.NodeDisabled}, nil); err != nil {
 		t.Fatal(err)
 	}
 	secondKey, _ := xfr.NewKey("second-key.", "hmac-sha256", nodeSecret)
@@ -170,12 +171,12 @@ func TestReplicatedAdminState(t *testing.T) {
 		t.Fatal(err)
 	}
 	hubs[2].start(t, dir2)
-	waitFor(t, "hub2 catches up: edge1 disabled", 20*time.Second, func() bool { return nodeStateAt(hubs[2].Hub, "edge1") == NodeDisabled })
+	waitFor(t, "hub2 catches up: edge1 disabled", 20*time.Second, func() bool { return nodeStateAt(hubs[2].Hub, "edge1") == adminstate.NodeDisabled })
 	waitFor(t, "hub2 pulls second.", 20*time.Second, func() bool {
 		v := hubs[2].Current("second.")
 		return v != nil && v.Serial() == 7
 	})
-	if got := nodeState(t, hubs[2].addr, nodeKey); got != NodeDisabled {
+	if got := nodeState(t, hubs[2].addr, nodeKey); got != adminstate.NodeDisabled {
 		t.Fatalf("edge1 asks hub2 for its state: %q", got)
 	}
 }
@@ -190,13 +191,13 @@ func TestReplicationNeedsMajority(t *testing.T) {
 	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "edge1 at hub1", 10*time.Second, func() bool { return nodeStateAt(hubs[1].Hub, "edge1") == NodeEnabled })
+	waitFor(t, "edge1 at hub1", 10*time.Second, func() bool { return nodeStateAt(hubs[1].Hub, "edge1") == adminstate.NodeEnabled })
 	hubs[1].stop()
-	err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDrained}, nil)
+	err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: adminstate.NodeDrained}, nil)
 	if err == nil || !strings.Contains(err.Error(), "majority") {
 		t.Fatalf("a write with one of two hubs: %v, want a refusal naming the majority", err)
 	}
-	if got := nodeState(t, hubs[0].addr, nodeKey); got != NodeEnabled {
+	if got := nodeState(t, hubs[0].addr, nodeKey); got != adminstate.NodeEnabled {
 		t.Fatalf("edge1's state after a refused write: %q", got)
 	}
 }
@@ -237,8 +238,8 @@ func TestReplicationSeedsFromSingleHub(t *testing.T) {
 	fresh := &replicatedHub{port: port, yaml: onboardHubYAML(port, testpeer.FreePort(t), dir, "127.0.0.1:1") + repl(1)}
 	fresh.start(t, dir)
 
-	waitFor(t, "the fresh hub receives edge1", 20*time.Second, func() bool { return nodeStateAt(fresh.Hub, "edge1") == NodeEnabled })
-	if got := nodeState(t, fresh.addr, nodeKey); got != NodeEnabled {
+	waitFor(t, "the fresh hub receives edge1", 20*time.Second, func() bool { return nodeStateAt(fresh.Hub, "edge1") == adminstate.NodeEnabled })
+	if got := nodeState(t, fresh.addr, nodeKey); got != adminstate.NodeEnabled {
 		t.Fatalf("edge1 asks the fresh hub: %q", got)
 	}
 	// The other hub's storage path must not travel: on another host it
@@ -246,8 +247,8 @@ func TestReplicationSeedsFromSingleHub(t *testing.T) {
 	if got, _ := os.ReadFile(adminPath(fresh.config().Storage, adminNodes)); !strings.Contains(string(got), "secret-file: keys/edge1-key.key") {
 		t.Fatalf("the fresh hub's nodes.yaml names the key by another hub's path:\n%s", got)
 	}
-	if err := fresh.ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDrained}, nil); err != nil {
+	if err := fresh.ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: adminstate.NodeDrained}, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "edge1 drained at the first hub", 10*time.Second, func() bool { return nodeStateAt(old.Hub, "edge1") == NodeDrained })
+	waitFor(t, "edge1 drained at the first hub", 10*time.Second, func() bool { return nodeStateAt(old.Hub, "edge1") == adminstate.NodeDrained })
 }
