@@ -12,7 +12,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"anycloud/internal/admin"
 	"anycloud/internal/adminstate"
+	"anycloud/internal/control"
 	"anycloud/internal/hub"
 	"anycloud/internal/node"
 	"anycloud/internal/onboard"
@@ -84,7 +86,7 @@ func runNodeState(what, state string, args []string) error {
 	if state == "" {
 		err = ctl.Do(http.MethodGet, "/onboard/nodes", nil, &nodes)
 	} else {
-		err = ctl.Do(http.MethodPost, "/onboard/node-state", hub.NodeStateRequest{Name: name, State: state}, &nodes)
+		err = ctl.Do(http.MethodPost, "/onboard/node-state", control.NodeStateRequest{Name: name, State: state}, &nodes)
 	}
 	if err != nil {
 		return err
@@ -221,7 +223,7 @@ func addNode(hf hubFlags, site onboard.NodeSetup, dir string) (*nodeAddResult, e
 	if err != nil {
 		return nil, err
 	}
-	var settings hub.Settings
+	var settings control.Settings
 	if err := ctl.Do(http.MethodGet, "/onboard/settings", nil, &settings); err != nil {
 		return nil, err
 	}
@@ -237,8 +239,8 @@ func addNode(hf hubFlags, site onboard.NodeSetup, dir string) (*nodeAddResult, e
 	if err != nil {
 		return nil, err
 	}
-	req := hub.AddNodeRequest{Name: site.Name, Address: netip.AddrPortFrom(site.Unicast[0], 53).String(),
-		Key: hub.KeyJSON{Name: site.KeyName, Algorithm: "hmac-sha256", Secret: key}, Site: site.Site()}
+	req := admin.AddNodeRequest{Name: site.Name, Address: netip.AddrPortFrom(site.Unicast[0], 53).String(),
+		Key: admin.KeyJSON{Name: site.KeyName, Algorithm: "hmac-sha256", Secret: key}, Site: site.Site()}
 	res := &nodeAddResult{Name: site.Name, Files: files}
 	if err := ctl.Do(http.MethodPost, "/onboard/nodes", req, &res.Nodes); err != nil {
 		for _, f := range files {
@@ -294,7 +296,7 @@ func runNodeRemove(args []string) error {
 		return err
 	}
 	var nodes []hub.NodeInfo
-	if err := ctl.Do(http.MethodPost, "/onboard/node-remove", hub.RemoveNodeRequest{Name: words[0]}, &nodes); err != nil {
+	if err := ctl.Do(http.MethodPost, "/onboard/node-remove", control.RemoveNodeRequest{Name: words[0]}, &nodes); err != nil {
 		return err
 	}
 	if *asJSON {

@@ -1,4 +1,4 @@
-package hub
+package control
 
 import (
 	"bytes"
@@ -13,7 +13,9 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/admin"
 	"anycloud/internal/adminstate"
+	"anycloud/internal/hub"
 	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
@@ -23,7 +25,7 @@ const clusterSecret = "a-cluster-secret-of-the-hubs-0123456789-abcdef"
 // replicatedHub is one hub of a test cluster with its control client.
 type replicatedHub struct {
 	*testHub
-	ctl  *Control
+	ctl  *Client
 	yaml string
 	port int
 }
@@ -40,8 +42,8 @@ func startCluster(t *testing.T, n int) []*replicatedHub {
 // it starts.
 func startClusterIn(t *testing.T, n int, prepare func(i int, dir string)) []*replicatedHub {
 	t.Helper()
-	testFastReplication = true
-	t.Cleanup(func() { testFastReplication = false })
+	hub.FastReplication = true
+	t.Cleanup(func() { hub.FastReplication = false })
 	var addrs []string
 	for range n {
 		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t)))
@@ -71,7 +73,7 @@ func startClusterIn(t *testing.T, n int, prepare func(i int, dir string)) []*rep
 func (rh *replicatedHub) start(t *testing.T, dir string) {
 	t.Helper()
 	rh.testHub = startHub(t, dir, rh.port, rh.yaml)
-	ctl, err := DialControl(rh.config().Control, TokenFile(rh.config()))
+	ctl, err := Dial(rh.Config().Control, TokenFile(rh.Config()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +107,7 @@ func waitFor(t *testing.T, what string, timeout time.Duration, ok func() bool) {
 	t.Fatalf("never: %s", what)
 }
 
-func nodeStateAt(h *Hub, name string) string {
+func nodeStateAt(h *hub.Hub, name string) string {
 	for _, n := range h.Nodes() {
 		if n.Name == name {
 			return n.State
@@ -136,7 +138,7 @@ func TestReplicatedAdminState(t *testing.T) {
 	}
 
 	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
-	add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+	add := admin.AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: admin.KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
 	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -150,9 +152,9 @@ func TestReplicatedAdminState(t *testing.T) {
 	if r, err := (&xfr.Client{Key: nodeKey, Timeout: 2 * time.Second}).AXFR(context.Background(), hubs[1].addr, "added."); err != nil || r.Version.Serial() != 1 {
 		t.Fatalf("edge1's AXFR of added. from hub1: %v", err)
 	}
-	k0, _ := os.ReadFile(adminPath(hubs[0].config().Storage, adminKeyName(nodeKey.Name)))
+	k0, _ := os.ReadFile(hub.AdminPath(hubs[0].Config().Storage, hub.AdminKeyName(nodeKey.Name)))
 	for i, h := range hubs[1:] {
-		k, _ := os.ReadFile(adminPath(h.config().Storage, adminKeyName(nodeKey.Name)))
+		k, _ := os.ReadFile(hub.AdminPath(h.Config().Storage, hub.AdminKeyName(nodeKey.Name)))
 		if len(k0) == 0 || !bytes.Equal(k, k0) {
 			t.Fatalf("hub%d's key file of edge1 %q differs from hub0's %q", i+1, k, k0)
 		}
@@ -187,7 +189,7 @@ func TestReplicatedAdminState(t *testing.T) {
 func TestReplicationNeedsMajority(t *testing.T) {
 	hubs := startCluster(t, 2)
 	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
-	add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+	add := admin.AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: admin.KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
 	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -209,22 +211,22 @@ func TestReplicationNeedsMajority(t *testing.T) {
 func TestReplicationSeedsFromSingleHub(t *testing.T) {
 	th, ctl := startOnboardHub(t, false)
 	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
-	add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+	add := admin.AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: admin.KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
 	if err := ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
 		t.Fatal(err)
 	}
 	// As a hub before replication wrote it: the key by its absolute path.
-	nodes := adminPath(th.config().Storage, adminNodes)
+	nodes := hub.AdminPath(th.Config().Storage, hub.AdminNodes)
 	data, _ := os.ReadFile(nodes)
-	abs := strings.ReplaceAll(string(data), "secret-file: keys/", "secret-file: "+adminPath(th.config().Storage, adminKeys)+"/")
+	abs := strings.ReplaceAll(string(data), "secret-file: keys/", "secret-file: "+hub.AdminPath(th.Config().Storage, hub.AdminKeys)+"/")
 	if abs == string(data) {
 		t.Fatalf("nodes.yaml does not name its key as expected:\n%s", data)
 	}
 	os.WriteFile(nodes, []byte(abs), 0o600)
 	th.stop()
 
-	testFastReplication = true
-	t.Cleanup(func() { testFastReplication = false })
+	hub.FastReplication = true
+	t.Cleanup(func() { hub.FastReplication = false })
 	addrs := []string{fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t)), fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))}
 	repl := func(i int) string {
 		return fmt.Sprintf("replication:\n  name: hub%d\n  listen: %s\n  secret-file: cluster.key\n  peers:\n    - {name: hub%d, address: %q}\n", i, addrs[i], 1-i, addrs[1-i])
@@ -244,7 +246,7 @@ func TestReplicationSeedsFromSingleHub(t *testing.T) {
 	}
 	// The other hub's storage path must not travel: on another host it
 	// does not exist.
-	if got, _ := os.ReadFile(adminPath(fresh.config().Storage, adminNodes)); !strings.Contains(string(got), "secret-file: keys/edge1-key.key") {
+	if got, _ := os.ReadFile(hub.AdminPath(fresh.Config().Storage, hub.AdminNodes)); !strings.Contains(string(got), "secret-file: keys/edge1-key.key") {
 		t.Fatalf("the fresh hub's nodes.yaml names the key by another hub's path:\n%s", got)
 	}
 	if err := fresh.ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: adminstate.NodeDrained}, nil); err != nil {
