@@ -19,7 +19,7 @@ import (
 
 // Every change of the administered state goes through write: the
 // caller's mutate reads the files it needs from an adminTx and says what
-// to write or remove, and adminWrite makes it happen.
+// to write or remove, and write makes it happen.
 //
 //   - a single hub writes the files (0600, atomically) and reloads when
 //     clients, nodes or keys changed; a refused reload puts the files back;

@@ -18,7 +18,7 @@ var FastReplication bool
 
 // startReplication joins the hubs of the `replication:` section, if any:
 // from then on every administrative write goes through the Raft log
-// (adminWrite) and every hub applies it to its own files.
+// (internal/admin) and every hub applies it to its own files.
 func (h *Hub) startReplication(ctx context.Context) error {
 	cfg := h.config()
 	rc := cfg.Replication
