@@ -14,6 +14,8 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/admin"
+	"anycloud/internal/control"
 	"anycloud/internal/hub"
 	"anycloud/internal/onboard"
 	"anycloud/internal/xfr"
@@ -173,13 +175,13 @@ func runClientAdd(args []string) error {
 
 // addResult is what `client add --json` prints: never the secret.
 type addResult struct {
-	Zone       string               `json:"zone"`
-	Zones      []string             `json:"zones"`
-	KeyName    string               `json:"key_name"`
-	File       string               `json:"file"`
-	Recipients []string             `json:"recipients"`
-	Signer     string               `json:"signer"`
-	Progress   []hub.ClientProgress `json:"progress"`
+	Zone       string                 `json:"zone"`
+	Zones      []string               `json:"zones"`
+	KeyName    string                 `json:"key_name"`
+	File       string                 `json:"file"`
+	Recipients []string               `json:"recipients"`
+	Signer     string                 `json:"signer"`
+	Progress   []admin.ClientProgress `json:"progress"`
 }
 
 // clientAddition is one `client add` command line.
@@ -204,7 +206,7 @@ func addClient(hf hubFlags, a clientAddition) (*addResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	var settings hub.Settings
+	var settings control.Settings
 	if err := ctl.Do(http.MethodGet, "/onboard/settings", nil, &settings); err != nil {
 		return nil, err
 	}
@@ -221,17 +223,17 @@ func addClient(hf hubFlags, a clientAddition) (*addResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	var sealed hub.Sealed
-	if err := ctl.Do(http.MethodPost, "/onboard/seal", hub.SealRequest{Recipient: string(pub), Plaintext: bundle}, &sealed); err != nil {
+	var sealed control.Sealed
+	if err := ctl.Do(http.MethodPost, "/onboard/seal", control.SealRequest{Recipient: string(pub), Plaintext: bundle}, &sealed); err != nil {
 		return nil, err
 	}
 	tmp := a.out + ".tmp"
 	if err := os.WriteFile(tmp, []byte(sealed.Message), 0o600); err != nil {
 		return nil, err
 	}
-	req := hub.AddClientRequest{Zone: zone, Zones: a.zones[1:], Client: a.name, Primaries: a.primaries, Rotate: a.rotate,
+	req := admin.AddClientRequest{Zone: zone, Zones: a.zones[1:], Client: a.name, Primaries: a.primaries, Rotate: a.rotate,
 		Recipient: strings.Join(sealed.Recipients, ","),
-		Key:       hub.KeyJSON{Name: key.Name, Algorithm: onboard.AlgorithmName(key), Secret: key.Secret}}
+		Key:       admin.KeyJSON{Name: key.Name, Algorithm: onboard.AlgorithmName(key), Secret: key.Secret}}
 	res := &addResult{Zone: zone, Zones: a.zones, KeyName: key.Name, File: a.out, Recipients: sealed.Recipients, Signer: sealed.Signer}
 	if err := ctl.Do(http.MethodPost, "/onboard/clients", req, &res.Progress); err != nil {
 		os.Remove(tmp)
@@ -245,7 +247,7 @@ func addClient(hf hubFlags, a clientAddition) (*addResult, error) {
 
 // clientKey is a fresh key, the one in file when adopting, or the one in
 // the encrypted file, which the hub opens with the cloud's private key.
-func clientKey(ctl *hub.Control, zone, file, encrypted string) (*xfr.Key, error) {
+func clientKey(ctl *control.Client, zone, file, encrypted string) (*xfr.Key, error) {
 	if encrypted != "" {
 		data, err := os.ReadFile(encrypted)
 		if err != nil {
@@ -254,11 +256,11 @@ func clientKey(ctl *hub.Control, zone, file, encrypted string) (*xfr.Key, error)
 		if len(data) > onboard.MaxEncryptedKey {
 			return nil, fmt.Errorf("%s is %d bytes, more than a key file needs (%d)", encrypted, len(data), onboard.MaxEncryptedKey)
 		}
-		var opened hub.Opened
-		if err := ctl.Do(http.MethodPost, "/onboard/open", hub.OpenRequest{Message: string(data)}, &opened); err != nil {
+		var opened control.Opened
+		if err := ctl.Do(http.MethodPost, "/onboard/open", control.OpenRequest{Message: string(data)}, &opened); err != nil {
 			return nil, fmt.Errorf("%s: %w", encrypted, err)
 		}
-		k := &hub.KeyJSON{Name: onboard.KeyName(zone), Algorithm: "hmac-sha256"}
+		k := &admin.KeyJSON{Name: onboard.KeyName(zone), Algorithm: "hmac-sha256"}
 		parseKeyText(opened.Plaintext, k)
 		if k.Secret == "" {
 			return nil, fmt.Errorf("%s holds no TSIG secret", encrypted)
@@ -284,8 +286,8 @@ func restoreClient(hf hubFlags, zones, primaries []string, asJSON bool) error {
 	if err != nil {
 		return err
 	}
-	var progress []hub.ClientProgress
-	req := hub.AddClientRequest{Zone: zones[0], Zones: zones[1:], Primaries: primaries, Restore: true}
+	var progress []admin.ClientProgress
+	req := admin.AddClientRequest{Zone: zones[0], Zones: zones[1:], Primaries: primaries, Restore: true}
 	if err := ctl.Do(http.MethodPost, "/onboard/clients", req, &progress); err != nil {
 		return err
 	}
@@ -316,7 +318,7 @@ func runClientRemove(args []string) error {
 		return err
 	}
 	var rec hub.RemovedZone
-	if err := ctl.Do(http.MethodPost, "/onboard/client-remove", hub.RemoveClientRequest{Zone: zone}, &rec); err != nil {
+	if err := ctl.Do(http.MethodPost, "/onboard/client-remove", control.RemoveClientRequest{Zone: zone}, &rec); err != nil {
 		return err
 	}
 	if *asJSON {
@@ -348,8 +350,8 @@ func runClientSet(args []string) error {
 	if err != nil {
 		return err
 	}
-	var res hub.SetPrimariesResult
-	if err := ctl.Do(http.MethodPost, "/onboard/client-primaries", hub.SetPrimariesRequest{Zone: zone, Primaries: splitList(*primaries)}, &res); err != nil {
+	var res control.SetPrimariesResult
+	if err := ctl.Do(http.MethodPost, "/onboard/client-primaries", control.SetPrimariesRequest{Zone: zone, Primaries: splitList(*primaries)}, &res); err != nil {
 		return err
 	}
 	if *asJSON {
@@ -379,7 +381,7 @@ func runClientCloudKey(args []string) error {
 	if err != nil {
 		return err
 	}
-	var info hub.CloudKeyInfo
+	var info control.CloudKeyInfo
 	if err := ctl.Do(http.MethodGet, "/onboard/cloud-key", nil, &info); err != nil {
 		return err
 	}
@@ -432,7 +434,7 @@ func runClientCheck(name, step string, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	req := hub.CheckRequest{Zone: zone, Step: step}
+	req := control.CheckRequest{Zone: zone, Step: step}
 	trial, err := trialKey(zone, *secret, *keyFile)
 	if err != nil {
 		return err

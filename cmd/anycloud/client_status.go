@@ -10,13 +10,14 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"anycloud/internal/hub"
+	"anycloud/internal/admin"
+	"anycloud/internal/control"
 	"anycloud/internal/onboard"
 )
 
 // checkUntil runs the check once, or until it passes when wait > 0 (every
 // 2 s, bounded by wait).
-func checkUntil(ctl *hub.Control, req hub.CheckRequest, wait time.Duration) ([]*onboard.Report, error) {
+func checkUntil(ctl *control.Client, req control.CheckRequest, wait time.Duration) ([]*onboard.Report, error) {
 	deadline := time.Now().Add(wait)
 	for {
 		var reports []*onboard.Report
@@ -41,11 +42,11 @@ func allPass(reports []*onboard.Report) bool {
 
 // trialKey builds the key to try from --tsig-secret or --tsig-key; nil
 // when neither is given.
-func trialKey(zone, secret, file string) (*hub.KeyJSON, error) {
+func trialKey(zone, secret, file string) (*admin.KeyJSON, error) {
 	if secret != "" && file != "" {
 		return nil, fmt.Errorf("give --tsig-secret or --tsig-key, not both")
 	}
-	k := &hub.KeyJSON{Name: onboard.KeyName(zone), Algorithm: "hmac-sha256", Secret: secret}
+	k := &admin.KeyJSON{Name: onboard.KeyName(zone), Algorithm: "hmac-sha256", Secret: secret}
 	if file != "" {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -70,7 +71,7 @@ var (
 	keySecretRE = regexp.MustCompile(`(?m)secret:?\s+"?([A-Za-z0-9+/=]+)`)
 )
 
-func parseKeyText(text string, k *hub.KeyJSON) {
+func parseKeyText(text string, k *admin.KeyJSON) {
 	if m := keyNameRE.FindStringSubmatch(text); m != nil {
 		k.Name = m[1]
 	}
@@ -101,7 +102,7 @@ func runClientStatus(args []string) error {
 	if err != nil {
 		return err
 	}
-	var progress []hub.ClientProgress
+	var progress []admin.ClientProgress
 	if err := ctl.Do(http.MethodGet, "/onboard/status?"+url.Values{"zone": {zone}}.Encode(), nil, &progress); err != nil {
 		return err
 	}
@@ -121,7 +122,7 @@ func runClientStatus(args []string) error {
 	return nil
 }
 
-func writeProgress(progress []hub.ClientProgress) {
+func writeProgress(progress []admin.ClientProgress) {
 	for _, p := range progress {
 		verdict := "complete"
 		if !p.Pass {

@@ -14,7 +14,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 	"github.com/ProtonMail/go-crypto/openpgp/armor"
 
-	"anycloud/internal/hub"
+	"anycloud/internal/admin"
 	"anycloud/internal/onboard"
 )
 
@@ -124,7 +124,7 @@ func TestClientCommands(t *testing.T) {
 	}
 
 	out, code = runCaptured(t, "client", "status", "example.", "--control", control, "--json")
-	var progress []hub.ClientProgress
+	var progress []admin.ClientProgress
 	if err := json.Unmarshal([]byte(out), &progress); err != nil || code != 1 || len(progress) != 1 || len(progress[0].Steps) != len(onboard.Steps) ||
 		progress[0].Steps[0].State != "pass" || progress[0].Steps[1].State != "pending" ||
 		!strings.Contains(progress[0].Steps[1].Todo, "anycloud client trial transfer example.") {

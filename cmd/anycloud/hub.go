@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"anycloud/internal/control"
 	"anycloud/internal/hub"
 )
 
@@ -51,6 +52,7 @@ func runHub(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	control.Attach(h) // the administration and the control API
 	go reloadOnHUP(ctx, log, h.ReloadFile)
 	return h.Run(ctx, func() { log.Info("hub running", "listen", cfg.Listen, "control", cfg.Control) })
 }
@@ -67,7 +69,7 @@ func runHubControl(what string, args []string) error {
 	// No default here: hubTarget takes $ANYCLOUD_HUB_CONFIG, then the
 	// packaged file when it exists.
 	config := fs.String("config", "", "hub configuration file, to find the control address and token (default $"+hubConfigEnv+", else "+defaultHubConfig+" if present)")
-	control := fs.String("control", "", "control endpoint address (overrides the configuration file)")
+	controlAddr := fs.String("control", "", "control endpoint address (overrides the configuration file)")
 	tokenFile := fs.String("token-file", "", "the hub's control token (default: control.token in the configuration's storage)")
 	acceptOlder := fs.Bool("accept-older", false, "retransfer: accept a serial older than the one in service")
 	zone, rest := "", args
@@ -84,11 +86,11 @@ func runHubControl(what string, args []string) error {
 		fs.Usage()
 		return errUsage
 	}
-	addr, token, err := hubTarget(*config, *control, *tokenFile)
+	addr, token, err := hubTarget(*config, *controlAddr, *tokenFile)
 	if err != nil {
 		return err
 	}
-	out, err := hub.ControlRequest(addr, token, what, zone, *acceptOlder)
+	out, err := control.Request(addr, token, what, zone, *acceptOlder)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 
+	"anycloud/internal/control"
 	"anycloud/internal/hub"
 )
 
@@ -28,24 +29,24 @@ type hubFlags struct {
 func addHubFlags(fs *flag.FlagSet) hubFlags {
 	return hubFlags{
 		config:    fs.String("config", "", "hub configuration file, to find the control address and token (default "+defaultHubConfig+" if present)"),
-		control:   fs.String("control", "", "hub control address (default: from the configuration, else "+hub.DefaultControl+")"),
-		tokenFile: fs.String("token-file", "", "the hub's control token (default: control.token in the configuration's storage, else "+hub.DefaultTokenFile+")"),
+		control:   fs.String("control", "", "hub control address (default: from the configuration, else "+control.DefaultAddr+")"),
+		tokenFile: fs.String("token-file", "", "the hub's control token (default: control.token in the configuration's storage, else "+control.DefaultTokenFile+")"),
 	}
 }
 
-func (f hubFlags) dial() (*hub.Control, error) {
+func (f hubFlags) dial() (*control.Client, error) {
 	addr, token, err := hubTarget(*f.config, *f.control, *f.tokenFile)
 	if err != nil {
 		return nil, err
 	}
-	return hub.DialControl(addr, token)
+	return control.Dial(addr, token)
 }
 
 // hubTarget resolves the control address and the token file from the
 // command line and the local hub configuration (configPath, else
 // /etc/anycloud/hub.yaml when it exists).
-func hubTarget(configPath, control, tokenFile string) (addr, token string, err error) {
-	addr, token = control, tokenFile
+func hubTarget(configPath, controlAddr, tokenFile string) (addr, token string, err error) {
+	addr, token = controlAddr, tokenFile
 	if addr != "" && token != "" {
 		return addr, token, nil
 	}
@@ -55,10 +56,10 @@ func hubTarget(configPath, control, tokenFile string) (addr, token string, err e
 	if configPath == "" {
 		if _, err := os.Stat(defaultHubConfig); err != nil {
 			if addr == "" {
-				addr = hub.DefaultControl
+				addr = control.DefaultAddr
 			}
 			if token == "" {
-				token = hub.DefaultTokenFile
+				token = control.DefaultTokenFile
 			}
 			return addr, token, nil
 		}
@@ -74,7 +75,7 @@ func hubTarget(configPath, control, tokenFile string) (addr, token string, err e
 		}
 	}
 	if token == "" {
-		token = hub.TokenFile(cfg)
+		token = control.TokenFile(cfg)
 	}
 	return addr, token, nil
 }

@@ -16,7 +16,9 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/admin"
 	"anycloud/internal/catalog"
+	"anycloud/internal/control"
 	"anycloud/internal/hub"
 	"anycloud/internal/node"
 	"anycloud/internal/peerconf"
@@ -28,8 +30,9 @@ import (
 // timers and (when monitor is true) the monitor running inside it.
 type lifecycleHub struct {
 	h                   *hub.Hub
+	admin               *admin.Admin
 	dns, control, store string
-	ctl                 *hub.Control
+	ctl                 *control.Client
 }
 
 func startLifecycleHub(t *testing.T, monitor bool) *lifecycleHub {
@@ -46,17 +49,18 @@ func startLifecycleHub(t *testing.T, monitor bool) *lifecycleHub {
 	os.WriteFile(path, []byte(conf), 0o600)
 	t.Setenv(hubConfigEnv, path)
 	var cfg *hub.Config
-	lh.h, cfg = startHubFromConfig(t, path)
+	lh.h, lh.admin, cfg = startHubFromConfig(t, path)
 	var err error
-	if lh.ctl, err = hub.DialControl(lh.control, hub.TokenFile(cfg)); err != nil {
+	if lh.ctl, err = control.Dial(lh.control, control.TokenFile(cfg)); err != nil {
 		t.Fatal(err)
 	}
 	return lh
 }
 
 // startHubFromConfig loads the hub configuration at path and runs the hub
-// until the test ends, once it is ready.
-func startHubFromConfig(t *testing.T, path string) (*hub.Hub, *hub.Config) {
+// with its control plane, as `anycloud hub` does, until the test ends,
+// once it is ready.
+func startHubFromConfig(t *testing.T, path string) (*hub.Hub, *admin.Admin, *hub.Config) {
 	t.Helper()
 	cfg, err := hub.LoadConfig(path)
 	if err != nil {
@@ -66,8 +70,9 @@ func startHubFromConfig(t *testing.T, path string) (*hub.Hub, *hub.Config) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a := control.Attach(h)
 	t.Cleanup(runReady(t, "hub", h.Run))
-	return h, cfg
+	return h, a, cfg
 }
 
 // runReady runs run until the returned stop, waiting for ready.
@@ -188,7 +193,7 @@ func TestClientAddSeveralZonesSignedBundle(t *testing.T) {
 	out := mustRun(t, "client", "cloud-key", "--out", cloudFile, "--control", lh.control)
 	g.run(nil, "--import", cloudFile)
 	plain, report := g.run(nil, "--status-fd", "2", "--decrypt", bundleFile)
-	var info hub.CloudKeyInfo
+	var info control.CloudKeyInfo
 	if err := lh.ctl.Do(http.MethodGet, "/onboard/cloud-key", nil, &info); err != nil || !strings.Contains(out, info.Fingerprint) {
 		t.Fatalf("cloud key %+v, %v; cloud-key printed %q", info, err, out)
 	}
@@ -264,8 +269,8 @@ func startLoopbackNode(t *testing.T, lh *lifecycleHub) (string, string) {
 	nodeAddr := freeAddr(t)
 	secret := "bm9kZS1zZWNyZXQtb2YtdGhlLWxpZmVjeWNsZS10ZXN0LTAxMjM="
 	os.WriteFile(filepath.Join(dir, "node.key"), []byte(secret+"\n"), 0o600)
-	if err := lh.ctl.Do(http.MethodPost, "/onboard/nodes", hub.AddNodeRequest{Name: "node1", Address: nodeAddr,
-		Key: hub.KeyJSON{Name: "node1-xfr.", Algorithm: "hmac-sha256", Secret: secret}}, nil); err != nil {
+	if err := lh.ctl.Do(http.MethodPost, "/onboard/nodes", admin.AddNodeRequest{Name: "node1", Address: nodeAddr,
+		Key: admin.KeyJSON{Name: "node1-xfr.", Algorithm: "hmac-sha256", Secret: secret}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	yaml := fmt.Sprintf("listen: [%q]\nnsid: node1\nstorage: %s\ncatalog: catalog.anycloud.\n"+
@@ -299,7 +304,7 @@ func TestClientRemoveRestorePurge(t *testing.T) {
 	cloudFile, encFile, bundle := filepath.Join(dir, "cloud.asc"), filepath.Join(dir, "example-key.asc"), filepath.Join(dir, "bundle.asc")
 	mustRun(t, "client", "cloud-key", "--out", cloudFile, "--control", lh.control)
 	g.run(nil, "--import", cloudFile)
-	var info hub.CloudKeyInfo
+	var info control.CloudKeyInfo
 	if err := lh.ctl.Do(http.MethodGet, "/onboard/cloud-key", nil, &info); err != nil {
 		t.Fatal(err)
 	}
@@ -328,8 +333,8 @@ func TestClientRemoveRestorePurge(t *testing.T) {
 		Keys:  []peerconf.TSIGKey{{Name: "knot1-xfr.", Algorithm: "hmac-sha256", Secret: knotSecret}},
 		ACLs:  []peerconf.ACL{{Address: "127.0.0.0/8", Key: "knot1-xfr.", Notify: true}},
 	})
-	if err := lh.ctl.Do(http.MethodPost, "/onboard/nodes", hub.AddNodeRequest{Name: "knot1", Address: consumer.Addr,
-		Key: hub.KeyJSON{Name: "knot1-xfr.", Algorithm: "hmac-sha256", Secret: knotSecret}}, nil); err != nil {
+	if err := lh.ctl.Do(http.MethodPost, "/onboard/nodes", admin.AddNodeRequest{Name: "knot1", Address: consumer.Addr,
+		Key: admin.KeyJSON{Name: "knot1-xfr.", Algorithm: "hmac-sha256", Secret: knotSecret}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	knotServes := func() bool { rc, ok := soaRcode(consumer.Addr, "example."); return rc == dns.RcodeSuccess && ok }
@@ -354,7 +359,7 @@ func TestClientRemoveRestorePurge(t *testing.T) {
 	if _, err := os.Stat(keyFile); err != nil {
 		t.Fatalf("the key is gone before the grace period: %v", err)
 	}
-	if purged := lh.h.PurgeRemoved(time.Now()); len(purged) != 0 {
+	if purged := lh.admin.PurgeRemoved(time.Now()); len(purged) != 0 {
 		t.Fatalf("purged %v within the grace period", purged)
 	}
 
@@ -367,7 +372,7 @@ func TestClientRemoveRestorePurge(t *testing.T) {
 	}
 
 	mustRun(t, "client", "remove", "example.", "--control", lh.control)
-	if purged := lh.h.PurgeRemoved(time.Now().Add(31 * 24 * time.Hour)); strings.Join(purged, " ") != "example." {
+	if purged := lh.admin.PurgeRemoved(time.Now().Add(31 * 24 * time.Hour)); strings.Join(purged, " ") != "example." {
 		t.Fatalf("purged %v after the grace period, want example.", purged)
 	}
 	left, _ := filepath.Glob(filepath.Join(lh.store, "example*"))
@@ -391,7 +396,7 @@ func TestClientRemoveRestorePurge(t *testing.T) {
 	if err := lh.ctl.Do(http.MethodGet, "/onboard/removed", nil, &removed); err != nil || len(removed) != 0 {
 		t.Fatalf("after adding it again, removed zones %+v %v, want none", removed, err)
 	}
-	if purged := lh.h.PurgeRemoved(time.Now().Add(31 * 24 * time.Hour)); len(purged) != 0 {
+	if purged := lh.admin.PurgeRemoved(time.Now().Add(31 * 24 * time.Hour)); len(purged) != 0 {
 		t.Fatalf("purged %v, which was added again", purged)
 	}
 	if !until(20*time.Second, served) {
@@ -439,7 +444,7 @@ func TestClientSetPrimaries(t *testing.T) {
 	if !bytes.Equal(before, after) || len(after) == 0 {
 		t.Errorf("the key changed: %q -> %q", before, after)
 	}
-	var progress []hub.ClientProgress
+	var progress []admin.ClientProgress
 	if err := lh.ctl.Do(http.MethodGet, "/onboard/status?zone=example.", nil, &progress); err != nil || len(progress) != 1 {
 		t.Fatalf("status: %v %v", progress, err)
 	}

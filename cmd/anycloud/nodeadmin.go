@@ -12,6 +12,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"anycloud/internal/admin"
+	"anycloud/internal/adminstate"
+	"anycloud/internal/control"
 	"anycloud/internal/hub"
 	"anycloud/internal/node"
 	"anycloud/internal/onboard"
@@ -29,7 +32,7 @@ func runNodeAdmin(what string, args []string) error {
 	case "remove":
 		return runNodeRemove(args)
 	}
-	state := map[string]string{"disable": hub.NodeDisabled, "enable": hub.NodeEnabled, "drain": hub.NodeDrained}[what]
+	state := map[string]string{"disable": adminstate.NodeDisabled, "enable": adminstate.NodeEnabled, "drain": adminstate.NodeDrained}[what]
 	return runNodeState(what, state, args)
 }
 
@@ -83,7 +86,7 @@ func runNodeState(what, state string, args []string) error {
 	if state == "" {
 		err = ctl.Do(http.MethodGet, "/onboard/nodes", nil, &nodes)
 	} else {
-		err = ctl.Do(http.MethodPost, "/onboard/node-state", hub.NodeStateRequest{Name: name, State: state}, &nodes)
+		err = ctl.Do(http.MethodPost, "/onboard/node-state", control.NodeStateRequest{Name: name, State: state}, &nodes)
 	}
 	if err != nil {
 		return err
@@ -186,8 +189,8 @@ func (p *peerList) Set(s string) error {
 	return nil
 }
 
-func nodeSite(name, city, country string, lat, lon float64, unicast string, asn uint32, peers []onboard.Peer, operators, storage string) (onboard.NodeSite, error) {
-	s := onboard.NodeSite{Name: name, City: city, Country: country, Lat: lat, Lon: lon, ASN: asn, Peers: peers, Storage: storage,
+func nodeSite(name, city, country string, lat, lon float64, unicast string, asn uint32, peers []onboard.Peer, operators, storage string) (onboard.NodeSetup, error) {
+	s := onboard.NodeSetup{Name: name, City: city, Country: country, Lat: lat, Lon: lon, ASN: asn, Peers: peers, Storage: storage,
 		KeyName: name + "-xfr.", KeyFile: name + "-xfr.key"}
 	for _, u := range splitList(unicast) {
 		a, err := netip.ParseAddr(u)
@@ -212,7 +215,7 @@ func nodeSite(name, city, country string, lat, lon float64, unicast string, asn 
 // addNode writes the node's files, checks the configuration with the
 // node's own reader, then registers the node at the hub; if the hub
 // refuses, the files are removed again.
-func addNode(hf hubFlags, site onboard.NodeSite, dir string) (*nodeAddResult, error) {
+func addNode(hf hubFlags, site onboard.NodeSetup, dir string) (*nodeAddResult, error) {
 	if _, err := os.Stat(filepath.Join(dir, "node.yaml")); err == nil {
 		return nil, fmt.Errorf("%s already holds a node configuration; choose another --out", dir)
 	}
@@ -220,7 +223,7 @@ func addNode(hf hubFlags, site onboard.NodeSite, dir string) (*nodeAddResult, er
 	if err != nil {
 		return nil, err
 	}
-	var settings hub.Settings
+	var settings control.Settings
 	if err := ctl.Do(http.MethodGet, "/onboard/settings", nil, &settings); err != nil {
 		return nil, err
 	}
@@ -236,13 +239,8 @@ func addNode(hf hubFlags, site onboard.NodeSite, dir string) (*nodeAddResult, er
 	if err != nil {
 		return nil, err
 	}
-	req := hub.AddNodeRequest{Name: site.Name, Address: netip.AddrPortFrom(site.Unicast[0], 53).String(),
-		Key: hub.KeyJSON{Name: site.KeyName, Algorithm: "hmac-sha256", Secret: key},
-		Site: hub.NodeSite{City: site.City, Country: site.Country, Lat: site.Lat, Lon: site.Lon, ASN: site.ASN,
-			Metrics: site.MetricsAddr().String()}}
-	for _, a := range site.Unicast {
-		req.Site.Unicast = append(req.Site.Unicast, netip.AddrPortFrom(a, 53).String())
-	}
+	req := admin.AddNodeRequest{Name: site.Name, Address: netip.AddrPortFrom(site.Unicast[0], 53).String(),
+		Key: admin.KeyJSON{Name: site.KeyName, Algorithm: "hmac-sha256", Secret: key}, Site: site.Site()}
 	res := &nodeAddResult{Name: site.Name, Files: files}
 	if err := ctl.Do(http.MethodPost, "/onboard/nodes", req, &res.Nodes); err != nil {
 		for _, f := range files {
@@ -253,7 +251,7 @@ func addNode(hf hubFlags, site onboard.NodeSite, dir string) (*nodeAddResult, er
 	return res, nil
 }
 
-func writeNodeFiles(site onboard.NodeSite, dir, secret string) ([]string, error) {
+func writeNodeFiles(site onboard.NodeSetup, dir, secret string) ([]string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -298,7 +296,7 @@ func runNodeRemove(args []string) error {
 		return err
 	}
 	var nodes []hub.NodeInfo
-	if err := ctl.Do(http.MethodPost, "/onboard/node-remove", hub.RemoveNodeRequest{Name: words[0]}, &nodes); err != nil {
+	if err := ctl.Do(http.MethodPost, "/onboard/node-remove", control.RemoveNodeRequest{Name: words[0]}, &nodes); err != nil {
 		return err
 	}
 	if *asJSON {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/adminstate"
 	"anycloud/internal/node"
 	"anycloud/internal/testenv"
 )
@@ -122,7 +123,7 @@ func TestNodeAddAndAdministrativeState(t *testing.T) {
 func askState(t *testing.T, hubAddr string, cfg *node.Config) string {
 	t.Helper()
 	q := new(dns.Msg)
-	q.SetQuestion(node.NodeStateName, dns.TypeTXT)
+	q.SetQuestion(adminstate.NodeStateName, dns.TypeTXT)
 	key := cfg.Hubs[0].Key
 	q.SetTsig(key.Name, key.Algorithm, 300, time.Now().Unix())
 	c := &dns.Client{Timeout: time.Second, TsigSecret: map[string]string{key.Name: key.Secret}}

@@ -1,35 +1,52 @@
 package hub
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
-	"anycloud/internal/replica"
+	"go.yaml.in/yaml/v3"
+
 	"anycloud/internal/yamlconf"
 )
 
 // The administered part of the configuration lives in the storage
-// directory, written by the control API (`anycloud client add`, `node
-// add`), and is merged into the file's clients and nodes at every load, so
-// a reload validates both together, all or nothing:
+// directory, written by internal/admin (`anycloud client add`, `node
+// add`, ...), and is merged into the file's clients and nodes at every
+// load, so a reload validates both together, all or nothing. The hub
+// reads these files (its configuration, its nodes' states, backups and
+// replication) and never changes them; internal/admin changes them and
+// nothing else does:
 //
-//	<storage>/admin/clients.yaml   clients added by `client add`
-//	<storage>/admin/nodes.yaml     nodes added by `node add`
-//	<storage>/admin/keys/*.key     their TSIG secrets (0600)
+//	<storage>/admin/clients.yaml       clients added by `client add`
+//	<storage>/admin/nodes.yaml         nodes added by `node add`
+//	<storage>/admin/keys/*.key         their TSIG secrets (0600)
+//	<storage>/admin/node-states.json   node disable|enable|drain
+//	<storage>/admin/node-sites.json    where each added node is
+//	<storage>/admin/onboarding.json    each client zone's onboarding steps
+//	<storage>/admin/removed.json       zones removed and their tombstones
+//	<storage>/admin/cloud-pgp.asc      the cloud's OpenPGP key, unless configured
 const (
 	adminDir        = "admin"
-	adminClients    = "clients.yaml"
-	adminNodes      = "nodes.yaml"
-	adminKeys       = "keys"
-	adminOnboarding = "onboarding.json"
-	adminNodeStates = "node-states.json"
-	adminNodeSites  = "node-sites.json"
+	AdminClients    = "clients.yaml"
+	AdminNodes      = "nodes.yaml"
+	AdminKeys       = "keys"
+	AdminOnboarding = "onboarding.json"
+	AdminNodeStates = "node-states.json"
+	AdminNodeSites  = "node-sites.json"
+	// AdminRemoved lists the zones removed with `client remove` that still
+	// have their stored versions and key, and the tombstones of those purged.
+	AdminRemoved = "removed.json"
+	// AdminCloudKey is the cloud's OpenPGP key when none is configured.
+	AdminCloudKey = "cloud-pgp.asc"
 )
 
-func adminPath(storage string, parts ...string) string {
+// AdminPath is a path in the admin directory of the storage directory.
+func AdminPath(storage string, parts ...string) string {
 	return filepath.Join(append([]string{storage, adminDir}, parts...)...)
 }
 
@@ -38,7 +55,7 @@ func (f *File) mergeAdministered() error {
 	if f.Storage == "" {
 		return nil
 	}
-	return f.mergeAdministeredFrom(adminPath(f.Storage))
+	return f.mergeAdministeredFrom(AdminPath(f.Storage))
 }
 
 // mergeAdministeredFrom reads the administered files in root (the admin
@@ -47,11 +64,11 @@ func (f *File) mergeAdministered() error {
 // files mean the same at every hub and after a restore elsewhere.
 func (f *File) mergeAdministeredFrom(root string) error {
 	var clients []ClientFile
-	if err := readAdmin(filepath.Join(root, adminClients), &clients); err != nil {
+	if err := readAdmin(filepath.Join(root, AdminClients), &clients); err != nil {
 		return err
 	}
 	var nodes []NodeFile
-	if err := readAdmin(filepath.Join(root, adminNodes), &nodes); err != nil {
+	if err := readAdmin(filepath.Join(root, AdminNodes), &nodes); err != nil {
 		return err
 	}
 	for i := range clients {
@@ -77,10 +94,10 @@ func inAdmin(root, p string) string {
 	return filepath.Join(root, filepath.FromSlash(p))
 }
 
-// adminKeyName is where an administered key's secret is kept, relative to
+// AdminKeyName is where an administered key's secret is kept, relative to
 // the admin directory.
-func adminKeyName(keyName string) string {
-	return adminKeys + "/" + strings.TrimSuffix(keyName, ".") + ".key"
+func AdminKeyName(keyName string) string {
+	return AdminKeys + "/" + strings.TrimSuffix(keyName, ".") + ".key"
 }
 
 func readAdmin(path string, out any) error {
@@ -97,26 +114,76 @@ func readAdmin(path string, out any) error {
 	return nil
 }
 
-// snapshotFiles reads the current contents of paths (nil for missing
-// files) so a failed change can be undone with restoreFiles.
-func snapshotFiles(paths ...string) map[string][]byte {
-	out := map[string][]byte{}
-	for _, p := range paths {
-		if data, err := os.ReadFile(p); err == nil {
-			out[p] = data
-		} else {
-			out[p] = nil
-		}
-	}
-	return out
+// ReloadsOn says whether a change of the named administered file needs
+// the configuration read again (the files the loader merges).
+func ReloadsOn(name string) bool {
+	return name == AdminClients || name == AdminNodes || name == AdminNodeSites || strings.HasPrefix(name, AdminKeys+"/")
 }
 
-func restoreFiles(snap map[string][]byte) {
-	for p, data := range snap {
-		if data == nil {
-			os.Remove(p)
-			continue
-		}
-		replica.WriteFile(filepath.Dir(p), filepath.Base(p), data)
+// CheckAdministered loads the configuration file the hub started with,
+// merged with the administered files in root (a copy being checked)
+// instead of its own: nil when the hub would accept them.
+func (h *Hub) CheckAdministered(root string) error {
+	cfg := h.config()
+	if cfg.Path == "" {
+		return nil
 	}
+	data, err := os.ReadFile(cfg.Path)
+	if err != nil {
+		return err
+	}
+	var f File
+	if err := yamlconf.Decode(data, &f); err != nil {
+		return err
+	}
+	if err := f.mergeAdministeredFrom(root); err != nil {
+		return err
+	}
+	_, err = f.validate(filepath.Dir(cfg.Path))
+	return err
+}
+
+// ReadAdminJSON decodes an administered JSON file into out; a missing one
+// leaves out as it is, an unreadable one is logged and left as it is.
+func (h *Hub) ReadAdminJSON(name string, out any) {
+	data, err := os.ReadFile(AdminPath(h.config().Storage, name))
+	if err == nil {
+		err = json.Unmarshal(data, out)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		h.log.Warn("administrative file unreadable", "file", name, "err", err)
+	}
+}
+
+// EncodeAdminYAML is an administered YAML file's content.
+func EncodeAdminYAML(v any) ([]byte, error) {
+	data, err := yaml.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte("# Written by the anycloud hub (client add / node add). Edit with care.\n"), data...), nil
+}
+
+// EncodeAdminJSON is an administered JSON file's content.
+func EncodeAdminJSON(v any) ([]byte, error) { return json.MarshalIndent(v, "", "  ") }
+
+// RemovedZone is a client zone taken out of service: its stored versions
+// and key stay until PurgeAt, and `client add ZONE --restore` brings it
+// back with the key and primaries it had. Once purged, the entry stays as
+// a tombstone (PurgedAt set) for another grace period: every hub purges
+// its own stored versions when it sees one, so a hub that was down when
+// another purged still drops the zone's data. The entries of AdminRemoved,
+// by zone.
+type RemovedZone struct {
+	Zone      string   `json:"zone"`
+	Client    string   `json:"client"`
+	Primaries []string `json:"primaries"`
+	KeyName   string   `json:"key_name"`
+	Algorithm string   `json:"algorithm"`
+	// KeyFile is as the client named it: relative to the admin directory
+	// ("keys/NAME.key") when the hub wrote it.
+	KeyFile  string    `json:"key_file"`
+	At       time.Time `json:"removed_at"`
+	PurgeAt  time.Time `json:"purge_at"`
+	PurgedAt time.Time `json:"purged_at,omitzero"`
 }

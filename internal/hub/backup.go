@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -65,7 +64,7 @@ type BackupZoneID struct {
 // of each zone in service when it was taken.
 func (h *Hub) Backup(w io.Writer) error {
 	h.adminFiles.RLock()
-	files, err := portableAdmin(adminPath(h.config().Storage))
+	files, err := portableAdmin(AdminPath(h.config().Storage))
 	h.adminFiles.RUnlock()
 	if err != nil {
 		return err
@@ -123,16 +122,6 @@ func tarFile(tw *tar.Writer, name string, data []byte) error {
 	}
 	_, err := tw.Write(data)
 	return err
-}
-
-func (h *Hub) httpBackup(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "application/gzip")
-	if err := h.Backup(w); err != nil {
-		h.log.Error("backup failed", "err", err)
-		// The status line is sent: a broken gzip stream tells the CLI.
-		panic(http.ErrAbortHandler)
-	}
-	h.log.Info("backup taken")
 }
 
 // RestoreBackup puts a backup into storage, which must be a fresh hub's
@@ -203,7 +192,7 @@ func RestoreBackup(storage string, r io.Reader) (*BackupManifest, error) {
 		return nil, errors.New("not an anycloud hub backup (no manifest)")
 	}
 	for _, name := range sortedKeys(admin) {
-		if err := replica.WriteFile(adminPath(storage), name, admin[name]); err != nil {
+		if err := replica.WriteFile(AdminPath(storage), name, admin[name]); err != nil {
 			return nil, err
 		}
 	}
@@ -236,7 +225,7 @@ func freshStorage(storage string) error {
 	if storage == "" {
 		return errors.New("the configuration names no storage directory")
 	}
-	files, err := replica.ReadTree(adminPath(storage))
+	files, err := replica.ReadTree(AdminPath(storage))
 	if err != nil {
 		return err
 	}

@@ -117,9 +117,9 @@ func (h *Hub) loadConfig(path string) (*Config, error) {
 		return nil, err
 	}
 	if node := h.replNode.Load(); node != nil {
-		cfg.clientsIndex, cfg.clientsIndexKnown = node.LastWrite(adminClients), true
+		cfg.clientsIndex, cfg.clientsIndexKnown = node.LastWrite(AdminClients), true
 		cfg.floorIndex = node.LastWrite(adminCatalogFloor)
-		cfg.floor, cfg.floorKnown = readCatalogFloor(adminPath(cfg.Storage))
+		cfg.floor, cfg.floorKnown = readCatalogFloor(AdminPath(cfg.Storage))
 	}
 	return cfg, nil
 }
@@ -184,7 +184,7 @@ func (h *Hub) catalogSerial(cur *zonever.Version, members []string, cfg *Config)
 		}
 		if cur == nil && cfg.Storage != "" {
 			// Restored from a backup of a hub ahead of this clock.
-			if floor, ok := readCatalogFloor(adminPath(cfg.Storage)); ok && !zonever.SerialNewer(serial, floor) {
+			if floor, ok := readCatalogFloor(AdminPath(cfg.Storage)); ok && !zonever.SerialNewer(serial, floor) {
 				serial = floor + 1
 			}
 		}

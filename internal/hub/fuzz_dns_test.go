@@ -14,6 +14,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/adminstate"
 	"anycloud/internal/secondary"
 	"anycloud/internal/zonever"
 )
@@ -201,7 +202,7 @@ func FuzzHubDNS(f *testing.F) {
 	soaQ := new(dns.Msg).SetQuestion("example.", dns.TypeSOA)
 	soaQ.SetEdns0(1232, false)
 	soaQ.IsEdns0().Option = append(soaQ.IsEdns0().Option, &dns.EDNS0_EXPIRE{Code: dns.EDNS0EXPIRE, Empty: true})
-	state := new(dns.Msg).SetQuestion(NodeStateName, dns.TypeTXT)
+	state := new(dns.Msg).SetQuestion(adminstate.NodeStateName, dns.TypeTXT)
 	other := new(dns.Msg).SetNotify("other.example.")
 	for _, m := range []*dns.Msg{notify, ixfr, ixfrOld, ixfrNew, axfr, soaQ, state, other} {
 		raw := pack(m)

@@ -16,8 +16,9 @@ import (
 )
 
 const (
-	clientSecret = "c2VjcmV0LW9mLXRoZS1jbGllbnQta2V5LTAxMjM0NTY3ODk="
-	nodeSecret   = "c2VjcmV0LW9mLXRoZS1ub2RlLWtleS0wMTIzNDU2Nzg5YWI="
+	clientSecret  = "c2VjcmV0LW9mLXRoZS1jbGllbnQta2V5LTAxMjM0NTY3ODk="
+	nodeSecret    = "c2VjcmV0LW9mLXRoZS1ub2RlLWtleS0wMTIzNDU2Nzg5YWI="
+	clusterSecret = "a-cluster-secret-of-the-hubs-0123456789-abcdef"
 )
 
 // testHub is a hub running in-process on a free loopback port.

@@ -23,7 +23,7 @@ type Hub struct {
 	cfg      atomic.Pointer[Config]
 	notifier *notifier
 	mon      *hubMonitor  // the embedded monitor (if configured) and counters
-	onb      onboardState // client onboarding steps (onboard_state.go)
+	plane    ControlPlane // administration and control API, if attached (plane.go)
 	tcpOnce  sync.Once
 	tcpSlots *tcpslots.Table // the DNS listener's TCP connections (tcp_slots.go)
 
@@ -66,7 +66,7 @@ func (h *Hub) lookup(origin string) *servedZone {
 }
 
 // clientZones returns the configured client zones with their client.
-func clientZones(cfg *Config) map[string]Client {
+func ClientZones(cfg *Config) map[string]Client {
 	out := map[string]Client{}
 	for _, c := range cfg.Clients {
 		for _, z := range c.Zones {
@@ -138,7 +138,7 @@ func (h *Hub) startSecondary(ctx context.Context, z *servedZone) {
 
 // clientOf returns the current configuration of z's client.
 func (h *Hub) clientOf(z *servedZone) Client {
-	return clientZones(h.config())[z.origin]
+	return ClientZones(h.config())[z.origin]
 }
 
 // Current returns the version of origin in service, or nil (for tests and

@@ -80,11 +80,11 @@ func (h *Hub) monitorConfig(cfg *Config) monitor.Config {
 		meta[n.Name] = n
 	}
 	mc.Nodes = nil
-	sites := h.nodeSites() // nodes added with `anycloud node add`
+	sites := h.NodeSites() // nodes added with `anycloud node add`
 	for _, n := range cfg.Nodes {
 		nc := meta[n.Name]
 		nc.Name = n.Name
-		sites[n.Name].fill(&nc)
+		fillSite(sites[n.Name], &nc)
 		if len(nc.Unicast) == 0 {
 			nc.Unicast = []string{n.Address}
 		}

@@ -87,8 +87,8 @@ func (v *validator) addrPort(field, s string) netip.AddrPort {
 	return ap
 }
 
-// cloudNSNames returns the canonical names (for callers outside).
-func (o OnboardingConfig) cloudNSNames() []string {
+// CloudNSNames returns the canonical names (for callers outside).
+func (o OnboardingConfig) CloudNSNames() []string {
 	out := make([]string, 0, len(o.Nameservers))
 	for _, n := range o.Nameservers {
 		out = append(out, dns.CanonicalName(n))

@@ -3,9 +3,8 @@ package hub
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,12 +13,12 @@ import (
 	"anycloud/internal/yamlconf"
 )
 
-// testFastReplication shortens Raft's timers for tests on loopback.
-var testFastReplication bool
+// FastReplication shortens Raft's timers for tests on loopback.
+var FastReplication bool
 
 // startReplication joins the hubs of the `replication:` section, if any:
 // from then on every administrative write goes through the Raft log
-// (adminWrite) and every hub applies it to its own files.
+// (internal/admin) and every hub applies it to its own files.
 func (h *Hub) startReplication(ctx context.Context) error {
 	cfg := h.config()
 	rc := cfg.Replication
@@ -32,9 +31,9 @@ func (h *Hub) startReplication(ctx context.Context) error {
 	}
 	node, err := replica.Start(replica.Config{
 		Self: replica.Peer{Name: rc.Name, Address: rc.Listen}, Peers: peers, Secret: rc.Secret,
-		RaftDir: filepath.Join(cfg.Storage, replicationDir), Root: adminPath(cfg.Storage),
-		Mu: &h.adminFiles, OnApply: h.adminReplicated, Track: []string{adminClients, adminCatalogFloor}, Log: h.log.With("component", "replication"),
-		Fast: testFastReplication,
+		RaftDir: filepath.Join(cfg.Storage, replicationDir), Root: AdminPath(cfg.Storage),
+		Mu: &h.adminFiles, OnApply: h.adminReplicated, Track: []string{AdminClients, adminCatalogFloor}, Log: h.log.With("component", "replication"),
+		Fast: FastReplication,
 	})
 	if err != nil {
 		return err
@@ -59,7 +58,7 @@ func (h *Hub) stopReplication() {
 func (h *Hub) seedReplication(ctx context.Context) {
 	for !h.repl.Seeded() {
 		h.adminFiles.RLock()
-		files, err := portableAdmin(adminPath(h.config().Storage))
+		files, err := portableAdmin(AdminPath(h.config().Storage))
 		h.adminFiles.RUnlock()
 		if err != nil || len(files) == 0 {
 			if err != nil {
@@ -106,9 +105,9 @@ func portableAdmin(root string) (map[string][]byte, error) {
 		spec.SecretFile = filepath.ToSlash(r)
 		return true
 	}
-	relativeKeysIn(files, root, adminClients, func(c *ClientFile) *xfr.KeySpec { return &c.TSIG }, rel)
-	relativeKeysIn(files, root, adminNodes, func(n *NodeFile) *xfr.KeySpec { return &n.TSIG }, rel)
-	if data, ok := files[adminRemoved]; ok {
+	relativeKeysIn(files, root, AdminClients, func(c *ClientFile) *xfr.KeySpec { return &c.TSIG }, rel)
+	relativeKeysIn(files, root, AdminNodes, func(n *NodeFile) *xfr.KeySpec { return &n.TSIG }, rel)
+	if data, ok := files[AdminRemoved]; ok {
 		removed := map[string]RemovedZone{}
 		if err := json.Unmarshal(data, &removed); err == nil {
 			changed := false
@@ -121,9 +120,9 @@ func portableAdmin(root string) (map[string][]byte, error) {
 				}
 			}
 			if changed {
-				tx := newAdminTx(root)
-				tx.writeJSON(adminRemoved, removed)
-				files[adminRemoved] = tx.files[adminRemoved]
+				if data, err := EncodeAdminJSON(removed); err == nil {
+					files[AdminRemoved] = data
+				}
 			}
 		}
 	}
@@ -146,9 +145,9 @@ func relativeKeysIn[T any](files map[string][]byte, root, name string, key func(
 		changed = rel(key(&list[i])) || changed
 	}
 	if changed {
-		tx := newAdminTx(root)
-		tx.writeYAML(name, list)
-		files[name] = tx.files[name]
+		if data, err := EncodeAdminYAML(list); err == nil {
+			files[name] = data
+		}
 	}
 }
 
@@ -161,11 +160,32 @@ func (h *Hub) ReplicationStatus() *replica.Status {
 	return &st
 }
 
-func (h *Hub) httpReplication(w http.ResponseWriter, _ *http.Request) {
-	st := h.ReplicationStatus()
-	if st == nil {
-		http.Error(w, errors.New("this hub does not replicate (no replication: section)").Error(), http.StatusNotFound)
-		return
+// adminReplicated is called for every change the log applied here,
+// whoever made it: the hub reloads when the configuration's files
+// changed, then tells the control plane.
+func (h *Hub) adminReplicated(names []string) {
+	if slices.ContainsFunc(names, ReloadsOn) {
+		before := ClientZones(h.config())
+		if err := h.ReloadFile(); err != nil {
+			h.log.Error("a replicated administrative change does not load with this hub's configuration file; it keeps its previous configuration", "err", err)
+		} else {
+			h.askMovedPrimaries(before)
+		}
 	}
-	writeJSON(w, st)
+	if h.plane != nil {
+		h.plane.Replicated(names)
+	}
+}
+
+// askMovedPrimaries has each zone whose primaries changed (`client set`
+// at another hub) ask its new primaries at once, as at the hub where the
+// change was made.
+func (h *Hub) askMovedPrimaries(before map[string]Client) {
+	for zone, c := range ClientZones(h.config()) {
+		old, ok := before[zone]
+		if !ok || slices.Equal(old.Primaries, c.Primaries) {
+			continue
+		}
+		h.AskPrimaries(zone)
+	}
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // Run serves until ctx ends: the DNS listener for nodes and NOTIFY, the
-// control endpoint, one refresh loop per client zone, and the notifier.
+// control plane if attached (plane.go), one refresh loop per client zone,
+// and the notifier.
 // ready is called once every listener is up.
 func (h *Hub) Run(ctx context.Context, ready func()) error {
 	h.mu.Lock()
@@ -26,7 +27,7 @@ func (h *Hub) Run(ctx context.Context, ready func()) error {
 	if err != nil {
 		return err
 	}
-	ctl, err := h.startControl(ctx)
+	stopPlane, err := h.startPlane(ctx)
 	if err != nil {
 		shutdown(servers)
 		return err
@@ -34,21 +35,16 @@ func (h *Hub) Run(ctx context.Context, ready func()) error {
 	mon, err := h.startMonitor(ctx)
 	if err != nil {
 		shutdown(servers)
-		if ctl != nil {
-			ctl.Close()
-		}
+		stopPlane()
 		return err
 	}
 	go h.notifier.run(ctx)
-	go h.purgeLoop(ctx) // zones removed with `client remove` (onboard_lifecycle.go)
 	if ready != nil {
 		ready()
 	}
 	<-ctx.Done()
 	shutdown(servers)
-	if ctl != nil {
-		ctl.Close()
-	}
+	stopPlane()
 	if mon != nil {
 		mon.Close()
 	}
@@ -61,7 +57,7 @@ func (h *Hub) Run(ctx context.Context, ready func()) error {
 // mistaken removal is cheap to undo), and the catalog is rebuilt. Stored
 // copies are read before anything changes, so a failure leaves all as it was.
 func (h *Hub) apply(ctx context.Context, cfg *Config) error {
-	wanted := clientZones(cfg)
+	wanted := ClientZones(cfg)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	added := map[string]*servedZone{}

@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -18,11 +19,11 @@ func (h *Hub) handleNotify(w dns.ResponseWriter, req *dns.Msg) {
 		return
 	}
 	if !h.notifyAllowed(w, req, h.clientOf(z)) {
-		h.noteNotify(origin, w.RemoteAddr().String(), notifyRefusal(w, req))
+		h.notifySeen(origin, w.RemoteAddr().String(), notifyRefusal(w, req))
 		h.refuse(w, req, dns.RcodeRefused, "NOTIFY neither from a primary of the zone nor signed with its client's key")
 		return
 	}
-	h.noteNotify(origin, w.RemoteAddr().String(), "")
+	h.notifySeen(origin, w.RemoteAddr().String(), "")
 	// A NOTIFY held by limits.min-notify-interval is part of a storm the
 	// zone's refresh loop logs once: logging each would be the flood.
 	if z.sec.Notify() {
@@ -45,4 +46,16 @@ func (h *Hub) notifyAllowed(w dns.ResponseWriter, req *dns.Msg, c Client) bool {
 	}
 	from := addrOf(w.RemoteAddr())
 	return slices.ContainsFunc(c.Primaries, func(p string) bool { return hostOf(p) == from })
+}
+
+// notifyRefusal words why a NOTIFY was refused, for the onboarding's
+// transfer trial.
+func notifyRefusal(w dns.ResponseWriter, req *dns.Msg) string {
+	if t := req.IsTsig(); t != nil {
+		if err := w.TsigStatus(); err != nil {
+			return fmt.Sprintf("signed with key %s, which does not verify here (%v): the primary's key differs from the hub's", t.Hdr.Name, err)
+		}
+		return fmt.Sprintf("signed with key %s, which is not this zone's key", t.Hdr.Name)
+	}
+	return "unsigned, from an address not listed as the zone's primary: sign NOTIFY with the zone's key, or list that address with --primary"
 }

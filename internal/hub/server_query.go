@@ -3,6 +3,7 @@ package hub
 import (
 	"github.com/miekg/dns"
 
+	"anycloud/internal/adminstate"
 	"anycloud/internal/xfr"
 )
 
@@ -15,7 +16,7 @@ func (h *Hub) handleQuery(w dns.ResponseWriter, req *dns.Msg) {
 	if node == "" && q.Qtype == dns.TypeSOA {
 		node = h.monitorKey(w, req)
 	}
-	if node != "" && q.Qtype == dns.TypeTXT && dns.CanonicalName(q.Name) == NodeStateName {
+	if node != "" && q.Qtype == dns.TypeTXT && dns.CanonicalName(q.Name) == adminstate.NodeStateName {
 		h.answerNodeState(w, req, node)
 		return
 	}

@@ -7,13 +7,9 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-)
 
-// NodeStateName is the name a node asks the hub for, as TXT and signed
-// with its own key, to learn its administrative state ("enabled",
-// "disabled" or "drained", set with `anycloud node disable|enable|drain`
-// at the hub). It matches hub.NodeStateName.
-const NodeStateName = "node-state.anycloud."
+	"anycloud/internal/adminstate"
+)
 
 // hubStatePoll is how often the node asks: the state is picked up within
 // about this long.
@@ -43,10 +39,10 @@ func (n *Node) followHubState(ctx context.Context) {
 
 func (n *Node) applyHubState(ctx context.Context, prev, st string) {
 	switch {
-	case st == "disabled" || st == "drained":
+	case st == adminstate.NodeDisabled || st == adminstate.NodeDrained:
 		n.log.Warn("the hub set this node "+st+": withdrawing", "previous", prev)
 		go n.ann.Drain(ctx)
-	case st == "enabled" && prev != "":
+	case st == adminstate.NodeEnabled && prev != "":
 		n.log.Info("the hub enabled this node again: health decides", "previous", prev)
 		n.ann.Undrain()
 	}
@@ -76,7 +72,7 @@ func (n *Node) askHubState(ctx context.Context) string {
 }
 
 // stateRank orders the states a hub may give; unknown ones are ignored.
-var stateRank = map[string]int{"enabled": 1, "drained": 2, "disabled": 3}
+var stateRank = map[string]int{adminstate.NodeEnabled: 1, adminstate.NodeDrained: 2, adminstate.NodeDisabled: 3}
 
 func combineHubStates(answers []string) string {
 	best := ""
@@ -94,7 +90,7 @@ func askOneHubState(ctx context.Context, h Hub) string {
 	}
 	for _, addr := range h.Addrs {
 		q := new(dns.Msg)
-		q.SetQuestion(NodeStateName, dns.TypeTXT)
+		q.SetQuestion(adminstate.NodeStateName, dns.TypeTXT)
 		c := &dns.Client{Net: "udp", Timeout: time.Second, TsigSecret: map[string]string{h.Key.Name: h.Key.Secret}}
 		q.SetTsig(h.Key.Name, h.Key.Algorithm, 300, time.Now().Unix())
 		m, _, err := c.ExchangeContext(ctx, q, addr)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"anycloud/internal/adminstate"
 	"anycloud/internal/hub"
 	"anycloud/internal/lab"
 	"anycloud/internal/monitor"
@@ -162,7 +163,7 @@ func (l *testLab) testHubLostADay(t *testing.T) {
 	thaw()
 	back := time.Now()
 	l.waitUntil(t, 30*time.Second, "the thawed hub serves every zone at its primary's serial and lists the drain", func() bool {
-		return l.hubServes(t, "hub") && l.nodeStateAt(t, "hub", node) == string(hub.NodeDrained)
+		return l.hubServes(t, "hub") && l.nodeStateAt(t, "hub", node) == string(adminstate.NodeDrained)
 	})
 	caughtUp := time.Since(back)
 	if _, err := l.cliAt(t, "hub", "node", "enable", node); err != nil {

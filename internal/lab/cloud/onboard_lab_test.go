@@ -19,6 +19,8 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/admin"
+	"anycloud/internal/adminstate"
 	"anycloud/internal/hub"
 	"anycloud/internal/lab"
 	"anycloud/internal/onboard"
@@ -112,7 +114,7 @@ func (l *testLab) testStatusSV(t *testing.T) {
 			t.Errorf("step %s is not shown passed with its time", step)
 		}
 	}
-	var progress []hub.ClientProgress
+	var progress []admin.ClientProgress
 	if err := json.Unmarshal([]byte(l.mustCLI(t, 0, "client", "status", "--json")), &progress); err != nil {
 		t.Fatal(err)
 	}
@@ -546,21 +548,21 @@ func (l *testLab) testNodeDrain(t *testing.T) {
 	var nodes []hub.NodeInfo
 	json.Unmarshal([]byte(l.mustCLI(t, 0, "node", "list", "--json")), &nodes)
 	for _, n := range nodes {
-		if (n.Name == node) != (n.State == hub.NodeDrained) {
+		if (n.Name == node) != (n.State == adminstate.NodeDrained) {
 			t.Errorf("node list: %s is %s", n.Name, n.State)
 		}
 	}
 	var hubStatus hub.Status
 	json.Unmarshal([]byte(l.mustCLI(t, 0, "hub", "status", "--control", hubControl)), &hubStatus)
 	for _, n := range hubStatus.Nodes {
-		if (n.Name == node) != (n.State == hub.NodeDrained) {
+		if (n.Name == node) != (n.State == adminstate.NodeDrained) {
 			t.Errorf("hub status: %s is %s", n.Name, n.State)
 		}
 	}
 	if len(hubStatus.Nodes) != len(l.topo.Nodes) {
 		t.Errorf("hub status lists %d nodes", len(hubStatus.Nodes))
 	}
-	if doc := l.nodeStatus(t, node); doc["hub_state"] != hub.NodeDrained {
+	if doc := l.nodeStatus(t, node); doc["hub_state"] != adminstate.NodeDrained {
 		t.Errorf("%s's status: hub state %v", node, doc["hub_state"])
 	}
 	at = time.Now()

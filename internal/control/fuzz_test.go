@@ -1,4 +1,4 @@
-package hub
+package control
 
 import (
 	"bytes"
@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"anycloud/internal/admin"
+	"anycloud/internal/hub"
 )
 
 // controlRoutes are the control API's routes, as the fuzz target picks
@@ -39,24 +42,25 @@ nodes:
 
 // newControlFuzzHub is a hub that is never run, with its control handler
 // and token.
-func newControlFuzzHub(f *testing.F) (*Hub, http.Handler, string) {
+func newControlFuzzHub(f *testing.F) (*hub.Hub, http.Handler, string) {
 	dir := f.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "node.key"), []byte(nodeSecret+"\n"), 0o600); err != nil {
 		f.Fatal(err)
 	}
-	cfg, err := ParseConfig([]byte(strings.Replace(fuzzHubYAML, "%s", filepath.Join(dir, "storage"), 1)), dir)
+	cfg, err := hub.ParseConfig([]byte(strings.Replace(fuzzHubYAML, "%s", filepath.Join(dir, "storage"), 1)), dir)
 	if err != nil {
 		f.Fatal(err)
 	}
-	h, err := New(cfg, slog.New(slog.DiscardHandler))
+	h, err := hub.New(cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		f.Fatal(err)
 	}
-	handler, err := h.controlHandler()
+	s := &Server{h: h, a: admin.New(h)}
+	handler, err := s.Handler()
 	if err != nil {
 		f.Fatal(err)
 	}
-	token, err := h.controlToken()
+	token, err := s.token()
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -93,8 +97,8 @@ func FuzzControlAPI(f *testing.F) {
 	}
 	f.Add(uint8(0), "", false, []byte(nil))
 	h, handler, token := newControlFuzzHub(f)
-	nodesFile := adminPath(h.config().Storage, adminNodes)
-	clientsFile := adminPath(h.config().Storage, adminClients)
+	nodesFile := hub.AdminPath(h.Config().Storage, hub.AdminNodes)
+	clientsFile := hub.AdminPath(h.Config().Storage, hub.AdminClients)
 	f.Fuzz(func(t *testing.T, route uint8, query string, auth bool, body []byte) {
 		rt := controlRoutes[int(route)%len(controlRoutes)]
 		req := httptest.NewRequest(rt.method, "/", bytes.NewReader(body))
@@ -118,7 +122,7 @@ func FuzzControlAPI(f *testing.F) {
 		case code == http.StatusOK && w.Header().Get("Content-Type") == "application/json" && !json.Valid(out):
 			t.Fatalf("%s %s: invalid JSON answer %q", rt.method, rt.path, out)
 		}
-		cfg := h.config()
+		cfg := h.Config()
 		if len(cfg.Clients) != 0 || len(cfg.Nodes) != 1 {
 			t.Fatalf("%s %s %q changed the hub: %d clients, %d nodes", rt.method, rt.path, body, len(cfg.Clients), len(cfg.Nodes))
 		}

@@ -1,4 +1,4 @@
-package hub
+package admin
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/miekg/dns"
 
 	"anycloud/internal/gate"
+	"anycloud/internal/hub"
 	"anycloud/internal/onboard"
 	"anycloud/internal/xfr"
 )
@@ -22,9 +23,9 @@ var CheckSteps = []string{onboard.StepTransfer, onboard.StepResolve, onboard.Ste
 // RunCheck runs one onboarding check (or "all") for zone and records each
 // verdict, unless trialKey is set: a trial with a key not yet adopted says
 // nothing about the configured client.
-func (h *Hub) RunCheck(ctx context.Context, zone, step string, trialKey *xfr.Key) ([]*onboard.Report, error) {
+func (a *Admin) RunCheck(ctx context.Context, zone, step string, trialKey *xfr.Key) ([]*onboard.Report, error) {
 	zone = dns.CanonicalName(zone)
-	c, ok := clientZones(h.config())[zone]
+	c, ok := hub.ClientZones(a.h.Config())[zone]
 	if !ok {
 		return nil, fmt.Errorf("%s is not a client zone of this hub (add it with 'anycloud client add')", zone)
 	}
@@ -34,12 +35,12 @@ func (h *Hub) RunCheck(ctx context.Context, zone, step string, trialKey *xfr.Key
 	}
 	var out []*onboard.Report
 	for _, s := range steps {
-		r, err := h.runStep(ctx, zone, s, c, trialKey)
+		r, err := a.runStep(ctx, zone, s, c, trialKey)
 		if err != nil {
 			return nil, err
 		}
 		if trialKey == nil {
-			h.recordStep(zone, stepFromReport(r))
+			a.recordStep(zone, stepFromReport(r))
 		} else {
 			r.Todo = "this trial used a key given on the command line, not the client's configured key; nothing was recorded"
 		}
@@ -48,23 +49,23 @@ func (h *Hub) RunCheck(ctx context.Context, zone, step string, trialKey *xfr.Key
 	return out, nil
 }
 
-func (h *Hub) runStep(ctx context.Context, zone, step string, c Client, trialKey *xfr.Key) (*onboard.Report, error) {
-	cfg := h.config()
+func (a *Admin) runStep(ctx context.Context, zone, step string, c hub.Client, trialKey *xfr.Key) (*onboard.Report, error) {
+	cfg := a.h.Config()
 	key := c.Key
 	if trialKey != nil {
 		key = trialKey
 	}
-	cloud := onboard.CloudNS{Names: cfg.Onboarding.cloudNSNames(), Addresses: serviceIPs(cfg)}
+	cloud := onboard.CloudNS{Names: cfg.Onboarding.CloudNSNames(), Addresses: serviceIPs(cfg)}
 	switch step {
 	case onboard.StepTransfer:
 		return onboard.RunTransfer(ctx, onboard.TransferTrial{Zone: zone, Primaries: c.Primaries, Key: key, Timeout: cfg.Timeout,
-			Current: h.Current(zone), Gate: gate.Policy{MaxShrink: cfg.MaxShrink, SkipBuild: !cfg.EngineCheck, AcceptSame: true, Size: h.sizePolicy(zone, c, false)},
-			Notify: h.lastNotify(zone)}), nil
+			Current: a.h.Current(zone), Gate: gate.Policy{MaxShrink: cfg.MaxShrink, SkipBuild: !cfg.EngineCheck, AcceptSame: true, Size: a.h.SizePolicy(zone, c)},
+			Notify: a.lastNotify(zone)}), nil
 	case onboard.StepResolve:
-		return onboard.RunResolve(ctx, onboard.ResolveTrial{Zone: zone, Primary: c.Primaries[0], Targets: h.resolveTargets(cfg),
-			Version: h.Current(zone), Timeout: checkTimeout}), nil
+		return onboard.RunResolve(ctx, onboard.ResolveTrial{Zone: zone, Primary: c.Primaries[0], Targets: a.resolveTargets(cfg),
+			Version: a.h.Current(zone), Timeout: checkTimeout}), nil
 	case onboard.StepSync:
-		return onboard.RunSync(ctx, onboard.SyncCheck{Zone: zone, Primaries: c.Primaries, Key: key, Nodes: h.nodeTargets(cfg), Timeout: checkTimeout}), nil
+		return onboard.RunSync(ctx, onboard.SyncCheck{Zone: zone, Primaries: c.Primaries, Key: key, Nodes: a.nodeTargets(cfg), Timeout: checkTimeout}), nil
 	case onboard.StepNSInZone:
 		return onboard.NSInZone(ctx, zone, c.Primaries, cloud, checkTimeout), nil
 	case onboard.StepNSInParent:
@@ -79,9 +80,9 @@ const checkTimeout = 2 * time.Second
 // nodeTargets are every node's unicast addresses: those the monitor
 // section lists for it (IPv4 and IPv6), else those `node add` recorded,
 // else its transfer address.
-func (h *Hub) nodeTargets(cfg *Config) []onboard.Target {
+func (a *Admin) nodeTargets(cfg *hub.Config) []onboard.Target {
 	unicast := map[string][]string{}
-	for name, site := range h.nodeSites() {
+	for name, site := range a.h.NodeSites() {
 		unicast[name] = site.Unicast
 	}
 	if cfg.Monitor != nil {
@@ -114,15 +115,15 @@ func withPort53(a string) string {
 
 // resolveTargets are every node's unicast address and every anycast
 // service address.
-func (h *Hub) resolveTargets(cfg *Config) []onboard.Target {
-	out := h.nodeTargets(cfg)
+func (a *Admin) resolveTargets(cfg *hub.Config) []onboard.Target {
+	out := a.nodeTargets(cfg)
 	for _, a := range cfg.Onboarding.Service {
 		out = append(out, onboard.Target{Name: "anycast", Addr: a.String()})
 	}
 	return out
 }
 
-func serviceIPs(cfg *Config) []netip.Addr {
+func serviceIPs(cfg *hub.Config) []netip.Addr {
 	var out []netip.Addr
 	for _, a := range cfg.Onboarding.Service {
 		out = append(out, a.Addr())

@@ -1,4 +1,4 @@
-package hub
+package control
 
 import (
 	"bytes"
@@ -13,6 +13,9 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/admin"
+	"anycloud/internal/adminstate"
+	"anycloud/internal/hub"
 	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
@@ -22,7 +25,7 @@ const clusterSecret = "a-cluster-secret-of-the-hubs-0123456789-abcdef"
 // replicatedHub is one hub of a test cluster with its control client.
 type replicatedHub struct {
 	*testHub
-	ctl  *Control
+	ctl  *Client
 	yaml string
 	port int
 }
@@ -39,8 +42,8 @@ func startCluster(t *testing.T, n int) []*replicatedHub {
 // it starts.
 func startClusterIn(t *testing.T, n int, prepare func(i int, dir string)) []*replicatedHub {
 	t.Helper()
-	testFastReplication = true
-	t.Cleanup(func() { testFastReplication = false })
+	hub.FastReplication = true
+	t.Cleanup(func() { hub.FastReplication = false })
 	var addrs []string
 	for range n {
 		addrs = append(addrs, fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t)))
@@ -70,7 +73,7 @@ func startClusterIn(t *testing.T, n int, prepare func(i int, dir string)) []*rep
 func (rh *replicatedHub) start(t *testing.T, dir string) {
 	t.Helper()
 	rh.testHub = startHub(t, dir, rh.port, rh.yaml)
-	ctl, err := DialControl(rh.config().Control, TokenFile(rh.config()))
+	ctl, err := Dial(rh.Config().Control, TokenFile(rh.Config()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +85,7 @@ func (rh *replicatedHub) start(t *testing.T, dir string) {
 func nodeState(t *testing.T, addr string, key *xfr.Key) string {
 	t.Helper()
 	m := new(dns.Msg)
-	m.SetQuestion(NodeStateName, dns.TypeTXT)
+	m.SetQuestion(adminstate.NodeStateName, dns.TypeTXT)
 	m.SetTsig(key.Name, dns.HmacSHA256, 300, time.Now().Unix())
 	c := &dns.Client{Net: "tcp", Timeout: 2 * time.Second, TsigSecret: map[string]string{key.Name: key.Secret}}
 	r, _, err := c.Exchange(m, addr)
@@ -104,7 +107,7 @@ func waitFor(t *testing.T, what string, timeout time.Duration, ok func() bool) {
 	t.Fatalf("never: %s", what)
 }
 
-func nodeStateAt(h *Hub, name string) string {
+func nodeStateAt(h *hub.Hub, name string) string {
 	for _, n := range h.Nodes() {
 		if n.Name == name {
 			return n.State
@@ -135,23 +138,23 @@ func TestReplicatedAdminState(t *testing.T) {
 	}
 
 	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
-	add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+	add := admin.AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: admin.KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
 	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDrained}, nil); err != nil {
+	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: adminstate.NodeDrained}, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "edge1 drained at hub1", 10*time.Second, func() bool { return nodeStateAt(hubs[1].Hub, "edge1") == NodeDrained })
-	if got := nodeState(t, hubs[1].addr, nodeKey); got != NodeDrained {
+	waitFor(t, "edge1 drained at hub1", 10*time.Second, func() bool { return nodeStateAt(hubs[1].Hub, "edge1") == adminstate.NodeDrained })
+	if got := nodeState(t, hubs[1].addr, nodeKey); got != adminstate.NodeDrained {
 		t.Fatalf("edge1 asks hub1 for its state: %q", got)
 	}
 	if r, err := (&xfr.Client{Key: nodeKey, Timeout: 2 * time.Second}).AXFR(context.Background(), hubs[1].addr, "added."); err != nil || r.Version.Serial() != 1 {
 		t.Fatalf("edge1's AXFR of added. from hub1: %v", err)
 	}
-	k0, _ := os.ReadFile(adminPath(hubs[0].config().Storage, adminKeyName(nodeKey.Name)))
+	k0, _ := os.ReadFile(hub.AdminPath(hubs[0].Config().Storage, hub.AdminKeyName(nodeKey.Name)))
 	for i, h := range hubs[1:] {
-		k, _ := os.ReadFile(adminPath(h.config().Storage, adminKeyName(nodeKey.Name)))
+		k, _ := os.ReadFile(hub.AdminPath(h.Config().Storage, hub.AdminKeyName(nodeKey.Name)))
 		if len(k0) == 0 || !bytes.Equal(k, k0) {
 			t.Fatalf("hub%d's key file of edge1 %q differs from hub0's %q", i+1, k, k0)
 		}
@@ -160,7 +163,7 @@ func TestReplicatedAdminState(t *testing.T) {
 	// Hub 2 down for a while: the two others are a majority.
 	dir2 := hubs[2].dir
 	hubs[2].stop()
-	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDisabled}, nil); err != nil {
+	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: adminstate.NodeDisabled}, nil); err != nil {
 		t.Fatal(err)
 	}
 	secondKey, _ := xfr.NewKey("second-key.", "hmac-sha256", nodeSecret)
@@ -170,12 +173,12 @@ func TestReplicatedAdminState(t *testing.T) {
 		t.Fatal(err)
 	}
 	hubs[2].start(t, dir2)
-	waitFor(t, "hub2 catches up: edge1 disabled", 20*time.Second, func() bool { return nodeStateAt(hubs[2].Hub, "edge1") == NodeDisabled })
+	waitFor(t, "hub2 catches up: edge1 disabled", 20*time.Second, func() bool { return nodeStateAt(hubs[2].Hub, "edge1") == adminstate.NodeDisabled })
 	waitFor(t, "hub2 pulls second.", 20*time.Second, func() bool {
 		v := hubs[2].Current("second.")
 		return v != nil && v.Serial() == 7
 	})
-	if got := nodeState(t, hubs[2].addr, nodeKey); got != NodeDisabled {
+	if got := nodeState(t, hubs[2].addr, nodeKey); got != adminstate.NodeDisabled {
 		t.Fatalf("edge1 asks hub2 for its state: %q", got)
 	}
 }
@@ -186,17 +189,17 @@ func TestReplicatedAdminState(t *testing.T) {
 func TestReplicationNeedsMajority(t *testing.T) {
 	hubs := startCluster(t, 2)
 	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
-	add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+	add := admin.AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: admin.KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
 	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "edge1 at hub1", 10*time.Second, func() bool { return nodeStateAt(hubs[1].Hub, "edge1") == NodeEnabled })
+	waitFor(t, "edge1 at hub1", 10*time.Second, func() bool { return nodeStateAt(hubs[1].Hub, "edge1") == adminstate.NodeEnabled })
 	hubs[1].stop()
-	err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDrained}, nil)
+	err := hubs[0].ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: adminstate.NodeDrained}, nil)
 	if err == nil || !strings.Contains(err.Error(), "majority") {
 		t.Fatalf("a write with one of two hubs: %v, want a refusal naming the majority", err)
 	}
-	if got := nodeState(t, hubs[0].addr, nodeKey); got != NodeEnabled {
+	if got := nodeState(t, hubs[0].addr, nodeKey); got != adminstate.NodeEnabled {
 		t.Fatalf("edge1's state after a refused write: %q", got)
 	}
 }
@@ -208,22 +211,22 @@ func TestReplicationNeedsMajority(t *testing.T) {
 func TestReplicationSeedsFromSingleHub(t *testing.T) {
 	th, ctl := startOnboardHub(t, false)
 	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
-	add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+	add := admin.AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: admin.KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
 	if err := ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
 		t.Fatal(err)
 	}
 	// As a hub before replication wrote it: the key by its absolute path.
-	nodes := adminPath(th.config().Storage, adminNodes)
+	nodes := hub.AdminPath(th.Config().Storage, hub.AdminNodes)
 	data, _ := os.ReadFile(nodes)
-	abs := strings.ReplaceAll(string(data), "secret-file: keys/", "secret-file: "+adminPath(th.config().Storage, adminKeys)+"/")
+	abs := strings.ReplaceAll(string(data), "secret-file: keys/", "secret-file: "+hub.AdminPath(th.Config().Storage, hub.AdminKeys)+"/")
 	if abs == string(data) {
 		t.Fatalf("nodes.yaml does not name its key as expected:\n%s", data)
 	}
 	os.WriteFile(nodes, []byte(abs), 0o600)
 	th.stop()
 
-	testFastReplication = true
-	t.Cleanup(func() { testFastReplication = false })
+	hub.FastReplication = true
+	t.Cleanup(func() { hub.FastReplication = false })
 	addrs := []string{fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t)), fmt.Sprintf("127.0.0.1:%d", testpeer.FreePort(t))}
 	repl := func(i int) string {
 		return fmt.Sprintf("replication:\n  name: hub%d\n  listen: %s\n  secret-file: cluster.key\n  peers:\n    - {name: hub%d, address: %q}\n", i, addrs[i], 1-i, addrs[1-i])
@@ -237,17 +240,17 @@ func TestReplicationSeedsFromSingleHub(t *testing.T) {
 	fresh := &replicatedHub{port: port, yaml: onboardHubYAML(port, testpeer.FreePort(t), dir, "127.0.0.1:1") + repl(1)}
 	fresh.start(t, dir)
 
-	waitFor(t, "the fresh hub receives edge1", 20*time.Second, func() bool { return nodeStateAt(fresh.Hub, "edge1") == NodeEnabled })
-	if got := nodeState(t, fresh.addr, nodeKey); got != NodeEnabled {
+	waitFor(t, "the fresh hub receives edge1", 20*time.Second, func() bool { return nodeStateAt(fresh.Hub, "edge1") == adminstate.NodeEnabled })
+	if got := nodeState(t, fresh.addr, nodeKey); got != adminstate.NodeEnabled {
 		t.Fatalf("edge1 asks the fresh hub: %q", got)
 	}
 	// The other hub's storage path must not travel: on another host it
 	// does not exist.
-	if got, _ := os.ReadFile(adminPath(fresh.config().Storage, adminNodes)); !strings.Contains(string(got), "secret-file: keys/edge1-key.key") {
+	if got, _ := os.ReadFile(hub.AdminPath(fresh.Config().Storage, hub.AdminNodes)); !strings.Contains(string(got), "secret-file: keys/edge1-key.key") {
 		t.Fatalf("the fresh hub's nodes.yaml names the key by another hub's path:\n%s", got)
 	}
-	if err := fresh.ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: NodeDrained}, nil); err != nil {
+	if err := fresh.ctl.Do(http.MethodPost, "/onboard/node-state", NodeStateRequest{Name: "edge1", State: adminstate.NodeDrained}, nil); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "edge1 drained at the first hub", 10*time.Second, func() bool { return nodeStateAt(old.Hub, "edge1") == NodeDrained })
+	waitFor(t, "edge1 drained at the first hub", 10*time.Second, func() bool { return nodeStateAt(old.Hub, "edge1") == adminstate.NodeDrained })
 }

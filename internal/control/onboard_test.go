@@ -1,4 +1,4 @@
-package hub
+package control
 
 import (
 	"fmt"
@@ -13,7 +13,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"anycloud/internal/monitor"
+	"anycloud/internal/admin"
+	"anycloud/internal/hub"
 	"anycloud/internal/onboard"
 	"anycloud/internal/peerconf"
 	"anycloud/internal/testenv"
@@ -80,7 +81,7 @@ func knotChange(t *testing.T, dir, zone string) {
 // startOnboardHub starts a hub with no clients and a Knot root zone that
 // delegates example. to the cloud's name server (or not, when delegated
 // is false), and returns it with an authenticated control client.
-func startOnboardHub(t *testing.T, delegated bool) (*testHub, *Control) {
+func startOnboardHub(t *testing.T, delegated bool) (*testHub, *Client) {
 	t.Helper()
 	rootText := "$TTL 86400\n. SOA a.root.test. hostmaster.test. 1 1800 900 604800 86400\n. NS a.root.test.\na.root.test. A 127.0.0.1\n" +
 		"example. NS ns1.example.\nns1.example. A 192.0.2.1\n"
@@ -91,24 +92,24 @@ func startOnboardHub(t *testing.T, delegated bool) (*testHub, *Control) {
 	dir := t.TempDir()
 	port, control := testpeer.FreePort(t), testpeer.FreePort(t)
 	th := startHub(t, dir, port, onboardHubYAML(port, control, dir, root.Addr))
-	ctl, err := DialControl(fmt.Sprintf("127.0.0.1:%d", control), TokenFile(th.config()))
+	ctl, err := Dial(fmt.Sprintf("127.0.0.1:%d", control), TokenFile(th.Config()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return th, ctl
 }
 
-func addClient(t *testing.T, ctl *Control, zone, primary string, key *xfr.Key) error {
+func addClient(t *testing.T, ctl *Client, zone, primary string, key *xfr.Key) error {
 	t.Helper()
-	return ctl.Do(http.MethodPost, "/onboard/clients", AddClientRequest{Zone: zone, Primaries: []string{primary},
-		Key: KeyJSON{Name: key.Name, Algorithm: "hmac-sha256", Secret: key.Secret}}, nil)
+	return ctl.Do(http.MethodPost, "/onboard/clients", admin.AddClientRequest{Zone: zone, Primaries: []string{primary},
+		Key: admin.KeyJSON{Name: key.Name, Algorithm: "hmac-sha256", Secret: key.Secret}}, nil)
 }
 
-func check(t *testing.T, ctl *Control, zone, step string, trial *xfr.Key) *onboard.Report {
+func check(t *testing.T, ctl *Client, zone, step string, trial *xfr.Key) *onboard.Report {
 	t.Helper()
 	req := CheckRequest{Zone: zone, Step: step}
 	if trial != nil {
-		req.Key = &KeyJSON{Name: trial.Name, Algorithm: "hmac-sha256", Secret: trial.Secret}
+		req.Key = &admin.KeyJSON{Name: trial.Name, Algorithm: "hmac-sha256", Secret: trial.Secret}
 	}
 	var reports []*onboard.Report
 	if err := ctl.Do(http.MethodPost, "/onboard/check", req, &reports); err != nil {
@@ -158,8 +159,8 @@ func TestOnboardClientAgainstKnot(t *testing.T) {
 	if r = check(t, ctl, "example.", onboard.StepNSInParent, nil); !r.Pass {
 		t.Errorf("NS in parent: %+v", r)
 	}
-	progress := th.Progress("example.")
-	steps := map[string]StepState{}
+	progress := th.admin.Progress("example.")
+	steps := map[string]admin.StepState{}
 	for _, s := range progress[0].Steps {
 		steps[s.Name] = s
 	}
@@ -175,11 +176,11 @@ func TestOnboardClientAgainstKnot(t *testing.T) {
 	// step goes back to pending (status incomplete) and the trial fails
 	// with BADSIG until the client installs the new key.
 	rotated, _ := onboard.NewKey("example.")
-	if err := ctl.Do(http.MethodPost, "/onboard/clients", AddClientRequest{Zone: "example.", Rotate: true,
-		Key: KeyJSON{Name: rotated.Name, Algorithm: "hmac-sha256", Secret: rotated.Secret}}, nil); err != nil {
+	if err := ctl.Do(http.MethodPost, "/onboard/clients", admin.AddClientRequest{Zone: "example.", Rotate: true,
+		Key: admin.KeyJSON{Name: rotated.Name, Algorithm: "hmac-sha256", Secret: rotated.Secret}}, nil); err != nil {
 		t.Fatal(err)
 	}
-	progress = th.Progress("example.")
+	progress = th.admin.Progress("example.")
 	if st := progress[0].Steps[1]; st.Name != onboard.StepTransfer || st.State != "pending" || !strings.Contains(st.Todo, "new key") || st.LastPass.IsZero() {
 		t.Errorf("transfer step after --rotate: %+v", st)
 	}
@@ -239,7 +240,7 @@ func TestOnboardAddIsAllOrNothing(t *testing.T) {
 	if err := addClient(t, ctl, "example.", "127.0.0.1:1", key); err != nil {
 		t.Fatal(err)
 	}
-	clients := adminPath(th.config().Storage, adminClients)
+	clients := hub.AdminPath(th.Config().Storage, hub.AdminClients)
 	before, _ := os.ReadFile(clients)
 	other, _ := xfr.NewKey("shared-key.", "hmac-sha256", nodeSecret)
 	err := addClient(t, ctl, "other.", "127.0.0.1:1", other)
@@ -247,22 +248,22 @@ func TestOnboardAddIsAllOrNothing(t *testing.T) {
 		t.Fatalf("clashing key accepted: %v", err)
 	}
 	after, _ := os.ReadFile(clients)
-	secret, _ := os.ReadFile(adminPath(th.config().Storage, adminKeys, "shared-key.key"))
+	secret, _ := os.ReadFile(hub.AdminPath(th.Config().Storage, hub.AdminKeys, "shared-key.key"))
 	if string(before) != string(after) || strings.TrimSpace(string(secret)) != clientSecret {
 		t.Errorf("a refused add changed the files:\n%s\n%s\nkey %s", before, after, secret)
 	}
 	if err := addClient(t, ctl, "example.", "127.0.0.1:1", key); err == nil || !strings.Contains(err.Error(), "--rotate") {
 		t.Errorf("adding an existing client again: %v", err)
 	}
-	st, _ := os.Stat(adminPath(th.config().Storage, adminKeys, "shared-key.key"))
+	st, _ := os.Stat(hub.AdminPath(th.Config().Storage, hub.AdminKeys, "shared-key.key"))
 	if st.Mode().Perm() != 0o600 {
 		t.Errorf("key file mode %v, want 0600", st.Mode().Perm())
 	}
-	anon := &Control{Addr: ctl.Addr, HTTP: ctl.HTTP}
+	anon := &Client{Addr: ctl.Addr, HTTP: ctl.HTTP}
 	if err := anon.Do(http.MethodGet, "/status", nil, nil); err == nil || !strings.Contains(err.Error(), "token") {
 		t.Errorf("status without the token: %v", err)
 	}
-	if _, err := ControlRequest(ctl.Addr, TokenFile(th.config()), "status", "", false); err != nil {
+	if _, err := Request(ctl.Addr, TokenFile(th.Config()), "status", "", false); err != nil {
 		t.Errorf("hub status through the token: %v", err)
 	}
 }
@@ -304,27 +305,5 @@ func TestOnboardSnippetsWorkInNSDAndBIND(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "named.conf"), []byte(bind), 0o600)
 	if b, err := exec.Command("named-checkconf", filepath.Join(dir, "named.conf")).CombinedOutput(); err != nil {
 		t.Errorf("named-checkconf on the BIND snippet: %v\n%s\n%s", err, b, bind)
-	}
-}
-
-// TestNodeSiteFillsTheMonitor: a node added with `node add` appears on the
-// dashboard's map with its addresses, metrics and status; what the monitor
-// section says about a node wins.
-func TestNodeSiteFillsTheMonitor(t *testing.T) {
-	site := NodeSite{City: "Bogotá", Lat: 4.71, Lon: -74.07, Unicast: []string{"203.0.113.10:53", "[2001:db8:c5::10]:53"}, Metrics: "203.0.113.10:9153"}
-	var nc monitor.NodeConfig
-	site.fill(&nc)
-	if nc.City != "Bogotá" || nc.Lat != 4.71 || len(nc.Unicast) != 2 || nc.MetricsURL != "http://203.0.113.10:9153/metrics" || nc.StatusURL != "http://203.0.113.10:9153/status" {
-		t.Errorf("filled from the site: %+v", nc)
-	}
-	configured := monitor.NodeConfig{City: "Bogota (DC 2)", Lat: 4.6, Lon: -74.1, Unicast: []string{"192.0.2.1"}, MetricsURL: "http://192.0.2.1:9999/metrics"}
-	site.fill(&configured)
-	if configured.City != "Bogota (DC 2)" || configured.Lat != 4.6 || len(configured.Unicast) != 1 || configured.MetricsURL != "http://192.0.2.1:9999/metrics" || configured.StatusURL != "" {
-		t.Errorf("the monitor section was overridden: %+v", configured)
-	}
-	var none monitor.NodeConfig
-	NodeSite{}.fill(&none)
-	if none.City != "" || none.Unicast != nil || none.MetricsURL != "" {
-		t.Errorf("a node without a site got %+v", none)
 	}
 }

@@ -1,4 +1,4 @@
-package hub
+package control
 
 import (
 	"bytes"
@@ -12,15 +12,17 @@ import (
 	"testing"
 	"time"
 
+	"anycloud/internal/admin"
 	"anycloud/internal/catalog"
+	"anycloud/internal/hub"
 	"anycloud/internal/testpeer"
 	"anycloud/internal/xfr"
 )
 
 // catalogHas says whether h's catalog lists zone as a member.
-func catalogHas(t *testing.T, h *Hub, zone string) bool {
+func catalogHas(t *testing.T, h *hub.Hub, zone string) bool {
 	t.Helper()
-	v := h.Current(h.config().Catalog)
+	v := h.Current(h.Config().Catalog)
 	if v == nil {
 		return false
 	}
@@ -58,7 +60,7 @@ func TestReplicatedLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, h := range hubs {
-		waitFor(t, h.config().Replication.Name+" pulls gone. and moved. and lists them", 20*time.Second, func() bool {
+		waitFor(t, h.Config().Replication.Name+" pulls gone. and moved. and lists them", 20*time.Second, func() bool {
 			g, m := h.Current("gone."), h.Current("moved.")
 			return g != nil && m != nil && m.Serial() == 1 && catalogHas(t, h.Hub, "gone.") && catalogHas(t, h.Hub, "moved.")
 		})
@@ -69,14 +71,14 @@ func TestReplicatedLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, h := range hubs {
-		waitFor(t, h.config().Replication.Name+" drops gone. from its catalog", 10*time.Second, func() bool {
+		waitFor(t, h.Config().Replication.Name+" drops gone. from its catalog", 10*time.Second, func() bool {
 			return !catalogHas(t, h.Hub, "gone.") && h.Current("gone.") == nil && catalogHas(t, h.Hub, "moved.")
 		})
-		if _, ok := h.removedZones()["gone."]; !ok {
-			t.Fatalf("%s does not list gone. as removed", h.config().Replication.Name)
+		if _, ok := h.admin.RemovedZones()["gone."]; !ok {
+			t.Fatalf("%s does not list gone. as removed", h.Config().Replication.Name)
 		}
-		if stored, _ := filepath.Glob(filepath.Join(h.config().Storage, "gone.*")); len(stored) == 0 {
-			t.Fatalf("%s dropped gone.'s stored versions within the grace period", h.config().Replication.Name)
+		if stored, _ := filepath.Glob(filepath.Join(h.Config().Storage, "gone.*")); len(stored) == 0 {
+			t.Fatalf("%s dropped gone.'s stored versions within the grace period", h.Config().Replication.Name)
 		}
 	}
 
@@ -85,7 +87,7 @@ func TestReplicatedLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, h := range hubs {
-		waitFor(t, h.config().Replication.Name+" pulls moved. from its new primary", 10*time.Second, func() bool {
+		waitFor(t, h.Config().Replication.Name+" pulls moved. from its new primary", 10*time.Second, func() bool {
 			v := h.Current("moved.")
 			return v != nil && v.Serial() == 2
 		})
@@ -93,7 +95,7 @@ func TestReplicatedLifecycle(t *testing.T) {
 
 	// node remove at hub 1: the key is refused at both.
 	nodeKey, _ := xfr.NewKey("edge1-key.", "hmac-sha256", nodeSecret)
-	add := AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
+	add := admin.AddNodeRequest{Name: "edge1", Address: "127.0.0.1:5399", Key: admin.KeyJSON{Name: nodeKey.Name, Algorithm: "hmac-sha256", Secret: nodeKey.Secret}}
 	if err := hubs[0].ctl.Do(http.MethodPost, "/onboard/nodes", add, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -104,17 +106,17 @@ func TestReplicatedLifecycle(t *testing.T) {
 		return err
 	}
 	for _, h := range hubs {
-		waitFor(t, h.config().Replication.Name+" gives edge1 moved.", 10*time.Second, func() bool { return axfr(h) == nil })
+		waitFor(t, h.Config().Replication.Name+" gives edge1 moved.", 10*time.Second, func() bool { return axfr(h) == nil })
 	}
 	if err := hubs[1].ctl.Do(http.MethodPost, "/onboard/node-remove", RemoveNodeRequest{Name: "edge1"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, h := range hubs {
-		waitFor(t, h.config().Replication.Name+" refuses edge1's key", 10*time.Second, func() bool {
+		waitFor(t, h.Config().Replication.Name+" refuses edge1's key", 10*time.Second, func() bool {
 			return axfr(h) != nil && nodeStateAt(h.Hub, "edge1") == "absent"
 		})
-		if _, err := os.Stat(adminPath(h.config().Storage, adminKeyName(nodeKey.Name))); err == nil {
-			t.Fatalf("%s keeps edge1's key file", h.config().Replication.Name)
+		if _, err := os.Stat(hub.AdminPath(h.Config().Storage, hub.AdminKeyName(nodeKey.Name))); err == nil {
+			t.Fatalf("%s keeps edge1's key file", h.Config().Replication.Name)
 		}
 	}
 
@@ -132,8 +134,8 @@ func TestReplicatedLifecycle(t *testing.T) {
 	if infos[0].Fingerprint == "" || infos[0].Fingerprint != infos[1].Fingerprint {
 		t.Fatalf("the hubs sign with different keys: %q and %q", infos[0].Fingerprint, infos[1].Fingerprint)
 	}
-	k0, _ := os.ReadFile(adminPath(hubs[0].config().Storage, adminCloudKey))
-	k1, _ := os.ReadFile(adminPath(hubs[1].config().Storage, adminCloudKey))
+	k0, _ := os.ReadFile(hub.AdminPath(hubs[0].Config().Storage, hub.AdminCloudKey))
+	k1, _ := os.ReadFile(hub.AdminPath(hubs[1].Config().Storage, hub.AdminCloudKey))
 	if len(k0) == 0 || !bytes.Equal(k0, k1) {
 		t.Fatal("the hubs' cloud-pgp.asc differ")
 	}
@@ -141,21 +143,21 @@ func TestReplicatedLifecycle(t *testing.T) {
 	// The purge, run at hub 0 only: hub 1 drops its stored versions too,
 	// and the key shared by no other zone goes at both.
 	later := time.Now().Add(31 * 24 * time.Hour)
-	if purged := hubs[0].PurgeRemoved(later); !slices.Equal(purged, []string{"gone."}) {
+	if purged := hubs[0].admin.PurgeRemoved(later); !slices.Equal(purged, []string{"gone."}) {
 		t.Fatalf("hub0 purged %v, want gone.", purged)
 	}
 	for _, h := range hubs {
-		waitFor(t, h.config().Replication.Name+" drops gone.'s stored versions and key", 10*time.Second, func() bool {
-			stored, _ := filepath.Glob(filepath.Join(h.config().Storage, "gone.*"))
-			_, err := os.Stat(adminPath(h.config().Storage, adminKeyName(goneKey.Name)))
-			return len(stored) == 0 && err != nil && len(h.removedZones()) == 0
+		waitFor(t, h.Config().Replication.Name+" drops gone.'s stored versions and key", 10*time.Second, func() bool {
+			stored, _ := filepath.Glob(filepath.Join(h.Config().Storage, "gone.*"))
+			_, err := os.Stat(hub.AdminPath(h.Config().Storage, hub.AdminKeyName(goneKey.Name)))
+			return len(stored) == 0 && err != nil && len(h.admin.RemovedZones()) == 0
 		})
 	}
 	// Hub 1's own purge pass then finds nothing left to do.
-	if purged := hubs[1].PurgeRemoved(later); len(purged) != 0 {
+	if purged := hubs[1].admin.PurgeRemoved(later); len(purged) != 0 {
 		t.Fatalf("hub1 purged %v again", purged)
 	}
-	if err := hubs[1].ctl.Do(http.MethodPost, "/onboard/clients", AddClientRequest{Zone: "gone.", Restore: true}, nil); err == nil {
+	if err := hubs[1].ctl.Do(http.MethodPost, "/onboard/clients", admin.AddClientRequest{Zone: "gone.", Restore: true}, nil); err == nil {
 		t.Fatal("a purged zone was restored")
 	}
 
@@ -166,25 +168,25 @@ func TestReplicatedLifecycle(t *testing.T) {
 	}
 	results := make([][]string, len(hubs))
 	for i, h := range hubs {
-		wg.Go(func() { results[i] = h.PurgeRemoved(later.Add(time.Hour)) })
+		wg.Go(func() { results[i] = h.admin.PurgeRemoved(later.Add(time.Hour)) })
 	}
 	wg.Wait()
 	if !slices.Contains(append(results[0], results[1]...), "moved.") {
 		t.Fatalf("purges at both hubs at once: %v", results)
 	}
 	for _, h := range hubs {
-		waitFor(t, h.config().Replication.Name+" drops moved.'s stored versions and key", 10*time.Second, func() bool {
-			stored, _ := filepath.Glob(filepath.Join(h.config().Storage, "moved.*"))
-			_, err := os.Stat(adminPath(h.config().Storage, adminKeyName(movedKey.Name)))
+		waitFor(t, h.Config().Replication.Name+" drops moved.'s stored versions and key", 10*time.Second, func() bool {
+			stored, _ := filepath.Glob(filepath.Join(h.Config().Storage, "moved.*"))
+			_, err := os.Stat(hub.AdminPath(h.Config().Storage, hub.AdminKeyName(movedKey.Name)))
 			return len(stored) == 0 && err != nil
 		})
 		logs := h.logs.String()
 		if strings.Contains(logs, "could not record the end") {
-			t.Fatalf("%s: a purge failed:\n%s", h.config().Replication.Name, logs)
+			t.Fatalf("%s: a purge failed:\n%s", h.Config().Replication.Name, logs)
 		}
 	}
-	r0, _ := os.ReadFile(adminPath(hubs[0].config().Storage, adminRemoved))
-	r1, _ := os.ReadFile(adminPath(hubs[1].config().Storage, adminRemoved))
+	r0, _ := os.ReadFile(hub.AdminPath(hubs[0].Config().Storage, hub.AdminRemoved))
+	r1, _ := os.ReadFile(hub.AdminPath(hubs[1].Config().Storage, hub.AdminRemoved))
 	if !bytes.Contains(r0, []byte("moved.")) || !bytes.Equal(r0, r1) {
 		t.Fatalf("removed.json differs between the hubs:\n%s\n%s", r0, r1)
 	}

@@ -1,16 +1,14 @@
-package hub
+package admin
 
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"sort"
 	"sync"
 	"time"
 
-	"github.com/miekg/dns"
-
+	"anycloud/internal/hub"
 	"anycloud/internal/monitor"
 	"anycloud/internal/onboard"
 )
@@ -37,11 +35,8 @@ type ClientProgress struct {
 }
 
 // onboardState holds every zone's steps (persisted in the storage
-// directory) and when each zone last got a NOTIFY. adminMu serialises
-// changes to the administered configuration.
+// directory) and when each zone last got a NOTIFY.
 type onboardState struct {
-	adminMu sync.Mutex
-
 	mu       sync.Mutex
 	loaded   bool
 	progress map[string][]StepState
@@ -51,11 +46,13 @@ type onboardState struct {
 	purgedHere map[string]time.Time
 }
 
-func (h *Hub) progressPath() string { return adminPath(h.config().Storage, adminOnboarding) }
+func (a *Admin) progressPath() string {
+	return hub.AdminPath(a.h.Config().Storage, hub.AdminOnboarding)
+}
 
 // loadProgress reads the stored steps once; called with onb.mu held.
-func (h *Hub) loadProgress() {
-	s := &h.onb
+func (a *Admin) loadProgress() {
+	s := &a.onb
 	if s.loaded {
 		return
 	}
@@ -63,25 +60,25 @@ func (h *Hub) loadProgress() {
 	if s.notifies == nil {
 		s.notifies = map[string]onboard.NotifySeen{}
 	}
-	data, err := os.ReadFile(h.progressPath())
+	data, err := os.ReadFile(a.progressPath())
 	if err != nil {
 		if !errors.Is(err, os.ErrNotExist) {
-			h.log.Warn("onboarding progress unreadable; starting afresh", "err", err)
+			a.log.Warn("onboarding progress unreadable; starting afresh", "err", err)
 		}
 		return
 	}
 	if err := json.Unmarshal(data, &s.progress); err != nil {
-		h.log.Warn("onboarding progress unreadable; starting afresh", "err", err)
+		a.log.Warn("onboarding progress unreadable; starting afresh", "err", err)
 	}
 }
 
 // recordStep keeps the verdict of one step for zone, persists it and
 // shows it on the dashboard.
-func (h *Hub) recordStep(zone string, st StepState) {
+func (a *Admin) recordStep(zone string, st StepState) {
 	var steps []StepState
-	err := h.adminWrite(func(tx *adminTx) error {
+	err := a.write(func(tx *adminTx) error {
 		progress := map[string][]StepState{}
-		if err := tx.readJSON(adminOnboarding, &progress); err != nil {
+		if err := tx.readJSON(hub.AdminOnboarding, &progress); err != nil {
 			return err
 		}
 		steps = fillSteps(progress[zone])
@@ -97,13 +94,13 @@ func (h *Hub) recordStep(zone string, st StepState) {
 			}
 		}
 		progress[zone] = steps
-		return tx.writeJSON(adminOnboarding, progress)
+		return tx.writeJSON(hub.AdminOnboarding, progress)
 	})
 	if err != nil {
-		h.log.Error("could not store onboarding progress", "zone", zone, "err", err)
+		a.log.Error("could not store onboarding progress", "zone", zone, "err", err)
 		return
 	}
-	h.publishOnboarding(zone, steps)
+	a.publishOnboarding(zone, steps)
 }
 
 // fillSteps returns the six steps in order, pending where never run.
@@ -111,9 +108,9 @@ func fillSteps(have []StepState) []StepState {
 	out := make([]StepState, 0, len(onboard.Steps))
 	for _, name := range onboard.Steps {
 		st := StepState{Name: name, State: "pending"}
-		for _, h := range have {
-			if h.Name == name {
-				st = h
+		for _, had := range have {
+			if had.Name == name {
+				st = had
 			}
 		}
 		out = append(out, st)
@@ -123,13 +120,13 @@ func fillSteps(have []StepState) []StepState {
 
 // Progress returns the onboarding progress of zone ("" for every client
 // zone), in zone order.
-func (h *Hub) Progress(zone string) []ClientProgress {
-	s := &h.onb
+func (a *Admin) Progress(zone string) []ClientProgress {
+	s := &a.onb
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h.loadProgress()
+	a.loadProgress()
 	var out []ClientProgress
-	for z, c := range clientZones(h.config()) {
+	for z, c := range hub.ClientZones(a.h.Config()) {
 		if zone != "" && z != zone {
 			continue
 		}
@@ -160,8 +157,8 @@ func pendingTodo(step, zone string) string {
 }
 
 // publishOnboarding hands the steps to the monitor in the hub, if any.
-func (h *Hub) publishOnboarding(zone string, steps []StepState) {
-	m := h.Monitor()
+func (a *Admin) publishOnboarding(zone string, steps []StepState) {
+	m := a.h.Monitor()
 	if m == nil {
 		return
 	}
@@ -176,29 +173,30 @@ func (h *Hub) publishOnboarding(zone string, steps []StepState) {
 	m.SetOnboarding(zone, out)
 }
 
-// publishAllOnboarding feeds the monitor every zone's steps, at start.
-func (h *Hub) publishAllOnboarding() {
-	for _, p := range h.Progress("") {
-		h.publishOnboarding(p.Zone, p.Steps)
+// PublishAllOnboarding feeds the monitor every zone's steps, at start.
+func (a *Admin) PublishAllOnboarding() {
+	for _, p := range a.Progress("") {
+		a.publishOnboarding(p.Zone, p.Steps)
 	}
 }
 
-// noteNotify records that a NOTIFY for zone came from from; refused says
-// why the hub refused it ("" when accepted), so the transfer trial can
-// tell a primary that sends none from one that sends it wrongly.
-func (h *Hub) noteNotify(zone, from, refused string) {
-	s := &h.onb
+// NotifySeen records that a NOTIFY for zone came from from (the hub calls
+// it); refused says why the hub refused it ("" when accepted), so the
+// transfer trial can tell a primary that sends none from one that sends it
+// wrongly.
+func (a *Admin) NotifySeen(zone, from, refused string) {
+	s := &a.onb
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h.loadProgress()
+	a.loadProgress()
 	s.notifies[zone] = onboard.NotifySeen{At: time.Now().UTC(), From: from, Refused: refused}
 }
 
-func (h *Hub) lastNotify(zone string) onboard.NotifySeen {
-	s := &h.onb
+func (a *Admin) lastNotify(zone string) onboard.NotifySeen {
+	s := &a.onb
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	h.loadProgress()
+	a.loadProgress()
 	return s.notifies[zone]
 }
 
@@ -209,15 +207,4 @@ func stepFromReport(r *onboard.Report) StepState {
 		st.State, st.Detail, st.Todo = "pass", r.Summary(), ""
 	}
 	return st
-}
-
-// notifyRefusal words why a NOTIFY was refused, for the transfer trial.
-func notifyRefusal(w dns.ResponseWriter, req *dns.Msg) string {
-	if t := req.IsTsig(); t != nil {
-		if err := w.TsigStatus(); err != nil {
-			return fmt.Sprintf("signed with key %s, which does not verify here (%v): the primary's key differs from the hub's", t.Hdr.Name, err)
-		}
-		return fmt.Sprintf("signed with key %s, which is not this zone's key", t.Hdr.Name)
-	}
-	return "unsigned, from an address not listed as the zone's primary: sign NOTIFY with the zone's key, or list that address with --primary"
 }

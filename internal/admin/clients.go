@@ -1,4 +1,4 @@
-package hub
+package admin
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/hub"
 	"anycloud/internal/onboard"
 	"anycloud/internal/xfr"
 )
@@ -39,8 +40,8 @@ type AddClientRequest struct {
 	Restore bool `json:"restore,omitempty"`
 }
 
-// zoneList is Zone then Zones, canonical and without repeats.
-func (req AddClientRequest) zoneList() []string {
+// ZoneList is Zone then Zones, canonical and without repeats.
+func (req AddClientRequest) ZoneList() []string {
 	var out []string
 	for _, z := range append([]string{req.Zone}, req.Zones...) {
 		if z = dns.CanonicalName(z); z != "." && !slices.Contains(out, z) {
@@ -54,11 +55,11 @@ func (req AddClientRequest) zoneList() []string {
 // secret goes to the storage directory (0600), the client to the
 // administered clients, and the hub reloads; if the reload refuses the
 // new configuration, both files are put back as they were.
-func (h *Hub) AddClient(req AddClientRequest) error {
+func (a *Admin) AddClient(req AddClientRequest) error {
 	if req.Restore {
-		return h.restoreClient(req)
+		return a.restoreClient(req)
 	}
-	zones := req.zoneList()
+	zones := req.ZoneList()
 	if len(zones) == 0 {
 		return fmt.Errorf("no zone")
 	}
@@ -66,50 +67,50 @@ func (h *Hub) AddClient(req AddClientRequest) error {
 	if err != nil {
 		return err
 	}
-	err = h.adminWrite(func(tx *adminTx) error {
-		var admin []ClientFile
-		if err := tx.readYAML(adminClients, &admin); err != nil {
+	err = a.write(func(tx *adminTx) error {
+		var admin []hub.ClientFile
+		if err := tx.readYAML(hub.AdminClients, &admin); err != nil {
 			return err
 		}
-		admin, err := h.withClient(admin, zones, req)
+		admin, err := a.withClient(admin, zones, req)
 		if err != nil {
 			return err
 		}
-		keyName := adminKeyName(key.Name)
+		keyName := hub.AdminKeyName(key.Name)
 		admin[len(admin)-1].TSIG = xfr.KeySpec{Name: key.Name, Algorithm: onboard.AlgorithmName(key), SecretFile: keyName}
 		tx.write(keyName, []byte(key.Secret+"\n"))
 		// A zone added again within its grace period is no longer removed:
 		// its stored versions serve at once and must not be purged later.
-		removed := map[string]RemovedZone{}
-		if err := tx.readJSON(adminRemoved, &removed); err != nil {
+		removed := map[string]hub.RemovedZone{}
+		if err := tx.readJSON(hub.AdminRemoved, &removed); err != nil {
 			return err
 		}
 		if len(removed) > 0 {
 			for _, z := range zones {
 				delete(removed, z)
 			}
-			if err := tx.writeJSON(adminRemoved, removed); err != nil {
+			if err := tx.writeJSON(hub.AdminRemoved, removed); err != nil {
 				return err
 			}
 		}
-		return tx.writeYAML(adminClients, admin)
+		return tx.writeYAML(hub.AdminClients, admin)
 	})
 	if err != nil {
 		return refusedAs(err, "client")
 	}
-	h.log.Info("client added", "zones", zones, "key", key.Name, "rotate", req.Rotate, "primaries", req.Primaries)
+	a.log.Info("client added", "zones", zones, "key", key.Name, "rotate", req.Rotate, "primaries", req.Primaries)
 	now := time.Now().UTC()
 	verb := "created"
 	if req.Rotate {
 		verb = "rotated"
 	}
 	for _, zone := range zones {
-		h.recordStep(zone, StepState{Name: onboard.StepKey, State: "pass", At: now,
+		a.recordStep(zone, StepState{Name: onboard.StepKey, State: "pass", At: now,
 			Detail: fmt.Sprintf("key %s (%s) %s, encrypted to %s", key.Name, onboard.AlgorithmName(key), verb, req.Recipient)})
 		if req.Rotate {
 			// The primary still has the old key: transfers fail until the
 			// client installs the new one, and status must not say otherwise.
-			h.recordStep(zone, StepState{Name: onboard.StepTransfer, State: "pending", At: now, Detail: "the key was rotated",
+			a.recordStep(zone, StepState{Name: onboard.StepTransfer, State: "pending", At: now, Detail: "the key was rotated",
 				Todo: "the client installs the new key from the bundle on its primary; then run 'anycloud client trial transfer " + zone + "'"})
 		}
 	}
@@ -117,8 +118,8 @@ func (h *Hub) AddClient(req AddClientRequest) error {
 }
 
 // adminIndex is the index of the administered client holding zone, or -1.
-func adminIndex(admin []ClientFile, zone string) int {
-	return slices.IndexFunc(admin, func(c ClientFile) bool {
+func adminIndex(admin []hub.ClientFile, zone string) int {
+	return slices.IndexFunc(admin, func(c hub.ClientFile) bool {
 		return slices.ContainsFunc(c.Zones, func(z string) bool { return dns.CanonicalName(z) == zone })
 	})
 }
@@ -128,11 +129,11 @@ func adminIndex(admin []ClientFile, zone string) int {
 // configures, an existing client without Rotate, a rotation of a missing
 // one, and a rotation that leaves out a zone sharing the key (the bundle
 // must list them all).
-func (h *Hub) withClient(admin []ClientFile, zones []string, req AddClientRequest) ([]ClientFile, error) {
+func (a *Admin) withClient(admin []hub.ClientFile, zones []string, req AddClientRequest) ([]hub.ClientFile, error) {
 	idx := -1
 	for i, zone := range zones {
 		at := adminIndex(admin, zone)
-		_, configured := clientZones(h.config())[zone]
+		_, configured := hub.ClientZones(a.h.Config())[zone]
 		switch {
 		case configured && at < 0:
 			return nil, fmt.Errorf("%s is configured in the hub's configuration file; change it there", zone)
@@ -145,7 +146,7 @@ func (h *Hub) withClient(admin []ClientFile, zones []string, req AddClientReques
 		}
 		idx = at
 	}
-	entry := ClientFile{Name: req.Client, Zones: zones, Primaries: req.Primaries}
+	entry := hub.ClientFile{Name: req.Client, Zones: zones, Primaries: req.Primaries}
 	if idx >= 0 {
 		entry = admin[idx]
 		if len(entry.Zones) != len(zones) {

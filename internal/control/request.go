@@ -1,4 +1,4 @@
-package hub
+package control
 
 import (
 	"fmt"
@@ -6,11 +6,11 @@ import (
 	"net/url"
 )
 
-// ControlRequest sends one operator request to a running hub's control
+// Request sends one operator request to a running hub's control
 // endpoint at addr with the token in tokenFile: "status", "reload", or
 // "retransfer" with zone and acceptOlder. It returns the hub's answer text.
-func ControlRequest(addr, tokenFile, what, zone string, acceptOlder bool) (string, error) {
-	c, err := DialControl(addr, tokenFile)
+func Request(addr, tokenFile, what, zone string, acceptOlder bool) (string, error) {
+	c, err := Dial(addr, tokenFile)
 	if err != nil {
 		return "", err
 	}

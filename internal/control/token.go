@@ -1,4 +1,4 @@
-package hub
+package control
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"anycloud/internal/bearer"
+	"anycloud/internal/hub"
 )
 
 // The control API requires a bearer token kept in the storage directory
@@ -16,7 +17,7 @@ import (
 const tokenFile = "control.token"
 
 // TokenFile is where the hub configured by cfg keeps its control token.
-func TokenFile(cfg *Config) string {
+func TokenFile(cfg *hub.Config) string {
 	return filepath.Join(absPath(cfg.Storage), tokenFile)
 }
 
@@ -24,9 +25,9 @@ func TokenFile(cfg *Config) string {
 // neither the hub's configuration nor --token-file.
 const DefaultTokenFile = "/var/lib/anycloud/hub/" + tokenFile
 
-// controlToken returns the hub's token, creating it on first use.
-func (h *Hub) controlToken() (string, error) {
-	return bearer.Ensure(TokenFile(h.config()))
+// token returns the hub's token, creating it on first use.
+func (s *Server) token() (string, error) {
+	return bearer.Ensure(TokenFile(s.h.Config()))
 }
 
 // requireToken wraps the control API: every request must carry

@@ -1,15 +1,15 @@
-package hub
+package admin
 
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/miekg/dns"
 
+	"anycloud/internal/adminstate"
+	"anycloud/internal/hub"
 	"anycloud/internal/xfr"
 )
 
@@ -19,34 +19,10 @@ import (
 // change goes through the administered files and one reload, all or
 // nothing, like the adds.
 
-// adminRemoved lists the zones removed with `client remove` that still
-// have their stored versions and key, and the tombstones of those purged.
-const adminRemoved = "removed.json"
-
-// RemovedZone is a client zone taken out of service: its stored versions
-// and key stay until PurgeAt, and `client add ZONE --restore` brings it
-// back with the key and primaries it had. Once purged, the entry stays as
-// a tombstone (PurgedAt set) for another grace period: every hub purges
-// its own stored versions when it sees one, so a hub that was down when
-// another purged still drops the zone's data.
-type RemovedZone struct {
-	Zone      string   `json:"zone"`
-	Client    string   `json:"client"`
-	Primaries []string `json:"primaries"`
-	KeyName   string   `json:"key_name"`
-	Algorithm string   `json:"algorithm"`
-	// KeyFile is as the client named it: relative to the admin directory
-	// ("keys/NAME.key") when the hub wrote it.
-	KeyFile  string    `json:"key_file"`
-	At       time.Time `json:"removed_at"`
-	PurgeAt  time.Time `json:"purge_at"`
-	PurgedAt time.Time `json:"purged_at,omitzero"`
-}
-
-// removedZones lists the zones removed and not yet purged.
-func (h *Hub) removedZones() map[string]RemovedZone {
-	out := map[string]RemovedZone{}
-	h.readAdminJSON(adminRemoved, &out)
+// RemovedZones lists the zones removed and not yet purged.
+func (a *Admin) RemovedZones() map[string]hub.RemovedZone {
+	out := map[string]hub.RemovedZone{}
+	a.h.ReadAdminJSON(hub.AdminRemoved, &out)
 	for zone, r := range out {
 		if !r.PurgedAt.IsZero() {
 			delete(out, zone)
@@ -59,25 +35,25 @@ func (h *Hub) removedZones() map[string]RemovedZone {
 // loses the member (nodes, and Knot or NSD catalog consumers, stop serving
 // it), the hub stops pulling it, and its stored versions and key are kept
 // for the grace period. Other zones sharing the key stay.
-func (h *Hub) RemoveClient(zone string) (*RemovedZone, error) {
+func (a *Admin) RemoveClient(zone string) (*hub.RemovedZone, error) {
 	zone = dns.CanonicalName(zone)
-	var rec RemovedZone
-	err := h.adminWrite(func(tx *adminTx) error {
-		cfg := h.config()
-		var admin []ClientFile
-		if err := tx.readYAML(adminClients, &admin); err != nil {
+	var rec hub.RemovedZone
+	err := a.write(func(tx *adminTx) error {
+		cfg := a.h.Config()
+		var admin []hub.ClientFile
+		if err := tx.readYAML(hub.AdminClients, &admin); err != nil {
 			return err
 		}
 		idx := adminIndex(admin, zone)
 		if idx < 0 {
-			if _, configured := clientZones(cfg)[zone]; configured {
+			if _, configured := hub.ClientZones(cfg)[zone]; configured {
 				return fmt.Errorf("%s is configured in the hub's configuration file; remove it there", zone)
 			}
 			return fmt.Errorf("%s is not a client", zone)
 		}
 		c := admin[idx]
 		now := time.Now().UTC()
-		rec = RemovedZone{Zone: zone, Client: c.Name, Primaries: c.Primaries, KeyName: c.TSIG.Name, Algorithm: c.TSIG.Algorithm,
+		rec = hub.RemovedZone{Zone: zone, Client: c.Name, Primaries: c.Primaries, KeyName: c.TSIG.Name, Algorithm: c.TSIG.Algorithm,
 			KeyFile: c.TSIG.SecretFile, At: now, PurgeAt: now.Add(cfg.Onboarding.RemovalGrace)}
 		c.Zones = slices.DeleteFunc(slices.Clone(c.Zones), func(z string) bool { return dns.CanonicalName(z) == zone })
 		if len(c.Zones) == 0 {
@@ -85,35 +61,35 @@ func (h *Hub) RemoveClient(zone string) (*RemovedZone, error) {
 		} else {
 			admin[idx] = c
 		}
-		removed := map[string]RemovedZone{}
-		if err := tx.readJSON(adminRemoved, &removed); err != nil {
+		removed := map[string]hub.RemovedZone{}
+		if err := tx.readJSON(hub.AdminRemoved, &removed); err != nil {
 			return err
 		}
 		removed[zone] = rec
-		if err := tx.writeJSON(adminRemoved, removed); err != nil {
+		if err := tx.writeJSON(hub.AdminRemoved, removed); err != nil {
 			return err
 		}
-		return tx.writeYAML(adminClients, admin)
+		return tx.writeYAML(hub.AdminClients, admin)
 	})
 	if err != nil {
 		return nil, refusedAs(err, "clients")
 	}
-	h.log.Warn("client zone removed: no longer in the catalog nor pulled; data kept until purge", "zone", zone, "purge_at", rec.PurgeAt)
+	a.log.Warn("client zone removed: no longer in the catalog nor pulled; data kept until purge", "zone", zone, "purge_at", rec.PurgeAt)
 	return &rec, nil
 }
 
 // restoreClient brings back a zone removed within its grace period, with
 // its old key (the client's primary needs no change) and its primaries
 // unless new ones are given.
-func (h *Hub) restoreClient(req AddClientRequest) error {
-	zones := req.zoneList()
-	err := h.adminWrite(func(tx *adminTx) error {
-		removed := map[string]RemovedZone{}
-		if err := tx.readJSON(adminRemoved, &removed); err != nil {
+func (a *Admin) restoreClient(req AddClientRequest) error {
+	zones := req.ZoneList()
+	err := a.write(func(tx *adminTx) error {
+		removed := map[string]hub.RemovedZone{}
+		if err := tx.readJSON(hub.AdminRemoved, &removed); err != nil {
 			return err
 		}
-		var admin []ClientFile
-		if err := tx.readYAML(adminClients, &admin); err != nil {
+		var admin []hub.ClientFile
+		if err := tx.readYAML(hub.AdminClients, &admin); err != nil {
 			return err
 		}
 		for _, zone := range zones {
@@ -121,7 +97,7 @@ func (h *Hub) restoreClient(req AddClientRequest) error {
 			if !ok || !rec.PurgedAt.IsZero() {
 				return fmt.Errorf("%s was not removed, or its grace period is over: add it with a new key", zone)
 			}
-			if _, configured := clientZones(h.config())[zone]; configured {
+			if _, configured := hub.ClientZones(a.h.Config())[zone]; configured {
 				return fmt.Errorf("%s is already served", zone)
 			}
 			if err := tx.exists(rec.KeyFile); err != nil {
@@ -132,24 +108,24 @@ func (h *Hub) restoreClient(req AddClientRequest) error {
 				primaries = req.Primaries
 			}
 			// Back into the client that still holds the same key, if any.
-			idx := slices.IndexFunc(admin, func(c ClientFile) bool { return c.TSIG.Name == rec.KeyName })
+			idx := slices.IndexFunc(admin, func(c hub.ClientFile) bool { return c.TSIG.Name == rec.KeyName })
 			if idx >= 0 {
 				admin[idx].Zones = append(admin[idx].Zones, zone)
 			} else {
-				admin = append(admin, ClientFile{Name: rec.Client, Zones: []string{zone}, Primaries: primaries,
+				admin = append(admin, hub.ClientFile{Name: rec.Client, Zones: []string{zone}, Primaries: primaries,
 					TSIG: xfr.KeySpec{Name: rec.KeyName, Algorithm: rec.Algorithm, SecretFile: rec.KeyFile}})
 			}
 			delete(removed, zone)
 		}
-		if err := tx.writeJSON(adminRemoved, removed); err != nil {
+		if err := tx.writeJSON(hub.AdminRemoved, removed); err != nil {
 			return err
 		}
-		return tx.writeYAML(adminClients, admin)
+		return tx.writeYAML(hub.AdminClients, admin)
 	})
 	if err != nil {
 		return refusedAs(err, "restored client")
 	}
-	h.log.Info("client zone restored with its key", "zones", zones)
+	a.log.Info("client zone restored with its key", "zones", zones)
 	return nil
 }
 
@@ -164,20 +140,20 @@ func (h *Hub) restoreClient(req AddClientRequest) error {
 // files and finds nothing left to do. The stored versions are each hub's
 // own: every hub deletes them when it sees a tombstone (purgeLocal), here
 // and when another hub's purge reaches it.
-func (h *Hub) PurgeRemoved(now time.Time) []string {
-	grace := h.config().Onboarding.RemovalGrace
+func (a *Admin) PurgeRemoved(now time.Time) []string {
+	grace := a.h.Config().Onboarding.RemovalGrace
 	var ended []string
-	err := h.adminWrite(func(tx *adminTx) error {
+	err := a.write(func(tx *adminTx) error {
 		ended = nil
-		removed := map[string]RemovedZone{}
-		if err := tx.readJSON(adminRemoved, &removed); err != nil {
+		removed := map[string]hub.RemovedZone{}
+		if err := tx.readJSON(hub.AdminRemoved, &removed); err != nil {
 			return err
 		}
 		progress := map[string][]StepState{}
-		if err := tx.readJSON(adminOnboarding, &progress); err != nil {
+		if err := tx.readJSON(hub.AdminOnboarding, &progress); err != nil {
 			return err
 		}
-		served := clientZones(h.config())
+		served := hub.ClientZones(a.h.Config())
 		changed, progressChanged := false, false
 		var keyFiles []string
 		for zone, rec := range removed {
@@ -210,16 +186,16 @@ func (h *Hub) PurgeRemoved(now time.Time) []string {
 			tx.remove(name)
 		}
 		if progressChanged {
-			if err := tx.writeJSON(adminOnboarding, progress); err != nil {
+			if err := tx.writeJSON(hub.AdminOnboarding, progress); err != nil {
 				return err
 			}
 		}
-		return tx.writeJSON(adminRemoved, removed)
+		return tx.writeJSON(hub.AdminRemoved, removed)
 	})
 	if err != nil {
-		h.log.Error("could not record the end of removed zones' grace period; trying again later", "err", err)
+		a.log.Error("could not record the end of removed zones' grace period; trying again later", "err", err)
 	}
-	purged := h.purgeLocal()
+	purged := a.purgeLocal()
 	for _, z := range ended {
 		if !slices.Contains(purged, z) {
 			purged = append(purged, z)
@@ -232,10 +208,10 @@ func (h *Hub) PurgeRemoved(now time.Time) []string {
 // purgeLocal deletes this hub's stored versions of every zone whose
 // removal entry is a tombstone, unless this hub serves the zone again
 // (its configuration file names it), and returns the zones purged.
-func (h *Hub) purgeLocal() []string {
-	all := map[string]RemovedZone{}
-	h.readAdminJSON(adminRemoved, &all)
-	served := clientZones(h.config())
+func (a *Admin) purgeLocal() []string {
+	all := map[string]hub.RemovedZone{}
+	a.h.ReadAdminJSON(hub.AdminRemoved, &all)
+	served := hub.ClientZones(a.h.Config())
 	var purged []string
 	for zone, rec := range all {
 		if rec.PurgedAt.IsZero() {
@@ -244,15 +220,15 @@ func (h *Hub) purgeLocal() []string {
 		if _, back := served[zone]; back {
 			continue // configured again in the file meanwhile: its data is live
 		}
-		s := &h.onb
+		s := &a.onb
 		s.mu.Lock()
 		done := s.purgedHere[zone].Equal(rec.PurgedAt)
 		s.mu.Unlock()
 		if done {
 			continue
 		}
-		if err := h.store.Remove(zone); err != nil {
-			h.log.Error("could not purge a removed zone's stored versions", "zone", zone, "err", err)
+		if err := a.h.RemoveStored(zone); err != nil {
+			a.log.Error("could not purge a removed zone's stored versions", "zone", zone, "err", err)
 			continue
 		}
 		s.mu.Lock()
@@ -264,7 +240,7 @@ func (h *Hub) purgeLocal() []string {
 		s.mu.Unlock()
 		purged = append(purged, zone)
 	}
-	s := &h.onb
+	s := &a.onb
 	s.mu.Lock()
 	for zone := range s.purgedHere {
 		if all[zone].PurgedAt.IsZero() {
@@ -274,7 +250,7 @@ func (h *Hub) purgeLocal() []string {
 	s.mu.Unlock()
 	if len(purged) > 0 {
 		slices.Sort(purged)
-		h.log.Warn("removed zones purged after their grace period", "zones", purged)
+		a.log.Warn("removed zones purged after their grace period", "zones", purged)
 	}
 	return purged
 }
@@ -283,13 +259,13 @@ func (h *Hub) purgeLocal() []string {
 // of files that no administered client or node and no zone still in its
 // grace period uses: a key file of the operator's, outside the
 // administered keys directory, is never deleted.
-func unusedKeys(tx *adminTx, files []string, remaining map[string]RemovedZone) ([]string, error) {
-	var clients []ClientFile
-	if err := tx.readYAML(adminClients, &clients); err != nil {
+func unusedKeys(tx *adminTx, files []string, remaining map[string]hub.RemovedZone) ([]string, error) {
+	var clients []hub.ClientFile
+	if err := tx.readYAML(hub.AdminClients, &clients); err != nil {
 		return nil, err // unsure what is in use: keep every key
 	}
-	var nodes []NodeFile
-	if err := tx.readYAML(adminNodes, &nodes); err != nil {
+	var nodes []hub.NodeFile
+	if err := tx.readYAML(hub.AdminNodes, &nodes); err != nil {
 		return nil, err
 	}
 	inUse := map[string]bool{}
@@ -315,12 +291,12 @@ func unusedKeys(tx *adminTx, files []string, remaining map[string]RemovedZone) (
 
 // purgeLoop purges removed zones whose grace period is over, at start and
 // then every hour (more often for a grace period under four hours).
-func (h *Hub) purgeLoop(ctx context.Context) {
-	every := min(time.Hour, max(time.Second, h.config().Onboarding.RemovalGrace/4))
+func (a *Admin) purgeLoop(ctx context.Context) {
+	every := min(time.Hour, max(time.Second, a.h.Config().Onboarding.RemovalGrace/4))
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		h.PurgeRemoved(time.Now())
+		a.PurgeRemoved(time.Now())
 		select {
 		case <-ctx.Done():
 			return
@@ -333,84 +309,82 @@ func (h *Hub) purgeLoop(ctx context.Context) {
 // zone under its key) without touching the key, then has the hub ask the
 // new primaries at once (every other hub does when the change reaches it:
 // adminChanged).
-func (h *Hub) SetPrimaries(zone string, primaries []string) ([]string, error) {
+func (a *Admin) SetPrimaries(zone string, primaries []string) ([]string, error) {
 	zone = dns.CanonicalName(zone)
 	if len(primaries) == 0 {
 		return nil, fmt.Errorf("no primary given")
 	}
 	var zones []string
-	err := h.adminWrite(func(tx *adminTx) error {
-		var admin []ClientFile
-		if err := tx.readYAML(adminClients, &admin); err != nil {
+	err := a.write(func(tx *adminTx) error {
+		var admin []hub.ClientFile
+		if err := tx.readYAML(hub.AdminClients, &admin); err != nil {
 			return err
 		}
 		idx := adminIndex(admin, zone)
 		if idx < 0 {
-			if _, configured := clientZones(h.config())[zone]; configured {
+			if _, configured := hub.ClientZones(a.h.Config())[zone]; configured {
 				return fmt.Errorf("%s is configured in the hub's configuration file; change it there", zone)
 			}
 			return fmt.Errorf("%s is not a client", zone)
 		}
 		admin[idx].Primaries = primaries
 		zones = admin[idx].Zones
-		return tx.writeYAML(adminClients, admin)
+		return tx.writeYAML(hub.AdminClients, admin)
 	})
 	if err != nil {
 		return nil, refusedAs(err, "primaries")
 	}
 	for _, z := range zones {
-		if sz := h.lookup(dns.CanonicalName(z)); sz != nil && sz.sec != nil {
-			sz.sec.Notify()
-		}
+		a.h.AskPrimaries(z)
 	}
-	h.log.Warn("client primaries changed, key unchanged", "zones", zones, "primaries", primaries)
+	a.log.Warn("client primaries changed, key unchanged", "zones", zones, "primaries", primaries)
 	return zones, nil
 }
 
 // RemoveNode takes an administered node out: its key is deleted, so the
 // hub refuses its transfers and state queries; it leaves the node list
 // and the monitor stops expecting it.
-func (h *Hub) RemoveNode(name string) error {
-	err := h.adminWrite(func(tx *adminTx) error {
-		var admin []NodeFile
-		if err := tx.readYAML(adminNodes, &admin); err != nil {
+func (a *Admin) RemoveNode(name string) error {
+	err := a.write(func(tx *adminTx) error {
+		var admin []hub.NodeFile
+		if err := tx.readYAML(hub.AdminNodes, &admin); err != nil {
 			return err
 		}
-		idx := slices.IndexFunc(admin, func(n NodeFile) bool { return n.Name == name })
+		idx := slices.IndexFunc(admin, func(n hub.NodeFile) bool { return n.Name == name })
 		if idx < 0 {
-			if slices.ContainsFunc(h.config().Nodes, func(n Node) bool { return n.Name == name }) {
+			if slices.ContainsFunc(a.h.Config().Nodes, func(n hub.Node) bool { return n.Name == name }) {
 				return fmt.Errorf("node %q is configured in the hub's configuration file; remove it there", name)
 			}
 			return fmt.Errorf("no node %q at this hub", name)
 		}
 		keyFile := admin[idx].TSIG.SecretFile
 		admin = slices.Delete(admin, idx, idx+1)
-		sites, states := map[string]NodeSite{}, map[string]string{}
-		if err := tx.readJSON(adminNodeSites, &sites); err != nil {
+		sites, states := map[string]adminstate.NodeSite{}, map[string]string{}
+		if err := tx.readJSON(hub.AdminNodeSites, &sites); err != nil {
 			return err
 		}
-		if err := tx.readJSON(adminNodeStates, &states); err != nil {
+		if err := tx.readJSON(hub.AdminNodeStates, &states); err != nil {
 			return err
 		}
 		if _, ok := sites[name]; ok {
 			delete(sites, name)
-			if err := tx.writeJSON(adminNodeSites, sites); err != nil {
+			if err := tx.writeJSON(hub.AdminNodeSites, sites); err != nil {
 				return err
 			}
 		}
 		if _, ok := states[name]; ok {
 			delete(states, name)
-			if err := tx.writeJSON(adminNodeStates, states); err != nil {
+			if err := tx.writeJSON(hub.AdminNodeStates, states); err != nil {
 				return err
 			}
 		}
-		if err := tx.writeYAML(adminNodes, admin); err != nil {
+		if err := tx.writeYAML(hub.AdminNodes, admin); err != nil {
 			return err
 		}
 		// The configuration no longer holds the key; the file goes too, so
 		// no later reload can bring it back (unless another entry shares it).
-		removed := map[string]RemovedZone{}
-		if err := tx.readJSON(adminRemoved, &removed); err != nil {
+		removed := map[string]hub.RemovedZone{}
+		if err := tx.readJSON(hub.AdminRemoved, &removed); err != nil {
 			return err
 		}
 		unused, err := unusedKeys(tx, []string{keyFile}, removed)
@@ -425,75 +399,6 @@ func (h *Hub) RemoveNode(name string) error {
 	if err != nil {
 		return refusedAs(err, "node list")
 	}
-	h.log.Warn("node removed: its key is revoked", "node", name)
+	a.log.Warn("node removed: its key is revoked", "node", name)
 	return nil
-}
-
-// RemoveClientRequest is `anycloud client remove ZONE`.
-type RemoveClientRequest struct {
-	Zone string `json:"zone"`
-}
-
-// SetPrimariesRequest is `anycloud client set ZONE --primary ADDR[,ADDR]`.
-type SetPrimariesRequest struct {
-	Zone      string   `json:"zone"`
-	Primaries []string `json:"primaries"`
-}
-
-// SetPrimariesResult names every zone whose primaries changed.
-type SetPrimariesResult struct {
-	Zones     []string `json:"zones"`
-	Primaries []string `json:"primaries"`
-}
-
-// RemoveNodeRequest is `anycloud node remove NAME`.
-type RemoveNodeRequest struct {
-	Name string `json:"name"`
-}
-
-func (h *Hub) httpRemoveClient(w http.ResponseWriter, r *http.Request) {
-	var req RemoveClientRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	rec, err := h.RemoveClient(req.Zone)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	writeJSON(w, rec)
-}
-
-func (h *Hub) httpRemoved(w http.ResponseWriter, _ *http.Request) {
-	var out []RemovedZone
-	for _, r := range h.removedZones() {
-		out = append(out, r)
-	}
-	slices.SortFunc(out, func(a, b RemovedZone) int { return strings.Compare(a.Zone, b.Zone) })
-	writeJSON(w, out)
-}
-
-func (h *Hub) httpSetPrimaries(w http.ResponseWriter, r *http.Request) {
-	var req SetPrimariesRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	zones, err := h.SetPrimaries(req.Zone, req.Primaries)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	writeJSON(w, SetPrimariesResult{Zones: zones, Primaries: req.Primaries})
-}
-
-func (h *Hub) httpRemoveNode(w http.ResponseWriter, r *http.Request) {
-	var req RemoveNodeRequest
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	if err := h.RemoveNode(req.Name); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	writeJSON(w, h.Nodes())
 }

@@ -1,6 +1,7 @@
-package hub
+package control
 
 import (
+	"anycloud/internal/admin"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -26,26 +27,26 @@ import (
 //	GET  /onboard/cloud-key         the cloud's OpenPGP public key
 //	POST /onboard/seal              encrypt a bundle to a client, signed by the cloud
 //	POST /onboard/open              decrypt a key a client encrypted to the cloud
-//	GET  /replication               this hub's view of the replication (replication.go)
-//	GET  /backup                    a consistent backup (backup.go)
-func (h *Hub) onboardRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /onboard/settings", h.httpSettings)
-	mux.HandleFunc("POST /onboard/clients", h.httpAddClient)
-	mux.HandleFunc("POST /onboard/check", h.httpCheck)
-	mux.HandleFunc("GET /onboard/status", h.httpProgress)
-	mux.HandleFunc("POST /onboard/nodes", h.httpAddNode)
-	mux.HandleFunc("GET /onboard/nodes", h.httpNodes)
-	mux.HandleFunc("POST /onboard/node-state", h.httpNodeState)
-	mux.HandleFunc("POST /onboard/client-remove", h.httpRemoveClient)
-	mux.HandleFunc("GET /onboard/removed", h.httpRemoved)
-	mux.HandleFunc("POST /onboard/client-primaries", h.httpSetPrimaries)
-	mux.HandleFunc("POST /onboard/node-remove", h.httpRemoveNode)
-	mux.HandleFunc("GET /onboard/cloud-key", h.httpCloudKey)
-	mux.HandleFunc("POST /onboard/seal", h.httpSeal)
-	mux.HandleFunc("POST /onboard/open", h.httpOpen)
-	mux.HandleFunc("GET /replication", h.httpReplication)
-	mux.HandleFunc("GET /backup", h.httpBackup)
-	h.publishAllOnboarding()
+//	GET  /replication               this hub's view of the replication (hub.ReplicationStatus)
+//	GET  /backup                    a consistent backup (hub.Backup)
+func (s *Server) onboardRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /onboard/settings", s.httpSettings)
+	mux.HandleFunc("POST /onboard/clients", s.httpAddClient)
+	mux.HandleFunc("POST /onboard/check", s.httpCheck)
+	mux.HandleFunc("GET /onboard/status", s.httpProgress)
+	mux.HandleFunc("POST /onboard/nodes", s.httpAddNode)
+	mux.HandleFunc("GET /onboard/nodes", s.httpNodes)
+	mux.HandleFunc("POST /onboard/node-state", s.httpNodeState)
+	mux.HandleFunc("POST /onboard/client-remove", s.httpRemoveClient)
+	mux.HandleFunc("GET /onboard/removed", s.httpRemoved)
+	mux.HandleFunc("POST /onboard/client-primaries", s.httpSetPrimaries)
+	mux.HandleFunc("POST /onboard/node-remove", s.httpRemoveNode)
+	mux.HandleFunc("GET /onboard/cloud-key", s.httpCloudKey)
+	mux.HandleFunc("POST /onboard/seal", s.httpSeal)
+	mux.HandleFunc("POST /onboard/open", s.httpOpen)
+	mux.HandleFunc("GET /replication", s.httpReplication)
+	mux.HandleFunc("GET /backup", s.httpBackup)
+	s.a.PublishAllOnboarding()
 }
 
 // Settings is what the CLI needs to write a client's or a node's
@@ -57,16 +58,16 @@ type Settings struct {
 	Catalog      string   `json:"catalog"`
 }
 
-func (h *Hub) httpSettings(w http.ResponseWriter, _ *http.Request) {
-	cfg := h.config()
-	s := Settings{Nameservers: cfg.Onboarding.cloudNSNames(), Catalog: cfg.Catalog}
+func (s *Server) httpSettings(w http.ResponseWriter, _ *http.Request) {
+	cfg := s.h.Config()
+	out := Settings{Nameservers: cfg.Onboarding.CloudNSNames(), Catalog: cfg.Catalog}
 	for _, a := range cfg.Onboarding.HubAddresses {
-		s.HubAddresses = append(s.HubAddresses, a.String())
+		out.HubAddresses = append(out.HubAddresses, a.String())
 	}
 	for _, a := range cfg.Onboarding.Service {
-		s.Service = append(s.Service, a.String())
+		out.Service = append(out.Service, a.String())
 	}
-	writeJSON(w, s)
+	writeJSON(w, out)
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
@@ -77,18 +78,18 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-func (h *Hub) httpAddClient(w http.ResponseWriter, r *http.Request) {
-	var req AddClientRequest
+func (s *Server) httpAddClient(w http.ResponseWriter, r *http.Request) {
+	var req admin.AddClientRequest
 	if !decodeBody(w, r, &req) {
 		return
 	}
-	if err := h.AddClient(req); err != nil {
+	if err := s.a.AddClient(req); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	var out []ClientProgress
-	for _, z := range req.zoneList() {
-		out = append(out, h.Progress(z)...)
+	var out []admin.ClientProgress
+	for _, z := range req.ZoneList() {
+		out = append(out, s.a.Progress(z)...)
 	}
 	writeJSON(w, out)
 }
@@ -96,12 +97,12 @@ func (h *Hub) httpAddClient(w http.ResponseWriter, r *http.Request) {
 // CheckRequest runs one step ("all" for every check) for a zone, with the
 // configured key or a trial key.
 type CheckRequest struct {
-	Zone string   `json:"zone"`
-	Step string   `json:"step"`
-	Key  *KeyJSON `json:"key,omitempty"`
+	Zone string         `json:"zone"`
+	Step string         `json:"step"`
+	Key  *admin.KeyJSON `json:"key,omitempty"`
 }
 
-func (h *Hub) httpCheck(w http.ResponseWriter, r *http.Request) {
+func (s *Server) httpCheck(w http.ResponseWriter, r *http.Request) {
 	var req CheckRequest
 	if !decodeBody(w, r, &req) {
 		return
@@ -115,7 +116,7 @@ func (h *Hub) httpCheck(w http.ResponseWriter, r *http.Request) {
 		}
 		key = k
 	}
-	reports, err := h.RunCheck(r.Context(), req.Zone, req.Step, key)
+	reports, err := s.a.RunCheck(r.Context(), req.Zone, req.Step, key)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -123,10 +124,10 @@ func (h *Hub) httpCheck(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, reports)
 }
 
-func (h *Hub) httpProgress(w http.ResponseWriter, r *http.Request) {
+func (s *Server) httpProgress(w http.ResponseWriter, r *http.Request) {
 	zone := r.URL.Query().Get("zone")
 	if zone != "" {
 		zone = dns.CanonicalName(zone)
 	}
-	writeJSON(w, h.Progress(zone))
+	writeJSON(w, s.a.Progress(zone))
 }

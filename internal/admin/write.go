@@ -1,4 +1,4 @@
-package hub
+package admin
 
 import (
 	"context"
@@ -12,30 +12,30 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
+	"anycloud/internal/hub"
 	"anycloud/internal/replica"
 	"anycloud/internal/yamlconf"
 )
 
-// Every change of the administered state goes through adminWrite: the
+// Every change of the administered state goes through write: the
 // caller's mutate reads the files it needs from an adminTx and says what
-// to write or remove, and adminWrite makes it happen.
+// to write or remove, and write makes it happen.
 //
 //   - a single hub writes the files (0600, atomically) and reloads when
 //     clients, nodes or keys changed; a refused reload puts the files back;
 //   - a replicated hub first checks the result would load (on a copy),
 //     then submits the change to the Raft log; every hub, this one
-//     included, applies it to its own files and reloads (adminReplicated).
+//     included, applies it to its own files and reloads (the hub's
+//     adminReplicated, then Replicated here).
 //     A change computed from a state another hub has changed meanwhile is
 //     refused by the log and computed again from the new files.
 //
 // A new administrative operation is replicated by doing its writes in a
-// mutate function passed to adminWrite, and nothing else.
-func (h *Hub) adminWrite(mutate func(tx *adminTx) error) error {
-	h.onb.adminMu.Lock()
-	defer h.onb.adminMu.Unlock()
-	root := adminPath(h.config().Storage)
+// mutate function passed to write, and nothing else.
+func (a *Admin) write(mutate func(tx *adminTx) error) error {
+	a.writeMu.Lock()
+	defer a.writeMu.Unlock()
+	root := hub.AdminPath(a.h.Config().Storage)
 	for attempt := 1; ; attempt++ {
 		tx := newAdminTx(root)
 		if err := mutate(tx); err != nil {
@@ -44,15 +44,15 @@ func (h *Hub) adminWrite(mutate func(tx *adminTx) error) error {
 		if len(tx.order) == 0 {
 			return nil
 		}
-		if h.repl == nil {
-			return h.applyAdminLocal(tx)
+		if a.h.Replica() == nil {
+			return a.applyAdminLocal(tx)
 		}
 		if tx.needsReload() {
-			if err := h.checkAdmin(tx); err != nil {
+			if err := a.checkAdmin(tx); err != nil {
 				return &adminRefused{err}
 			}
 		}
-		err := h.repl.Submit(context.Background(), tx.change())
+		err := a.h.Replica().Submit(context.Background(), tx.change())
 		if !errors.Is(err, replica.ErrConflict) || attempt == maxAdminAttempts {
 			return err
 		}
@@ -71,7 +71,7 @@ type adminRefused struct{ err error }
 func (e *adminRefused) Error() string { return e.err.Error() }
 func (e *adminRefused) Unwrap() error { return e.err }
 
-// refusedAs words an adminWrite error for the operator.
+// refusedAs words a write error for the operator.
 func refusedAs(err error, what string) error {
 	var r *adminRefused
 	if errors.As(err, &r) {
@@ -81,12 +81,12 @@ func refusedAs(err error, what string) error {
 }
 
 // applyAdminLocal is the single hub's write: the files, then the reload.
-func (h *Hub) applyAdminLocal(tx *adminTx) error {
+func (a *Admin) applyAdminLocal(tx *adminTx) error {
 	var paths []string
 	for _, name := range tx.order {
 		paths = append(paths, tx.path(name))
 	}
-	h.adminFiles.Lock()
+	a.h.AdminFiles().Lock()
 	snap := snapshotFiles(paths...)
 	var err error
 	for _, name := range tx.order {
@@ -99,27 +99,27 @@ func (h *Hub) applyAdminLocal(tx *adminTx) error {
 			break
 		}
 	}
-	h.adminFiles.Unlock()
+	a.h.AdminFiles().Unlock()
 	if err == nil && tx.needsReload() {
-		if err = h.ReloadFile(); err != nil {
+		if err = a.h.ReloadFile(); err != nil {
 			err = &adminRefused{err}
 		}
 	}
 	if err != nil {
-		h.adminFiles.Lock()
+		a.h.AdminFiles().Lock()
 		restoreFiles(snap)
-		h.adminFiles.Unlock()
+		a.h.AdminFiles().Unlock()
 		return err
 	}
-	h.adminChanged(tx.order, false)
+	a.adminChanged(tx.order, false)
 	return nil
 }
 
 // checkAdmin loads the configuration with the change applied to a copy of
 // the administered files, so a change every hub would refuse never enters
 // the log.
-func (h *Hub) checkAdmin(tx *adminTx) error {
-	cfg := h.config()
+func (a *Admin) checkAdmin(tx *adminTx) error {
+	cfg := a.h.Config()
 	if cfg.Path == "" {
 		return nil
 	}
@@ -128,9 +128,9 @@ func (h *Hub) checkAdmin(tx *adminTx) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	h.adminFiles.RLock()
+	a.h.AdminFiles().RLock()
 	files, err := replica.ReadTree(tx.root)
-	h.adminFiles.RUnlock()
+	a.h.AdminFiles().RUnlock()
 	if err != nil {
 		return err
 	}
@@ -147,74 +147,53 @@ func (h *Hub) checkAdmin(tx *adminTx) error {
 			return err
 		}
 	}
-	data, err := os.ReadFile(cfg.Path)
-	if err != nil {
-		return err
-	}
-	var f File
-	if err := yamlconf.Decode(data, &f); err != nil {
-		return err
-	}
-	if err := f.mergeAdministeredFrom(tmp); err != nil {
-		return err
-	}
-	_, err = f.validate(filepath.Dir(cfg.Path))
-	return err
+	return a.h.CheckAdministered(tmp)
 }
 
-// adminReplicated is called for every change the log applied here,
-// whoever made it: the hub reloads what changed.
-func (h *Hub) adminReplicated(names []string) {
-	h.adminChanged(names, true)
+// Replicated is called by the hub for every change the log applied here,
+// whoever made it, once the hub has reloaded what needed it.
+func (a *Admin) Replicated(names []string) {
+	a.adminChanged(names, true)
 }
 
-// adminChanged refreshes what the hub keeps in memory from the files
-// named; reload says the configuration is read again too.
-func (h *Hub) adminChanged(names []string, reload bool) {
-	needsReload, progress := false, false
-	for _, n := range names {
-		needsReload = needsReload || reloadsOn(n)
-		progress = progress || n == adminOnboarding
-	}
-	if progress {
-		h.onb.mu.Lock()
-		h.onb.loaded = false
-		h.onb.mu.Unlock()
-		if reload {
-			h.publishAllOnboarding() // another hub's check results
+// adminChanged refreshes what the administration keeps in memory from the
+// files named; replicated says another hub may have written them.
+func (a *Admin) adminChanged(names []string, replicated bool) {
+	if slices.Contains(names, hub.AdminOnboarding) {
+		a.onb.mu.Lock()
+		a.onb.loaded = false
+		a.onb.mu.Unlock()
+		if replicated {
+			a.PublishAllOnboarding() // another hub's check results
 		}
 	}
-	if reload && needsReload {
-		before := clientZones(h.config())
-		if err := h.ReloadFile(); err != nil {
-			h.log.Error("a replicated administrative change does not load with this hub's configuration file; it keeps its previous configuration", "err", err)
+	if replicated && slices.Contains(names, hub.AdminRemoved) {
+		a.purgeLocal() // another hub ended a grace period: this hub's stored versions go too
+	}
+}
+
+// snapshotFiles reads the current contents of paths (nil for missing
+// files) so a failed change can be undone with restoreFiles.
+func snapshotFiles(paths ...string) map[string][]byte {
+	out := map[string][]byte{}
+	for _, p := range paths {
+		if data, err := os.ReadFile(p); err == nil {
+			out[p] = data
 		} else {
-			h.askMovedPrimaries(before)
+			out[p] = nil
 		}
 	}
-	if reload && slices.Contains(names, adminRemoved) {
-		h.purgeLocal() // another hub ended a grace period: this hub's stored versions go too
-	}
+	return out
 }
 
-// askMovedPrimaries has each zone whose primaries changed (`client set`
-// at another hub) ask its new primaries at once, as at the hub where the
-// change was made.
-func (h *Hub) askMovedPrimaries(before map[string]Client) {
-	for zone, c := range clientZones(h.config()) {
-		old, ok := before[zone]
-		if !ok || slices.Equal(old.Primaries, c.Primaries) {
+func restoreFiles(snap map[string][]byte) {
+	for p, data := range snap {
+		if data == nil {
+			os.Remove(p)
 			continue
 		}
-		if sz := h.lookup(zone); sz != nil && sz.sec != nil {
-			sz.sec.Notify()
-		}
+		replica.WriteFile(filepath.Dir(p), filepath.Base(p), data)
 	}
-}
-
-// reloadsOn says whether a change of the named file needs a reload.
-func reloadsOn(name string) bool {
-	return name == adminClients || name == adminNodes || name == adminNodeSites || strings.HasPrefix(name, adminKeys+"/")
 }
 
 // adminTx is one change being computed: the state of each file when
@@ -288,7 +267,7 @@ func (tx *adminTx) keyName(file string) string {
 		}
 		name = filepath.ToSlash(rel)
 	}
-	if path.Dir(name) != adminKeys || replica.ValidName(name) != nil {
+	if path.Dir(name) != hub.AdminKeys || replica.ValidName(name) != nil {
 		return ""
 	}
 	return name
@@ -331,16 +310,16 @@ func (tx *adminTx) remove(name string) {
 }
 
 func (tx *adminTx) writeYAML(name string, v any) error {
-	data, err := yaml.Marshal(v)
+	data, err := hub.EncodeAdminYAML(v)
 	if err != nil {
 		return err
 	}
-	tx.write(name, append([]byte("# Written by the anycloud hub (client add / node add). Edit with care.\n"), data...))
+	tx.write(name, data)
 	return nil
 }
 
 func (tx *adminTx) writeJSON(name string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
+	data, err := hub.EncodeAdminJSON(v)
 	if err != nil {
 		return err
 	}
@@ -359,7 +338,7 @@ func appendOnce(list []string, s string) []string {
 
 func (tx *adminTx) needsReload() bool {
 	for _, n := range tx.order {
-		if reloadsOn(n) {
+		if hub.ReloadsOn(n) {
 			return true
 		}
 	}
