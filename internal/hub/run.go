@@ -3,7 +3,8 @@ package hub
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/miekg/dns"
 )
@@ -65,7 +66,7 @@ func (h *Hub) apply(ctx context.Context, cfg *Config) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	added := map[string]*servedZone{}
-	for _, origin := range sortedKeys(wanted) {
+	for _, origin := range slices.Sorted(maps.Keys(wanted)) {
 		if h.zones[origin] == nil {
 			z, err := h.loadZone(origin, wanted[origin].Name)
 			if err != nil {
@@ -92,7 +93,7 @@ func (h *Hub) apply(ctx context.Context, cfg *Config) error {
 		h.startSecondary(ctx, z)
 	}
 	h.zones[cfg.Catalog] = catalogZone
-	return h.updateCatalog(catalogZone, sortedKeys(wanted), cfg)
+	return h.updateCatalog(catalogZone, slices.Sorted(maps.Keys(wanted)), cfg)
 }
 
 func (h *Hub) stopZones() {
@@ -131,15 +132,6 @@ func (h *Hub) Reload(cfg *Config) error {
 	h.notifyNewNodes(old, cfg)
 	h.reconfigureMonitor(cfg)
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func shutdown(servers []*dns.Server) {
