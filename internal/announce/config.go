@@ -1,10 +1,11 @@
 package announce
 
 import (
-	"errors"
-	"fmt"
 	"net/netip"
+	"strings"
 	"time"
+
+	"anycloud/internal/yamlconf"
 )
 
 // Timer defaults. GoBGP's own defaults (hold 90 s, keepalive 30 s, connect
@@ -255,85 +256,110 @@ func (p Peer) withDefaults() Peer {
 	return p
 }
 
-// Validate reports the first thing that makes c unusable.
+// Validate reports every problem that makes c unusable, each at the key of
+// the node's announce: section that holds the value.
 func (c Config) Validate() error {
+	var p yamlconf.Problems
+	c.Check(p.In("announce"))
+	return p.Err()
+}
+
+// Check reports every problem of c through p at the keys of the node's
+// announce: section (prefixes[0].prepend, peers[1].hold-time, ...): c is
+// that section read. A value the section's reader could not parse was
+// reported there (p.Has) and is not reported again as missing.
+func (c Config) Check(p *yamlconf.Problems) {
 	if len(c.Prefixes) == 0 {
-		return errors.New("announce: no service prefixes configured")
+		p.Add("prefixes", "no service prefixes configured")
 	}
-	for _, p := range c.Prefixes {
-		if err := p.validate(); err != nil {
-			return err
-		}
+	for i, pr := range c.Prefixes {
+		pr.check(p.In(yamlconf.Index("prefixes", i)))
 	}
 	if c.DrainPrepend < 0 || c.DrainPrepend > MaxPrepend {
-		return fmt.Errorf("announce: drain prepend %d out of 0..%d", c.DrainPrepend, MaxPrepend)
+		p.Add("drain-prepend", "%d out of 0..%d", c.DrainPrepend, MaxPrepend)
 	}
-	if c.Mode == ModeBIRD {
-		return c.BIRD.validate()
+	switch c.Mode {
+	case ModeBIRD:
+		c.BIRD.check(p.In("bird"))
+	case ModeGoBGP, "":
+		c.checkGoBGP(p)
+	default:
+		p.Add("mode", "unknown mode %q (gobgp or bird)", c.Mode)
 	}
-	if c.Mode != ModeGoBGP && c.Mode != "" {
-		return fmt.Errorf("announce: unknown mode %q", c.Mode)
-	}
-	return c.validateGoBGP()
 }
 
-func (c Config) validateGoBGP() error {
-	if c.LocalAS == 0 || !c.RouterID.Is4() {
-		return errors.New("announce: local AS and an IPv4 router id are required")
+func (c Config) checkGoBGP(p *yamlconf.Problems) {
+	if c.LocalAS == 0 {
+		p.Add("local-as", "required: the local AS")
+	}
+	if !c.RouterID.Is4() && !p.Has("router-id") {
+		p.Add("router-id", "an IPv4 router id is required")
 	}
 	if len(c.Peers) == 0 {
-		return errors.New("announce: no BGP peers configured")
+		p.Add("peers", "no BGP peers configured")
 	}
-	for _, p := range c.Peers {
-		if !p.Address.IsValid() || p.AS == 0 {
-			return fmt.Errorf("announce: peer %v: address and AS are required", p.Address)
-		}
-		if p.HoldTime != 0 && p.HoldTime < 3*time.Second {
-			return fmt.Errorf("announce: peer %v: hold time %v below the 3 s minimum", p.Address, p.HoldTime)
-		}
-		if p.MaxPrefixRestart < 0 || (p.MaxPrefixRestart != 0 && p.MaxPrefixRestart < time.Second) {
-			return fmt.Errorf("announce: peer %v: max-prefix restart %v below 1 s", p.Address, p.MaxPrefixRestart)
-		}
-		if len(p.Password) > 80 {
-			// Linux's TCP_MD5SIG_MAXKEYLEN.
-			return fmt.Errorf("announce: peer %v: TCP-MD5 password longer than 80 bytes", p.Address)
-		}
-		if p.TTLSecurity && p.Multihop > 254 {
-			return fmt.Errorf("announce: peer %v: multihop %d leaves no TTL for GTSM", p.Address, p.Multihop)
-		}
+	for i, peer := range c.Peers {
+		peer.check(p.In(yamlconf.Index("peers", i)))
 	}
-	return nil
 }
 
-func (p Prefix) validate() error {
-	if !p.Prefix.IsValid() {
-		return errors.New("announce: invalid prefix")
+func (peer Peer) check(p *yamlconf.Problems) {
+	if !peer.Address.IsValid() && !p.Has("neighbor") {
+		p.Add("neighbor", "required: the router's address")
 	}
-	if p.Prepend < 0 || p.Prepend > MaxPrepend {
-		return fmt.Errorf("announce: %v: prepend %d out of 0..%d", p.Prefix, p.Prepend, MaxPrepend)
+	if peer.AS == 0 {
+		p.Add("peer-as", "required: the router's AS")
 	}
-	if _, err := parseCommunities(p.Communities); err != nil {
-		return err
+	if peer.HoldTime != 0 && peer.HoldTime < 3*time.Second {
+		p.Add("hold-time", "%v below the 3 s minimum", peer.HoldTime)
 	}
-	_, err := parseLargeCommunities(p.LargeCommunities)
-	return err
+	if peer.MaxPrefixRestart < 0 || (peer.MaxPrefixRestart != 0 && peer.MaxPrefixRestart < time.Second) {
+		p.Add("max-prefix-restart", "%v below 1 s", peer.MaxPrefixRestart)
+	}
+	if len(peer.Password) > 80 {
+		// Linux's TCP_MD5SIG_MAXKEYLEN.
+		p.Add("password-file", "TCP-MD5 password longer than 80 bytes")
+	}
+	if peer.TTLSecurity && peer.Multihop > 254 {
+		p.Add("multihop", "%d leaves no TTL for GTSM", peer.Multihop)
+	}
 }
 
-func (b BIRDConfig) validate() error {
-	if b.IncludeFile == "" || b.Socket == "" {
-		return errors.New("announce: bird mode needs an include file and a control socket")
+func (pr Prefix) check(p *yamlconf.Problems) {
+	if !pr.Prefix.IsValid() && !p.Has("prefix") {
+		p.Add("prefix", "invalid prefix")
+	}
+	if pr.Prepend < 0 || pr.Prepend > MaxPrepend {
+		p.Add("prepend", "%d out of 0..%d", pr.Prepend, MaxPrepend)
+	}
+	if _, err := parseCommunities(pr.Communities); err != nil {
+		p.Add("communities", "%s", strings.TrimPrefix(err.Error(), "announce: "))
+	}
+	if _, err := parseLargeCommunities(pr.LargeCommunities); err != nil {
+		p.Add("large-communities", "%s", strings.TrimPrefix(err.Error(), "announce: "))
+	}
+}
+
+func (b BIRDConfig) check(p *yamlconf.Problems) {
+	if b.IncludeFile == "" {
+		p.Add("include-file", "required in bird mode: the include file bird.conf reads")
+	}
+	if b.Socket == "" {
+		p.Add("socket", "required in bird mode: BIRD's control socket")
 	}
 	if b.Protocol != "" && !validProtocolName(b.Protocol) {
-		return fmt.Errorf("announce: bird protocol name %q: want letters, digits and _ only", b.Protocol)
+		p.Add("protocol", "%q: want letters, digits and _ only", b.Protocol)
 	}
 	if f := b.BFD; f != nil {
 		// BIRD takes 1 ms..; RFC 5880 leaves it open, but below 10 ms a
 		// busy host misses packets and flaps every session.
-		if (f.Interval != 0 && (f.Interval < 10*time.Millisecond || f.Interval > time.Minute)) || f.Multiplier < 0 || f.Multiplier > 255 {
-			return fmt.Errorf("announce: bfd interval %v (10ms..1m) or multiplier %d (1..255) out of range", f.Interval, f.Multiplier)
+		if f.Interval != 0 && (f.Interval < 10*time.Millisecond || f.Interval > time.Minute) {
+			p.Add("bfd.interval", "%v out of 10ms..1m", f.Interval)
+		}
+		if f.Multiplier < 0 || f.Multiplier > 255 {
+			p.Add("bfd.multiplier", "%d out of 1..255", f.Multiplier)
 		}
 	}
-	return nil
 }
 
 func familyOf(a netip.Addr) Family {

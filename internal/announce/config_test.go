@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"anycloud/internal/yamlconf"
 )
 
 func TestParseCommunity(t *testing.T) {
@@ -115,5 +117,53 @@ func TestGracefulShutdownPrefixes(t *testing.T) {
 	}
 	if c, _ := parseCommunity("graceful-shutdown"); c != 0xFFFF0000 {
 		t.Errorf("graceful-shutdown is %#x, want 65535:0", c)
+	}
+}
+
+// TestValidateReportsEveryProblem: Validate reports every problem of the
+// configuration at once, each at the key of the node's announce: section
+// that holds it (it used to stop at the first).
+func TestValidateReportsEveryProblem(t *testing.T) {
+	valid := Config{
+		LocalAS:  64500,
+		RouterID: netip.MustParseAddr("192.0.2.1"),
+		Peers:    []Peer{{Address: netip.MustParseAddr("2001:db8::1"), AS: 64501}},
+		Prefixes: []Prefix{{Prefix: netip.MustParsePrefix("198.51.100.0/24")}},
+	}
+	tests := []struct {
+		name   string
+		modify func(*Config)
+		want   []string
+	}{
+		{"gobgp", func(c *Config) {
+			c.LocalAS, c.RouterID = 0, netip.Addr{}
+			c.Prefixes = append(c.Prefixes, Prefix{Prepend: 11, Communities: []string{"x"}, LargeCommunities: []string{"1:2"}})
+			c.Peers = append(c.Peers, Peer{HoldTime: time.Second, MaxPrefixRestart: time.Millisecond, Password: strings.Repeat("x", 81), TTLSecurity: true, Multihop: 255})
+			c.DrainPrepend = -1
+		}, []string{
+			"announce.prefixes[1].prefix", "announce.prefixes[1].prepend", "announce.prefixes[1].communities", "announce.prefixes[1].large-communities",
+			"announce.drain-prepend", "announce.local-as", "announce.router-id",
+			"announce.peers[1].neighbor", "announce.peers[1].peer-as", "announce.peers[1].hold-time", "announce.peers[1].max-prefix-restart",
+			"announce.peers[1].password-file", "announce.peers[1].multihop",
+		}},
+		{"bird", func(c *Config) {
+			*c = birdMode(*c, &BFDConfig{Interval: time.Millisecond, Multiplier: 256})
+			c.BIRD.IncludeFile, c.BIRD.Protocol = "", "a-b"
+			c.Prefixes = nil
+		}, []string{"announce.prefixes", "announce.bird.include-file", "announce.bird.protocol", "announce.bird.bfd.interval", "announce.bird.bfd.multiplier"}},
+		{"unknown mode", func(c *Config) { c.Mode = "quagga" }, []string{"announce.mode"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := valid
+			c.Peers = append([]Peer(nil), valid.Peers...)
+			c.Prefixes = append([]Prefix(nil), valid.Prefixes...)
+			tc.modify(&c)
+			err := c.Validate()
+			if got := yamlconf.Fields(err); strings.Join(got, " ") != strings.Join(tc.want, " ") {
+				t.Errorf("problems at %q, want %q; error:\n%v", got, tc.want, err)
+			}
+			t.Logf("reported:\n%v", err)
+		})
 	}
 }

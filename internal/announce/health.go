@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -122,7 +124,7 @@ func reasonFor(h Health, dampedUntil time.Time, hy hysteresis) string {
 
 func joinFailing(f map[string]string) string {
 	parts := make([]string, 0, len(f))
-	for _, name := range sortedKeys(f) {
+	for _, name := range slices.Sorted(maps.Keys(f)) {
 		parts = append(parts, name+": "+f[name])
 	}
 	return strings.Join(parts, "; ")

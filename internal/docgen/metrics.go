@@ -94,11 +94,12 @@ func hubDocs() ([]metricDoc, error) {
 }
 
 func vectorType(v any) string {
+	// Gauge first: a Gauge has Inc and Add, so it is a Counter too.
 	switch v.(type) {
-	case *prometheus.CounterVec, prometheus.Counter:
-		return "counter"
 	case *prometheus.GaugeVec, prometheus.Gauge:
 		return "gauge"
+	case *prometheus.CounterVec, prometheus.Counter:
+		return "counter"
 	case *prometheus.HistogramVec, prometheus.Histogram:
 		return "histogram"
 	case *prometheus.SummaryVec, prometheus.Summary:

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -82,7 +84,7 @@ func (h *Hub) Backup(w io.Writer) error {
 	}
 	h.mu.RUnlock()
 	m := BackupManifest{Format: backupFormat, Created: time.Now().UTC(), Files: len(files)}
-	for _, origin := range sortedKeys(versions) {
+	for _, origin := range slices.Sorted(maps.Keys(versions)) {
 		m.Zones = append(m.Zones, BackupZoneID{Origin: origin, Serial: versions[origin].Serial()})
 	}
 	gz := gzip.NewWriter(w)
@@ -91,7 +93,7 @@ func (h *Hub) Backup(w io.Writer) error {
 	if err := tarFile(tw, backupManifest, manifest); err != nil {
 		return err
 	}
-	names := sortedKeys(files)
+	names := slices.Sorted(maps.Keys(files))
 	for _, name := range names {
 		if err := tarFile(tw, "admin/"+name, files[name]); err != nil {
 			return err
@@ -191,7 +193,7 @@ func RestoreBackup(storage string, r io.Reader) (*BackupManifest, error) {
 	if m == nil {
 		return nil, errors.New("not an anycloud hub backup (no manifest)")
 	}
-	for _, name := range sortedKeys(admin) {
+	for _, name := range slices.Sorted(maps.Keys(admin)) {
 		if err := replica.WriteFile(AdminPath(storage), name, admin[name]); err != nil {
 			return nil, err
 		}

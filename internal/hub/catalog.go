@@ -137,19 +137,28 @@ func (h *Hub) catalogReplicationStarted(node *replica.Node) {
 	}
 }
 
-// updateCatalog publishes a new catalog version when the member list
-// changed, or (replicated hubs) when the client list was written again;
-// the serial only ever moves forward, so nodes and Knot see a normal IXFR.
-// Called with h.mu held.
-func (h *Hub) updateCatalog(z *servedZone, members []string, cfg *Config) error {
+// catalogUpdate is a catalog version built and stored for a
+// configuration, not yet served.
+type catalogUpdate struct {
+	next    *content
+	serial  uint32
+	members int
+}
+
+// nextCatalog builds and stores the catalog version for members when the
+// member list changed, or (replicated hubs) when the client list was
+// written again; nil when the catalog stays as it is. The serial only ever
+// moves forward, so nodes and Knot see a normal IXFR. Nothing is served
+// until publishCatalog. Called with h.mu held.
+func (h *Hub) nextCatalog(z *servedZone, members []string, cfg *Config) (*catalogUpdate, error) {
 	cur := z.current()
 	serial, publish := h.catalogSerial(cur, members, cfg)
 	if !publish {
-		return nil
+		return nil, nil
 	}
 	v, err := catalog.Build(z.origin, serial, members)
 	if err != nil {
-		return fmt.Errorf("catalog: %w", err)
+		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	var deltas []zonever.Delta
 	if cur != nil {
@@ -157,15 +166,23 @@ func (h *Hub) updateCatalog(z *servedZone, members []string, cfg *Config) error 
 	}
 	next := h.withDeltas(z, v, deltas)
 	if err := h.store.Save(next.version, next.journal); err != nil {
-		return fmt.Errorf("catalog: %w", err)
+		return nil, fmt.Errorf("catalog: %w", err)
 	}
-	z.cur.Store(next)
+	return &catalogUpdate{next: next, serial: serial, members: len(members)}, nil
+}
+
+// publishCatalog serves u (from nextCatalog) and tells the nodes; it
+// cannot fail. Called with h.mu held and cfg in service.
+func (h *Hub) publishCatalog(z *servedZone, u *catalogUpdate, cfg *Config) {
+	if u == nil {
+		return
+	}
+	z.cur.Store(u.next)
 	if cfg.clientsIndexKnown {
 		h.catalogIndex = cfg.clientsIndex
 	}
-	h.log.Info("catalog updated", "zone", z.origin, "serial", serial, "members", len(members))
-	h.notifier.zoneChanged(z.origin, v.SOA())
-	return nil
+	h.log.Info("catalog updated", "zone", z.origin, "serial", u.serial, "members", u.members)
+	h.notifier.zoneChanged(z.origin, u.next.version.SOA())
 }
 
 // catalogSerial says whether to publish members, and under which serial.

@@ -1,9 +1,6 @@
 package hub
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"anycloud/internal/store"
@@ -129,13 +126,9 @@ type Node struct {
 
 // LoadConfig reads and validates the configuration at path.
 func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	cfg, err := yamlconf.Load(path, ParseConfig)
 	if err != nil {
 		return nil, err
-	}
-	cfg, err := ParseConfig(data, filepath.Dir(path))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	cfg.Path = path
 	return cfg, nil

@@ -93,9 +93,9 @@ func (v *validator) limits(f LimitsFile, cfg *Config) {
 	l := xfr.DefaultLimits
 	l.MaxRecords = v.positive("limits.max-transfer-records", f.MaxTransferRecords, l.MaxRecords)
 	l.MaxBytes = int64(v.positive("limits.max-transfer-megabytes", f.MaxTransferMegabytes, int(l.MaxBytes>>20))) << 20
-	l.MaxDuration = v.duration("limits.max-transfer-time", f.MaxTransferTime, xfr.DefaultLimits.MaxDuration)
+	l.MaxDuration = v.Duration("limits.max-transfer-time", f.MaxTransferTime, xfr.DefaultLimits.MaxDuration)
 	cfg.Limits = l
-	cfg.MinNotifyInterval = v.duration("limits.min-notify-interval", f.MinNotifyInterval, defaultMinNotifyInterval)
+	cfg.MinNotifyInterval = v.Duration("limits.min-notify-interval", f.MinNotifyInterval, defaultMinNotifyInterval)
 	cfg.Rejected = store.RejectedLimits{
 		MaxCopies: v.positive("limits.max-rejected-copies", f.MaxRejectedCopies, defaultMaxRejectedCopies),
 		MaxBytes:  int64(v.positive("limits.max-rejected-megabytes", f.MaxRejectedMegabytes, defaultMaxRejectedMegabytes)) << 20,
@@ -120,7 +120,7 @@ func (v *validator) clientLimits(field string, f ClientLimitsFile, hub SizeLimit
 func (v *validator) positive(field string, n, def int) int {
 	switch {
 	case n < 0:
-		v.add(field, "%d is negative", n)
+		v.Add(field, "%d is negative", n)
 	case n > 0:
 		return n
 	}
@@ -132,7 +132,7 @@ func (v *validator) growth(field string, g, def float64) float64 {
 	case g == 0:
 		return def
 	case g < 1:
-		v.add(field, "%v is not a factor of at least 1 (10 lets a version hold ten times the records of the one in service)", g)
+		v.Add(field, "%v is not a factor of at least 1 (10 lets a version hold ten times the records of the one in service)", g)
 		return def
 	}
 	return g

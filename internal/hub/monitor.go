@@ -98,19 +98,30 @@ func (h *Hub) startMonitor(ctx context.Context) (*http.Server, error) {
 }
 
 // reconfigureMonitor follows a reload: clients and nodes that came or went,
-// new thresholds. The listen address and the alert sinks stay as started.
-func (h *Hub) reconfigureMonitor(cfg *Config) {
+// new thresholds, from mc, the configuration prepare built and checked.
+// The listen address and the alert sinks stay as started.
+func (h *Hub) reconfigureMonitor(cfg *Config, mc *monitor.Config) {
 	m := h.mon.mon
 	if m == nil {
 		return
 	}
-	if cfg.Monitor == nil || !cfg.Monitor.Enabled || (cfg.Monitor.Base.Listen != "" && cfg.Monitor.Base.Listen != h.mon.listen) {
+	if !h.monitorFollows(cfg) {
 		h.log.Warn("turning the monitor off or moving its dashboard needs a hub restart; it keeps running as it was")
 		return
 	}
-	if err := m.Reconfigure(h.monitorConfig(cfg)); err != nil {
+	if mc == nil {
+		return
+	}
+	if err := m.Reconfigure(*mc); err != nil {
+		// Checked in prepare: only a bug gets here.
 		h.log.Error("monitor not reconfigured", "err", err)
 	}
+}
+
+// monitorFollows says whether the running monitor can take cfg's monitor:
+// section without a restart.
+func (h *Hub) monitorFollows(cfg *Config) bool {
+	return cfg.Monitor != nil && cfg.Monitor.Enabled && (cfg.Monitor.Base.Listen == "" || cfg.Monitor.Base.Listen == h.mon.listen)
 }
 
 // monitorKey names a verified SOA query signed with the monitor's query

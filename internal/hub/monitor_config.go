@@ -5,6 +5,7 @@ import (
 
 	"anycloud/internal/monitor"
 	"anycloud/internal/xfr"
+	"anycloud/internal/yamlconf"
 )
 
 // MonitorFile is the hub configuration's monitor: section. With it the hub
@@ -34,7 +35,7 @@ func (v *validator) monitorSection(f *MonitorFile, keys map[string]string, nodes
 	}
 	out := &MonitorConfig{Enabled: f.Enabled == nil || *f.Enabled, Base: f.Config}
 	if len(f.Zones) > 0 || f.Hub != nil {
-		v.add("monitor", "zones and hub come from the hub's clients and listen addresses; remove them here")
+		v.Add("monitor", "zones and hub come from the hub's clients and listen addresses; remove them here")
 	}
 	known := map[string]bool{}
 	for _, n := range nodes {
@@ -42,22 +43,18 @@ func (v *validator) monitorSection(f *MonitorFile, keys map[string]string, nodes
 	}
 	for i, n := range f.Nodes {
 		if !known[n.Name] {
-			v.add(fmt.Sprintf("monitor.nodes[%d].name", i), "%q is not one of the hub's nodes", n.Name)
+			v.Add(yamlconf.Index("monitor.nodes", i)+".name", "%q is not one of the hub's nodes", n.Name)
 		}
 	}
 	if f.QueryTSIG != nil {
 		out.QueryKey = v.key("monitor.query-tsig", *f.QueryTSIG, "monitor", keys)
 	}
 	// The vantages' token files, relative to the hub's configuration.
-	if err := out.Base.LoadProbeTokens(v.baseDir); err != nil {
-		v.add("monitor.vantages", "%v", err)
-	}
+	out.Base.CheckProbeTokens(v.In("monitor"), v.baseDir)
 	if out.Enabled {
 		probe := out.Base
 		probe.Nodes = nil // checked once merged with the hub's nodes
-		if err := probe.Validate(); err != nil {
-			v.add("monitor", "%v", err)
-		}
+		probe.Check(v.In("monitor"))
 	}
 	return out
 }

@@ -1,12 +1,12 @@
 package hub
 
 import (
-	"fmt"
 	"net/netip"
-	"path/filepath"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"anycloud/internal/yamlconf"
 )
 
 // OnboardingFile is the `onboarding:` section: what the client checks
@@ -54,13 +54,13 @@ var ianaRoots = []string{"198.41.0.4:53", "170.247.170.2:53", "192.33.4.12:53", 
 func (v *validator) onboarding(f OnboardingFile, listen []string) OnboardingConfig {
 	out := OnboardingConfig{}
 	for i, n := range f.Nameservers {
-		out.Nameservers = append(out.Nameservers, v.zoneName(fmt.Sprintf("onboarding.nameservers[%d]", i), n))
+		out.Nameservers = append(out.Nameservers, v.zoneName(yamlconf.Index("onboarding.nameservers", i), n))
 	}
 	for i, s := range f.Service {
-		out.Service = append(out.Service, v.addrPort(fmt.Sprintf("onboarding.service[%d]", i), s))
+		out.Service = append(out.Service, v.AddrPort(yamlconf.Index("onboarding.service", i), s, 53))
 	}
 	for i, s := range f.RootServers {
-		out.RootServers = append(out.RootServers, v.hostPort(fmt.Sprintf("onboarding.root-servers[%d]", i), s))
+		out.RootServers = append(out.RootServers, v.HostPort(yamlconf.Index("onboarding.root-servers", i), s, 53))
 	}
 	if len(out.RootServers) == 0 {
 		out.RootServers = ianaRoots
@@ -70,21 +70,11 @@ func (v *validator) onboarding(f OnboardingFile, listen []string) OnboardingConf
 		hubs = listen
 	}
 	for i, s := range hubs {
-		out.HubAddresses = append(out.HubAddresses, v.addrPort(fmt.Sprintf("onboarding.hub-addresses[%d]", i), s))
+		out.HubAddresses = append(out.HubAddresses, v.AddrPort(yamlconf.Index("onboarding.hub-addresses", i), s, 53))
 	}
-	out.RemovalGrace = v.duration("onboarding.removal-grace", f.RemovalGrace, DefaultRemovalGrace)
-	if f.PGPKey != "" {
-		out.PGPKey = f.PGPKey
-		if !filepath.IsAbs(out.PGPKey) {
-			out.PGPKey = filepath.Join(v.baseDir, out.PGPKey)
-		}
-	}
+	out.RemovalGrace = v.Duration("onboarding.removal-grace", f.RemovalGrace, DefaultRemovalGrace)
+	out.PGPKey = yamlconf.Resolve(v.baseDir, f.PGPKey)
 	return out
-}
-
-func (v *validator) addrPort(field, s string) netip.AddrPort {
-	ap, _ := netip.ParseAddrPort(v.hostPort(field, s))
-	return ap
 }
 
 // CloudNSNames returns the canonical names (for callers outside).

@@ -29,6 +29,7 @@ func (h *Hub) ReloadFile() error {
 	cfg, err := h.loadConfig(path)
 	if err != nil {
 		h.log.Error("reload refused, configuration unchanged", "err", err)
+		h.reloaded(err)
 		return err
 	}
 	return h.Reload(cfg)

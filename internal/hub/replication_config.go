@@ -1,12 +1,12 @@
 package hub
 
 import (
-	"fmt"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
+
+	"anycloud/internal/yamlconf"
 )
 
 // ReplicationFile is the `replication:` section: the hubs that share the
@@ -61,27 +61,27 @@ func (v *validator) replication(f *ReplicationFile) *ReplicationConfig {
 	}
 	out := &ReplicationConfig{Name: f.Name, Listen: f.Listen}
 	if !peerName.MatchString(f.Name) {
-		v.add("replication.name", "%q is not a name of letters, digits and '-'", f.Name)
+		v.Add("replication.name", "%q is not a name of letters, digits and '-'", f.Name)
 	}
 	v.replicationAddr("replication.listen", f.Listen)
 	out.Secret = v.secretFile("replication.secret-file", f.SecretFile)
 	if len(f.Peers) == 0 {
-		v.add("replication.peers", "at least one other hub is required (remove the section for a single hub)")
+		v.Add("replication.peers", "at least one other hub is required (remove the section for a single hub)")
 	}
 	if len(f.Peers) > maxPeers {
-		v.add("replication.peers", "%d peers, more than %d", len(f.Peers), maxPeers)
+		v.Add("replication.peers", "%d peers, more than %d", len(f.Peers), maxPeers)
 	}
 	names, addrs := map[string]bool{f.Name: true}, map[string]bool{f.Listen: true}
 	for i, p := range f.Peers {
-		field := fmt.Sprintf("replication.peers[%d]", i)
+		field := yamlconf.Index("replication.peers", i)
 		if !peerName.MatchString(p.Name) {
-			v.add(field+".name", "%q is not a name of letters, digits and '-'", p.Name)
+			v.Add(field+".name", "%q is not a name of letters, digits and '-'", p.Name)
 		}
 		if names[p.Name] {
-			v.add(field+".name", "%q is listed twice (or is this hub's name)", p.Name)
+			v.Add(field+".name", "%q is listed twice (or is this hub's name)", p.Name)
 		}
 		if addrs[p.Address] {
-			v.add(field+".address", "%q is listed twice (or is this hub's address)", p.Address)
+			v.Add(field+".address", "%q is listed twice (or is this hub's address)", p.Address)
 		}
 		names[p.Name], addrs[p.Address] = true, true
 		v.replicationAddr(field+".address", p.Address)
@@ -93,26 +93,22 @@ func (v *validator) replication(f *ReplicationFile) *ReplicationConfig {
 func (v *validator) replicationAddr(field, s string) {
 	ap, err := netip.ParseAddrPort(s)
 	if err != nil || ap.Port() == 0 {
-		v.add(field, "%q is not an IP:port", s)
+		v.Add(field, "%q is not an IP:port", s)
 		return
 	}
 	if ap.Addr().IsUnspecified() {
-		v.add(field, "%s: the other hubs need an address they can reach, not an unspecified one", s)
+		v.Add(field, "%s: the other hubs need an address they can reach, not an unspecified one", s)
 	}
 }
 
 func (v *validator) secretFile(field, name string) []byte {
 	if name == "" {
-		v.add(field, "required")
+		v.Add(field, "required")
 		return nil
 	}
-	path := name
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(v.baseDir, path)
-	}
-	f, err := os.Open(path)
+	f, err := os.Open(yamlconf.Resolve(v.baseDir, name))
 	if err != nil {
-		v.add(field, "%v", err)
+		v.Add(field, "%v", err)
 		return nil
 	}
 	defer f.Close()
@@ -121,9 +117,9 @@ func (v *validator) secretFile(field, name string) []byte {
 	secret := []byte(strings.TrimSpace(string(buf[:n])))
 	switch {
 	case n > maxSecretBytes:
-		v.add(field, "more than %d bytes", maxSecretBytes)
+		v.Add(field, "more than %d bytes", maxSecretBytes)
 	case len(secret) < minSecretBytes:
-		v.add(field, "the secret is %d bytes; at least %d are required (e.g. openssl rand -base64 48)", len(secret), minSecretBytes)
+		v.Add(field, "the secret is %d bytes; at least %d are required (e.g. openssl rand -base64 48)", len(secret), minSecretBytes)
 	}
 	return secret
 }

@@ -2,8 +2,6 @@ package hub
 
 import (
 	"context"
-	"fmt"
-	"sort"
 
 	"github.com/miekg/dns"
 )
@@ -16,7 +14,7 @@ func (h *Hub) Run(ctx context.Context, ready func()) error {
 	h.mu.Lock()
 	h.ctx = ctx
 	h.mu.Unlock()
-	if err := h.apply(ctx, h.config()); err != nil {
+	if err := h.start(ctx, h.config()); err != nil {
 		return err
 	}
 	if err := h.startReplication(ctx); err != nil {
@@ -52,45 +50,6 @@ func (h *Hub) Run(ctx context.Context, ready func()) error {
 	return nil
 }
 
-// apply makes the set of served zones match cfg: new zones are loaded from
-// storage and start refreshing, removed ones stop (their files stay, so a
-// mistaken removal is cheap to undo), and the catalog is rebuilt. Stored
-// copies are read before anything changes, so a failure leaves all as it was.
-func (h *Hub) apply(ctx context.Context, cfg *Config) error {
-	wanted := ClientZones(cfg)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	added := map[string]*servedZone{}
-	for _, origin := range sortedKeys(wanted) {
-		if h.zones[origin] == nil {
-			z, err := h.loadZone(origin, wanted[origin].Name)
-			if err != nil {
-				return err
-			}
-			added[origin] = z
-		}
-	}
-	catalogZone, err := h.catalogZone(cfg)
-	if err != nil {
-		return err
-	}
-	for origin, z := range h.zones {
-		if _, keep := wanted[origin]; !keep && z != catalogZone {
-			if z.cancel != nil {
-				z.cancel()
-			}
-			delete(h.zones, origin)
-			h.log.Info("zone removed from the hub", "zone", origin)
-		}
-	}
-	for origin, z := range added {
-		h.zones[origin] = z
-		h.startSecondary(ctx, z)
-	}
-	h.zones[cfg.Catalog] = catalogZone
-	return h.updateCatalog(catalogZone, sortedKeys(wanted), cfg)
-}
-
 func (h *Hub) stopZones() {
 	h.mu.RLock()
 	var zones []*servedZone
@@ -106,65 +65,8 @@ func (h *Hub) stopZones() {
 	}
 }
 
-// Reload replaces the configuration with cfg, which the caller has fully
-// validated (keys loaded), so a bad file never half-applies.
-func (h *Hub) Reload(cfg *Config) error {
-	old := h.config()
-	if fmt.Sprint(old.Listen) != fmt.Sprint(cfg.Listen) || old.Storage != cfg.Storage || old.Control != cfg.Control ||
-		fmt.Sprint(old.Replication) != fmt.Sprint(cfg.Replication) {
-		return fmt.Errorf("listen, control, storage and replication cannot change on reload; restart the hub")
-	}
-	h.cfg.Store(cfg)
-	h.mu.RLock()
-	ctx := h.ctx
-	h.mu.RUnlock()
-	if err := h.apply(ctx, cfg); err != nil {
-		h.cfg.Store(old)
-		return err
-	}
-	h.log.Info("configuration reloaded", "clients", len(cfg.Clients), "nodes", len(cfg.Nodes))
-	h.notifier.nodesChanged()
-	h.notifyNewNodes(old, cfg)
-	h.reconfigureMonitor(cfg)
-	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func shutdown(servers []*dns.Server) {
 	for _, s := range servers {
 		s.Shutdown()
-	}
-}
-
-// notifyNewNodes sends a node added by a reload a NOTIFY for every zone, so
-// it does not wait for its own refresh timers.
-func (h *Hub) notifyNewNodes(old, cfg *Config) {
-	known := map[string]bool{}
-	for _, n := range old.Nodes {
-		known[n.Name] = true
-	}
-	var added []string
-	for _, n := range cfg.Nodes {
-		if !known[n.Name] {
-			added = append(added, n.Name)
-		}
-	}
-	if len(added) == 0 {
-		return
-	}
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	for origin, z := range h.zones {
-		if v := z.current(); v != nil {
-			h.notifier.queue(origin, v.SOA(), added)
-		}
 	}
 }

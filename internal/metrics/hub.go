@@ -1,6 +1,10 @@
 package metrics
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Hub holds the counters the hub increments as events happen (transfers
 // are rare, so counting them inline costs nothing that matters).
@@ -15,6 +19,13 @@ type Hub struct {
 	// not have. No label: the name is the sender's choice, and a label per
 	// name would be a series per query of an attacker.
 	TSIGUnknownKey prometheus.Counter
+	// ConfigReloadSuccessful is 1 when the configuration last loaded
+	// (at start, by SIGHUP, `hub reload` or an administered change) was
+	// taken, 0 when it was refused and the hub runs the one before, as
+	// Prometheus' own prometheus_config_last_reload_successful.
+	ConfigReloadSuccessful prometheus.Gauge
+	// ConfigReloadTime is when a configuration was last taken.
+	ConfigReloadTime prometheus.Gauge
 }
 
 // NewHub makes the hub's counters and registers them on reg.
@@ -40,9 +51,29 @@ func NewHub(reg prometheus.Registerer) *Hub {
 			Name: "anycloud_hub_tsig_unknown_key_total",
 			Help: "Requests to the hub signed with a key name it does not have (no alert, no label: the name is the sender's).",
 		}),
+		ConfigReloadSuccessful: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "anycloud_hub_config_last_reload_successful",
+			Help: "1 when the hub's last configuration reload was taken, 0 when it was refused and the configuration before it still runs.",
+		}),
+		ConfigReloadTime: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "anycloud_hub_config_last_reload_success_timestamp_seconds",
+			Help: "When the hub last took a configuration (at start or by a reload), in seconds since the Unix epoch.",
+		}),
 	}
-	reg.MustRegister(h.TransferAttempts, h.TransferFailures, h.GateRejections, h.TSIGFailures, h.TSIGUnknownKey)
+	reg.MustRegister(h.TransferAttempts, h.TransferFailures, h.GateRejections, h.TSIGFailures, h.TSIGUnknownKey,
+		h.ConfigReloadSuccessful, h.ConfigReloadTime)
 	return h
+}
+
+// ConfigLoaded records the outcome of a configuration load or reload at
+// now: a refused one leaves the time of the last one taken.
+func (h *Hub) ConfigLoaded(ok bool, now time.Time) {
+	if !ok {
+		h.ConfigReloadSuccessful.Set(0)
+		return
+	}
+	h.ConfigReloadSuccessful.Set(1)
+	h.ConfigReloadTime.Set(float64(now.UnixNano()) / 1e9)
 }
 
 // ZoneCollector exports the zones a server holds (serial, last refresh,

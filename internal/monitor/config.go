@@ -1,11 +1,7 @@
 package monitor
 
 import (
-	"fmt"
-	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/miekg/dns"
@@ -98,27 +94,23 @@ type Webhook struct {
 	Timeout time.Duration `yaml:"timeout"` // per attempt, default 5s
 }
 
-// LoadConfig reads and checks a YAML configuration file; unknown keys are errors.
+// LoadConfig reads and checks a YAML configuration file; unknown keys are
+// errors, and every problem is reported at once, each at its key.
 func LoadConfig(path string) (Config, error) {
+	return yamlconf.Load(path, parseConfig)
+}
+
+func parseConfig(data []byte, baseDir string) (Config, error) {
 	var c Config
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return c, fmt.Errorf("reading monitor config: %w", err)
-	}
-	if err := yamlconf.Decode(data, &c); err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
-	}
-	c.setDefaults()
-	if len(c.Zones) == 0 {
-		return c, fmt.Errorf("%s: no zones to monitor", path)
-	}
-	if err := c.Validate(); err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
-	}
-	if err := c.LoadKeys(filepath.Dir(path)); err != nil {
-		return c, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
+	return yamlconf.Parse(data, &c, func(p *yamlconf.Problems) Config {
+		c.setDefaults()
+		if len(c.Zones) == 0 {
+			p.Add("zones", "no zones to monitor")
+		}
+		c.Check(p)
+		c.CheckKeys(p, baseDir)
+		return c
+	})
 }
 
 func (c *Config) setDefaults() {
@@ -159,10 +151,18 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// Validate reports the first mistake in the configuration. No zones is
-// valid here (a hub with no client yet); a standalone monitor's file must
-// list some.
+// Validate reports every mistake in the configuration. No zones is valid
+// here (a hub with no client yet); a standalone monitor's file must list
+// some.
 func (c *Config) Validate() error {
+	var p yamlconf.Problems
+	c.Check(&p)
+	return p.Err()
+}
+
+// Check reports every mistake in the configuration through p, at the
+// paths of its keys (the hub passes its monitor: section's view).
+func (c *Config) Check(p *yamlconf.Problems) {
 	// A negative period would panic the tickers (found by FuzzLoadConfig);
 	// zero means the default.
 	for _, d := range []struct {
@@ -170,74 +170,67 @@ func (c *Config) Validate() error {
 		v    time.Duration
 	}{{"interval", c.Interval}, {"timeout", c.Timeout}, {"stale-after", c.StaleAfter}, {"stats-interval", c.StatsInterval}, {"alerts.hold-event", c.Alerts.HoldEvent}} {
 		if d.v < 0 {
-			return fmt.Errorf("%s: %v is negative", d.name, d.v)
+			p.Add(d.name, "%v is negative", d.v)
 		}
 	}
 	seen := map[string]bool{}
-	for _, z := range c.Zones {
-		if _, ok := dns.IsDomainName(z.Zone); !ok || seen[z.Zone] {
-			return fmt.Errorf("zone %q: invalid or listed twice", z.Zone)
+	for i, z := range c.Zones {
+		field := yamlconf.Index("zones", i)
+		if _, ok := dns.IsDomainName(z.Zone); !ok {
+			p.Add(field+".zone", "%q is not a domain name", z.Zone)
+		} else if seen[z.Zone] {
+			p.Add(field+".zone", "%q is listed twice", z.Zone)
 		}
 		seen[z.Zone] = true
-		if err := checkAddrs("zone "+z.Zone+" primaries", z.Primaries); err != nil {
-			return err
-		}
+		checkAddrs(p, field+".primaries", z.Primaries)
 	}
 	if c.Hub != nil {
-		if err := checkAddrs("hub", c.Hub.Addresses); err != nil {
-			return err
-		}
+		checkAddrs(p, "hub.addresses", c.Hub.Addresses)
 	}
-	return c.validateNodes()
-}
-
-func (c *Config) validateNodes() error {
-	names := map[string]bool{"primary": true, "hub": true}
-	for _, n := range c.Nodes {
-		if n.Name == "" || names[n.Name] {
-			return fmt.Errorf("node %q: empty, reserved or listed twice", n.Name)
-		}
-		names[n.Name] = true
-		if err := checkAddrs("node "+n.Name+" unicast", n.Unicast); err != nil {
-			return err
-		}
-		for _, u := range []string{n.MetricsURL, n.StatusURL} {
-			if _, err := url.ParseRequestURI(u); u != "" && err != nil {
-				return fmt.Errorf("node %s: %w", n.Name, err)
-			}
-		}
-	}
+	c.checkNodes(p)
 	if c.ExpireWarning < 0 || c.ExpireWarning > 1 {
-		return fmt.Errorf("expire-warning %v: want a fraction between 0 and 1", c.ExpireWarning)
+		p.Add("expire-warning", "%v: want a fraction between 0 and 1", c.ExpireWarning)
 	}
 	if w := c.Alerts.Webhook; w != nil {
 		if _, err := url.ParseRequestURI(w.URL); err != nil {
-			return fmt.Errorf("alerts webhook: %w", err)
+			p.Add("alerts.webhook.url", "%v", err)
 		}
 	}
-	return nil
 }
 
-func checkAddrs(what string, addrs []string) error {
-	if len(addrs) == 0 {
-		return fmt.Errorf("%s: no addresses", what)
-	}
-	for _, a := range addrs {
-		if hostPort(a) == "" {
-			return fmt.Errorf("%s: %q is not ADDR or ADDR:PORT", what, a)
+func (c *Config) checkNodes(p *yamlconf.Problems) {
+	names := map[string]bool{"primary": true, "hub": true}
+	for i, n := range c.Nodes {
+		field := yamlconf.Index("nodes", i)
+		switch {
+		case n.Name == "":
+			p.Add(field+".name", "required")
+		case n.Name == "primary" || n.Name == "hub":
+			p.Add(field+".name", "%q is reserved: the dashboard's rows of primaries and hub have it", n.Name)
+		case names[n.Name]:
+			p.Add(field+".name", "%q is listed twice", n.Name)
+		}
+		names[n.Name] = true
+		checkAddrs(p, field+".unicast", n.Unicast)
+		for _, u := range []struct{ key, url string }{{"metrics-url", n.MetricsURL}, {"status-url", n.StatusURL}} {
+			if _, err := url.ParseRequestURI(u.url); u.url != "" && err != nil {
+				p.Add(field+"."+u.key, "%v", err)
+			}
 		}
 	}
-	return nil
+}
+
+func checkAddrs(p *yamlconf.Problems, field string, addrs []string) {
+	if len(addrs) == 0 {
+		p.Add(field, "no addresses")
+	}
+	for i, a := range addrs {
+		p.HostPort(yamlconf.Index(field, i), a, 53)
+	}
 }
 
 // hostPort adds port 53 to a bare address; "" if a is not an address.
 func hostPort(a string) string {
-	if ip := net.ParseIP(a); ip != nil {
-		return net.JoinHostPort(a, "53")
-	}
-	host, port, err := net.SplitHostPort(a)
-	if err != nil || net.ParseIP(host) == nil || port == "" {
-		return ""
-	}
-	return a
+	s, _ := yamlconf.HostPort(a, 53)
+	return s
 }

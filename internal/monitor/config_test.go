@@ -33,12 +33,12 @@ func TestLoadConfigRejects(t *testing.T) {
 	}{
 		{"unknown key", "zones: [{zone: sv, primaries: [192.0.2.1]}]\nintervall: 5s\n", `unknown key "intervall"`},
 		{"no zones", "interval: 5s\n", "no zones"},
-		{"bad primary", "zones: [{zone: sv, primaries: [ns1.sv]}]\n", "not ADDR or ADDR:PORT"},
+		{"bad primary", "zones: [{zone: sv, primaries: [ns1.sv]}]\n", `zones[0].primaries[0]: "ns1.sv" is not an IP address or IP:port`},
 		{"duplicate node", "zones: [{zone: sv, primaries: [192.0.2.1]}]\nnodes: [{name: a, unicast: [192.0.2.2]}, {name: a, unicast: [192.0.2.3]}]\n", "listed twice"},
 		{"reserved node name", "zones: [{zone: sv, primaries: [192.0.2.1]}]\nnodes: [{name: hub, unicast: [192.0.2.2]}]\n", "reserved"},
 		{"bad fraction", "zones: [{zone: sv, primaries: [192.0.2.1]}]\nexpire-warning: 2\n", "fraction"},
 		{"bad duration", "zones: [{zone: sv, primaries: [192.0.2.1]}]\ninterval: often\n", "often"},
-		{"missing key file", "zones: [{zone: sv, primaries: [192.0.2.1]}]\nhub: {addresses: [192.0.2.2], tsig: {name: k., algorithm: hmac-sha256, secret-file: nope.key}}\n", "hub tsig"},
+		{"missing key file", "zones: [{zone: sv, primaries: [192.0.2.1]}]\nhub: {addresses: [192.0.2.2], tsig: {name: k., algorithm: hmac-sha256, secret-file: nope.key}}\n", "hub.tsig.secret-file: TSIG key k.: open"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

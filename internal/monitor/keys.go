@@ -1,64 +1,62 @@
 package monitor
 
 import (
-	"fmt"
-	"path/filepath"
-
 	"anycloud/internal/bearer"
-
 	"anycloud/internal/xfr"
+	"anycloud/internal/yamlconf"
 )
 
 // LoadKeys reads the TSIG secrets the configuration names (paths relative
 // to baseDir). A standalone monitor needs one for the hub, which answers
 // only signed SOA queries; primaries and nodes may want one too.
 func (c *Config) LoadKeys(baseDir string) error {
-	load := func(what string, spec *xfr.KeySpec) (*xfr.Key, error) {
+	var p yamlconf.Problems
+	c.CheckKeys(&p, baseDir)
+	return p.Err()
+}
+
+// CheckKeys loads the TSIG keys and the vantages' tokens (LoadKeys),
+// reporting every one that cannot be read through p.
+func (c *Config) CheckKeys(p *yamlconf.Problems, baseDir string) {
+	load := func(field string, spec *xfr.KeySpec) *xfr.Key {
 		if spec == nil {
-			return nil, nil
+			return nil
 		}
-		k, err := spec.Load(baseDir)
-		if err != nil {
-			return nil, fmt.Errorf("%s tsig: %w", what, err)
-		}
-		return k, nil
+		return spec.Check(p.In(field), baseDir)
 	}
-	var err error
 	for i := range c.Zones {
-		if c.Zones[i].key, err = load("zone "+c.Zones[i].Zone, c.Zones[i].TSIG); err != nil {
-			return err
-		}
+		c.Zones[i].key = load(yamlconf.Index("zones", i)+".tsig", c.Zones[i].TSIG)
 	}
 	if c.Hub != nil {
-		if c.Hub.key, err = load("hub", c.Hub.TSIG); err != nil {
-			return err
-		}
+		c.Hub.key = load("hub.tsig", c.Hub.TSIG)
 	}
 	for i := range c.Nodes {
-		if c.Nodes[i].key, err = load("node "+c.Nodes[i].Name, c.Nodes[i].TSIG); err != nil {
-			return err
-		}
+		c.Nodes[i].key = load(yamlconf.Index("nodes", i)+".tsig", c.Nodes[i].TSIG)
 	}
-	return c.LoadProbeTokens(baseDir)
+	c.CheckProbeTokens(p, baseDir)
 }
 
 // LoadProbeTokens reads each vantage's token file (relative to baseDir);
-// the monitor in the hub calls it with the hub configuration's directory.
+// a vantage without one has its reports refused.
 func (c *Config) LoadProbeTokens(baseDir string) error {
+	var p yamlconf.Problems
+	c.CheckProbeTokens(&p, baseDir)
+	return p.Err()
+}
+
+// CheckProbeTokens reads the vantages' token files as LoadProbeTokens
+// does, reporting every one that cannot be read through p.
+func (c *Config) CheckProbeTokens(p *yamlconf.Problems, baseDir string) {
 	for i := range c.Vantages {
 		v := &c.Vantages[i]
 		if v.TokenFile == "" {
 			continue
 		}
-		path := v.TokenFile
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(baseDir, path)
-		}
-		tok, err := bearer.ReadFile(path)
+		tok, err := bearer.ReadFile(yamlconf.Resolve(baseDir, v.TokenFile))
 		if err != nil {
-			return fmt.Errorf("vantage %s: %w", v.Name, err)
+			p.Add(yamlconf.Index("vantages", i)+".token-file", "%v", err)
+			continue
 		}
 		v.token = tok
 	}
-	return nil
 }

@@ -1,14 +1,13 @@
 package node
 
 import (
-	"fmt"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"anycloud/internal/announce"
+	"anycloud/internal/yamlconf"
 )
 
 // AnnounceFile is the node's `announce:` section: how the node tells its
@@ -143,71 +142,69 @@ type Announce struct {
 
 // validate turns the section into an announce.Config; listen is the node's
 // listen list, which must cover every service address.
-func (a *AnnounceFile) validate(add func(string, string, ...any), listen []string, baseDir string) *Announce {
+func (a *AnnounceFile) validate(p *yamlconf.Problems, listen []string, baseDir string) *Announce {
 	out := &Announce{}
 	c := &out.Config
 	c.Mode = announce.Mode(a.Mode)
 	c.LocalAS, c.ListenPort, c.ManageLoopback = a.LocalAS, a.ListenPort, a.Loopback
 	if a.RouterID != "" {
-		c.RouterID = parseAddr(add, "announce.router-id", a.RouterID)
+		c.RouterID = p.Addr("router-id", a.RouterID)
 	}
-	for i, p := range a.Prefixes {
-		c.Prefixes = append(c.Prefixes, p.validate(add, fmt.Sprintf("announce.prefixes[%d]", i)))
+	for i, pf := range a.Prefixes {
+		c.Prefixes = append(c.Prefixes, pf.validate(p, yamlconf.Index("prefixes", i)))
 	}
-	for i, p := range a.Peers {
-		c.Peers = append(c.Peers, p.validate(add, fmt.Sprintf("announce.peers[%d]", i), baseDir))
+	for i, pf := range a.Peers {
+		c.Peers = append(c.Peers, pf.validate(p, yamlconf.Index("peers", i), baseDir))
 	}
-	c.Health = a.Health.validate(add)
-	c.DrainWait = duration(add, "announce.drain-wait", a.DrainWait, announce.DefaultDrainWait)
-	c.GracefulWait = duration(add, "announce.graceful-wait", a.GracefulWait, announce.DefaultGracefulWait)
-	c.DrainQuiet = duration(add, "announce.drain-quiet", a.DrainQuiet, announce.DefaultDrainQuiet)
+	c.Health = a.Health.validate(p)
+	c.DrainWait = p.Duration("drain-wait", a.DrainWait, announce.DefaultDrainWait)
+	c.GracefulWait = p.Duration("graceful-wait", a.GracefulWait, announce.DefaultGracefulWait)
+	c.DrainQuiet = p.Duration("drain-quiet", a.DrainQuiet, announce.DefaultDrainQuiet)
 	c.DrainPrepend = a.DrainPrepend
 	c.BIRD = announce.BIRDConfig{IncludeFile: a.BIRD.IncludeFile, Socket: a.BIRD.Socket, Birdc: a.BIRD.Birdc, Protocol: a.BIRD.Protocol}
 	if f := a.BIRD.BFD; f != nil {
 		c.BIRD.BFD = &announce.BFDConfig{Multiplier: f.Multiplier,
-			Interval: duration(add, "announce.bird.bfd.interval", f.Interval, announce.DefaultBFDInterval)}
+			Interval: p.Duration("bird.bfd.interval", f.Interval, announce.DefaultBFDInterval)}
 	}
-	out.Service = a.service(add, c.Prefixes)
+	out.Service = a.service(p, c.Prefixes)
 	c.LoopbackAddresses = out.Service
-	out.CheckPort = checkPort(add, out.Service, listen)
-	if err := c.Validate(); err != nil {
-		add("announce", "%v", err)
-	}
+	out.CheckPort = checkPort(p, out.Service, listen)
+	c.Check(p)
 	return out
 }
 
-func (p PrefixFile) validate(add func(string, string, ...any), field string) announce.Prefix {
-	out := announce.Prefix{Communities: p.Communities, Prepend: p.Prepend, LargeCommunities: p.LargeCommunities, MED: p.MED}
-	pr, err := netip.ParsePrefix(p.Prefix)
+func (pf PrefixFile) validate(p *yamlconf.Problems, field string) announce.Prefix {
+	out := announce.Prefix{Communities: pf.Communities, Prepend: pf.Prepend, LargeCommunities: pf.LargeCommunities, MED: pf.MED}
+	pr, err := netip.ParsePrefix(pf.Prefix)
 	if err != nil {
-		add(field+".prefix", "%q is not a prefix such as 198.51.100.53/32", p.Prefix)
+		p.Add(field+".prefix", "%q is not a prefix such as 198.51.100.53/32", pf.Prefix)
 	}
 	out.Prefix = pr.Masked()
-	if p.NextHop != "" {
-		out.NextHop = parseAddr(add, field+".next-hop", p.NextHop)
+	if pf.NextHop != "" {
+		out.NextHop = p.Addr(field+".next-hop", pf.NextHop)
 	}
 	return out
 }
 
-func (p PeerFile) validate(add func(string, string, ...any), field, baseDir string) announce.Peer {
-	out := announce.Peer{AS: p.PeerAS, Passive: p.Passive, MaxPrefixes: p.MaxPrefixes, Multihop: p.Multihop, TTLSecurity: p.TTLSecurity}
-	out.MaxPrefixRestart = duration(add, field+".max-prefix-restart", p.MaxPrefixRestart, announce.DefaultMaxPrefixRestart)
-	if p.PasswordFile != "" {
-		out.Password = readPassword(add, field+".password-file", p.PasswordFile, baseDir)
+func (pf PeerFile) validate(p *yamlconf.Problems, field, baseDir string) announce.Peer {
+	out := announce.Peer{AS: pf.PeerAS, Passive: pf.Passive, MaxPrefixes: pf.MaxPrefixes, Multihop: pf.Multihop, TTLSecurity: pf.TTLSecurity}
+	out.MaxPrefixRestart = p.Duration(field+".max-prefix-restart", pf.MaxPrefixRestart, announce.DefaultMaxPrefixRestart)
+	if pf.PasswordFile != "" {
+		out.Password = readPassword(p, field+".password-file", pf.PasswordFile, baseDir)
 	}
-	out.Address = parseAddr(add, field+".neighbor", p.Neighbor)
-	if p.LocalAddress != "" {
-		out.LocalAddress = parseAddr(add, field+".local-address", p.LocalAddress)
+	out.Address = p.Addr(field+".neighbor", pf.Neighbor)
+	if pf.LocalAddress != "" {
+		out.LocalAddress = p.Addr(field+".local-address", pf.LocalAddress)
 	}
-	out.HoldTime = duration(add, field+".hold-time", p.HoldTime, announce.DefaultHoldTime)
-	out.Keepalive = duration(add, field+".keepalive", p.Keepalive, announce.DefaultKeepalive)
-	out.ConnectRetry = duration(add, field+".connect-retry", p.ConnectRetry, announce.DefaultConnectRetry)
+	out.HoldTime = p.Duration(field+".hold-time", pf.HoldTime, announce.DefaultHoldTime)
+	out.Keepalive = p.Duration(field+".keepalive", pf.Keepalive, announce.DefaultKeepalive)
+	out.ConnectRetry = p.Duration(field+".connect-retry", pf.ConnectRetry, announce.DefaultConnectRetry)
 	if out.Keepalive*3 > out.HoldTime {
-		add(field+".keepalive", "%v is more than a third of the hold time %v", out.Keepalive, out.HoldTime)
+		p.Add(field+".keepalive", "%v is more than a third of the hold time %v", out.Keepalive, out.HoldTime)
 	}
-	for _, f := range p.Families {
+	for _, f := range pf.Families {
 		if f != string(announce.IPv4) && f != string(announce.IPv6) {
-			add(field+".families", "%q: want ipv4 or ipv6", f)
+			p.Add(field+".families", "%q: want ipv4 or ipv6", f)
 		}
 		out.Families = append(out.Families, announce.Family(f))
 	}
@@ -216,41 +213,39 @@ func (p PeerFile) validate(add func(string, string, ...any), field, baseDir stri
 
 // readPassword reads a TCP-MD5 password from its own file, like TSIG
 // secrets, so that configurations can be shared without it.
-func readPassword(add func(string, string, ...any), field, path, baseDir string) string {
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(baseDir, path)
-	}
+func readPassword(p *yamlconf.Problems, field, path, baseDir string) string {
+	path = yamlconf.Resolve(baseDir, path)
 	data, err := os.ReadFile(path)
 	if err != nil {
-		add(field, "%v", err)
+		p.Add(field, "%v", err)
 		return ""
 	}
 	pw := strings.TrimSpace(string(data))
 	if pw == "" {
-		add(field, "%s is empty", path)
+		p.Add(field, "%s is empty", path)
 	}
 	return pw
 }
 
-func (h HealthFile) validate(add func(string, string, ...any)) announce.HealthConfig {
+func (h HealthFile) validate(p *yamlconf.Problems) announce.HealthConfig {
 	out := announce.HealthConfig{Rise: h.Rise, Fall: h.Fall, MaxFlaps: h.MaxFlaps}
-	out.Interval = duration(add, "announce.health.interval", h.Interval, announce.DefaultInterval)
-	out.FlapWindow = duration(add, "announce.health.flap-window", h.FlapWindow, announce.DefaultFlapWindow)
+	out.Interval = p.Duration("health.interval", h.Interval, announce.DefaultInterval)
+	out.FlapWindow = p.Duration("health.flap-window", h.FlapWindow, announce.DefaultFlapWindow)
 	if h.Rise < 0 || h.Fall < 0 || h.MaxFlaps < 0 {
-		add("announce.health", "rise, fall and max-flaps must not be negative")
+		p.Add("health", "rise, fall and max-flaps must not be negative")
 	}
 	if out.Interval < 50*time.Millisecond {
-		add("announce.health.interval", "%v is below 50ms", out.Interval)
+		p.Add("health.interval", "%v is below 50ms", out.Interval)
 	}
 	return out
 }
 
 // service returns the configured service addresses, or the host prefixes'
 // addresses when none are listed.
-func (a *AnnounceFile) service(add func(string, string, ...any), prefixes []announce.Prefix) []netip.Addr {
+func (a *AnnounceFile) service(p *yamlconf.Problems, prefixes []announce.Prefix) []netip.Addr {
 	var out []netip.Addr
 	for i, s := range a.Service {
-		out = append(out, parseAddr(add, fmt.Sprintf("announce.service[%d]", i), s))
+		out = append(out, p.Addr(yamlconf.Index("service", i), s))
 	}
 	if len(a.Service) > 0 {
 		return out
@@ -261,25 +256,25 @@ func (a *AnnounceFile) service(add func(string, string, ...any), prefixes []anno
 		}
 	}
 	if len(out) == 0 {
-		add("announce.service", "required when no prefix is a single address (/32, /128): the health check queries these")
+		p.Add("service", "required when no prefix is a single address (/32, /128): the health check queries these")
 	}
 	return out
 }
 
 // checkPort finds the port the node listens on for the service addresses,
 // so that the health check asks the same socket clients reach.
-func checkPort(add func(string, string, ...any), service []netip.Addr, listen []string) int {
+func checkPort(p *yamlconf.Problems, service []netip.Addr, listen []string) int {
 	port := 0
 	for _, s := range service {
-		p := listenPortFor(s, listen)
-		if p == 0 {
-			add("announce.service", "%v is not covered by listen: the node would announce an address it does not serve", s)
+		lp := listenPortFor(s, listen)
+		if lp == 0 {
+			p.Add("service", "%v is not covered by listen: the node would announce an address it does not serve", s)
 			continue
 		}
-		if port != 0 && p != port {
-			add("announce.service", "service addresses listened on different ports (%d, %d)", port, p)
+		if port != 0 && lp != port {
+			p.Add("service", "service addresses listened on different ports (%d, %d)", port, lp)
 		}
-		port = p
+		port = lp
 	}
 	return port
 }
@@ -295,12 +290,4 @@ func listenPortFor(a netip.Addr, listen []string) int {
 		}
 	}
 	return 0
-}
-
-func parseAddr(add func(string, string, ...any), field, s string) netip.Addr {
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		add(field, "%q is not an IP address", s)
-	}
-	return a
 }

@@ -91,12 +91,12 @@ func TestAnnounceConfigErrors(t *testing.T) {
 		{"no service", "127.0.0.1/32", "198.51.100.0/24", "announce.service: required"},
 		{"bad prefix", "127.0.0.1/32", "127.0.0.1/33", "announce.prefixes[0].prefix"},
 		{"bad neighbor", "neighbor: 192.0.2.2", "neighbor: router", "announce.peers[0].neighbor"},
-		{"hold below 3s", "peer-as: 64501}", "peer-as: 64501, hold-time: 2s}", "below the 3 s minimum"},
+		{"hold below 3s", "peer-as: 64501}", "peer-as: 64501, hold-time: 2s}", "announce.peers[0].hold-time: 2s below the 3 s minimum"},
 		{"keepalive too long", "peer-as: 64501}", "peer-as: 64501, keepalive: 2s}", "more than a third"},
-		{"no local AS", "  local-as: 64500\n", "", "local AS"},
+		{"no local AS", "  local-as: 64500\n", "", "announce.local-as: required"},
 		{"bad community", "[no-export]", "[nope]", "nope"},
-		{"bad mode", "  local-as:", "  mode: quagga\n  local-as:", "unknown mode"},
-		{"bird without socket", "  local-as:", "  mode: bird\n  local-as:", "include file"},
+		{"bad mode", "  local-as:", "  mode: quagga\n  local-as:", "announce.mode: unknown mode"},
+		{"bird without socket", "  local-as:", "  mode: bird\n  local-as:", "announce.bird.socket: required in bird mode"},
 		{"fast interval", "interval: 100ms", "interval: 1ms", "below 50ms"},
 		{"unknown key", "drain-wait:", "drain-time:", "drain-time"},
 		{"missing password file", "peer-as: 64501}", "peer-as: 64501, password-file: nope.pw}", "announce.peers[0].password-file"},
@@ -105,9 +105,9 @@ func TestAnnounceConfigErrors(t *testing.T) {
 		{"negative med", "[no-export]", "[no-export], med: -1", "-1"},
 		{"short restart", "peer-as: 64501}", "peer-as: 64501, max-prefix-restart: 10ms}", "below 1 s"},
 		{"multihop too far for GTSM", "peer-as: 64501}", "peer-as: 64501, multihop: 255, ttl-security: true}", "GTSM"},
-		{"drain prepend over 10", "drain-wait: 1s", "drain-wait: 1s\n  drain-prepend: 11", "drain prepend"},
+		{"drain prepend over 10", "drain-wait: 1s", "drain-wait: 1s\n  drain-prepend: 11", "announce.drain-prepend: 11 out of 0..10"},
 		{"bad graceful wait", "drain-wait: 1s", "drain-wait: 1s\n  graceful-wait: soon", "announce.graceful-wait"},
-		{"bfd too fast", "  local-as:", "  mode: bird\n  bird: {include-file: /tmp/x.conf, socket: /tmp/b.ctl, bfd: {interval: 1ms}}\n  local-as:", "bfd interval"},
+		{"bfd too fast", "  local-as:", "  mode: bird\n  bird: {include-file: /tmp/x.conf, socket: /tmp/b.ctl, bfd: {interval: 1ms}}\n  local-as:", "announce.bird.bfd.interval: 1ms out of 10ms..1m"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

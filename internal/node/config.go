@@ -1,11 +1,7 @@
 package node
 
 import (
-	"errors"
-	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -94,13 +90,9 @@ type Config struct {
 
 // LoadConfig reads and validates the configuration at path.
 func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	cfg, err := yamlconf.Load(path, ParseConfig)
 	if err != nil {
 		return nil, err
-	}
-	cfg, err := ParseConfig(data, filepath.Dir(path))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	cfg.Path = path
 	return cfg, nil
@@ -116,54 +108,47 @@ func ParseConfig(data []byte, baseDir string) (*Config, error) {
 }
 
 func (f *File) validate(baseDir string) (*Config, error) {
-	var problems []string
-	add := func(field, format string, args ...any) {
-		problems = append(problems, field+": "+fmt.Sprintf(format, args...))
-	}
+	p := &yamlconf.Problems{}
 	cfg := &Config{Listen: f.Listen, NSID: f.NSID, Identity: f.Identity, Storage: f.Storage}
-	if len(f.Listen) == 0 {
-		add("listen", "at least one address:port is required")
-	}
-	for i, a := range f.Listen {
-		if _, err := netip.ParseAddrPort(a); err != nil {
-			add(fmt.Sprintf("listen[%d]", i), "%q is not an IP:port (IPv6 as [::1]:53)", a)
-		}
-	}
+	p.Listen("listen", f.Listen)
 	if f.Storage == "" {
-		add("storage", "required: the directory where zone copies are kept")
+		p.Add("storage", "required: the directory where zone copies are kept")
 	}
 	if f.Catalog == "" {
-		add("catalog", "required: the name of the hub's catalog zone")
-	} else if _, ok := dns.IsDomainName(f.Catalog); !ok {
-		add("catalog", "%q is not a domain name", f.Catalog)
+		p.Add("catalog", "required: the name of the hub's catalog zone")
+	} else {
+		p.DomainName("catalog", f.Catalog)
 	}
 	cfg.Catalog = dns.CanonicalName(f.Catalog)
-	cfg.Hubs = f.validateHubs(add, baseDir)
-	cfg.Timeout = duration(add, "timeouts.transfer", f.Timeouts.Transfer, 10*time.Second)
-	cfg.MinRefresh = duration(add, "timeouts.min-refresh", f.Timeouts.MinRefresh, 5*time.Second)
-	cfg.MaxRefresh = duration(add, "timeouts.max-refresh", f.Timeouts.MaxRefresh, 24*time.Hour)
-	cfg.Control = controlAddr(add, f.Control)
+	cfg.Hubs = f.validateHubs(p, baseDir)
+	cfg.Timeout = p.Duration("timeouts.transfer", f.Timeouts.Transfer, 10*time.Second)
+	cfg.MinRefresh = p.Duration("timeouts.min-refresh", f.Timeouts.MinRefresh, 5*time.Second)
+	cfg.MaxRefresh = p.Duration("timeouts.max-refresh", f.Timeouts.MaxRefresh, 24*time.Hour)
+	// The control endpoint can withdraw the node; its token guards it on
+	// the host, and it has no TLS.
+	p.Loopback("control", f.Control, "the control endpoint is for this host only (plain HTTP)")
+	cfg.Control = f.Control
 	cfg.Metrics = f.Metrics
 	if _, err := netip.ParseAddrPort(f.Metrics); f.Metrics != "" && err != nil {
-		add("metrics", "%q is not an IP:port", f.Metrics)
+		p.Add("metrics", "%q is not an IP:port", f.Metrics)
 	}
 	if f.Announce != nil {
-		cfg.Announce = f.Announce.validate(add, f.Listen, baseDir)
+		cfg.Announce = f.Announce.validate(p.In("announce"), f.Listen, baseDir)
 	}
-	cfg.RRL = f.RRL.validate(add)
-	cfg.TCP = f.TCP.Limits(authserver.DefaultTCP, func(key, format string, args ...any) { add("tcp."+key, format, args...) })
-	if len(problems) > 0 {
-		return nil, errors.New(strings.Join(problems, "\n"))
+	cfg.RRL = f.RRL.validate(p.In("rrl"))
+	cfg.TCP = f.TCP.Limits(authserver.DefaultTCP, p.In("tcp").Add)
+	if err := p.Err(); err != nil {
+		return nil, err
 	}
 	return cfg, nil
 }
 
 // validateHubs reads hubs: (or the single hub:) into cfg.Hubs.
-func (f *File) validateHubs(add func(string, string, ...any), baseDir string) []Hub {
+func (f *File) validateHubs(p *yamlconf.Problems, baseDir string) []Hub {
 	files, prefix := f.Hubs, "hubs"
 	switch {
 	case f.Hub != nil && len(f.Hubs) > 0:
-		add("hub", "give hub: (one hub) or hubs: (a list), not both")
+		p.Add("hub", "give hub: (one hub) or hubs: (a list), not both")
 		return nil
 	case f.Hub != nil:
 		files, prefix = []HubFile{*f.Hub}, "hub"
@@ -171,10 +156,10 @@ func (f *File) validateHubs(add func(string, string, ...any), baseDir string) []
 			files[0].Name = "hub"
 		}
 	case len(f.Hubs) == 0:
-		add("hubs", "at least one hub is required")
+		p.Add("hubs", "at least one hub is required")
 		return nil
 	case len(f.Hubs) > maxHubs:
-		add("hubs", "%d hubs, at most %d", len(f.Hubs), maxHubs)
+		p.Add("hubs", "%d hubs, at most %d", len(f.Hubs), maxHubs)
 		return nil
 	}
 	var hubs []Hub
@@ -182,38 +167,33 @@ func (f *File) validateHubs(add func(string, string, ...any), baseDir string) []
 	for i, hf := range files {
 		path := prefix
 		if prefix == "hubs" {
-			path = fmt.Sprintf("hubs[%d]", i)
+			path = yamlconf.Index("hubs", i)
 		}
 		h := Hub{Name: hf.Name}
 		switch {
 		case hf.Name == "":
-			add(path+".name", "required: names the hub in logs and status")
+			p.Add(path+".name", "required: names the hub in logs and status")
 		case names[hf.Name]:
-			add(path+".name", "%q is used twice", hf.Name)
+			p.Add(path+".name", "%q is used twice", hf.Name)
 		}
 		names[hf.Name] = true
 		if len(hf.Addresses) == 0 {
-			add(path+".addresses", "at least one hub address is required")
+			p.Add(path+".addresses", "at least one hub address is required")
 		}
 		for j, a := range hf.Addresses {
-			field := fmt.Sprintf("%s.addresses[%d]", path, j)
-			ap, err := hostPort(a)
-			if err != nil {
-				add(field, "%q is not an IP address or IP:port", a)
+			field := yamlconf.Index(path+".addresses", j)
+			ap := p.HostPort(field, a, 53)
+			if ap == "" {
 				continue
 			}
 			ip := ipOf(ap)
 			if other, dup := owner[ip]; dup {
-				add(field, "%s is also an address of hub %q: a NOTIFY from it could not be told apart", ip, other)
+				p.Add(field, "%s is also an address of hub %q: a NOTIFY from it could not be told apart", ip, other)
 			}
 			owner[ip] = hf.Name
 			h.Addrs = append(h.Addrs, ap)
 		}
-		key, err := hf.TSIG.Load(baseDir)
-		if err != nil {
-			add(path+".tsig", "%v", err)
-		}
-		h.Key = key
+		h.Key = hf.TSIG.Check(p.In(path+".tsig"), baseDir)
 		hubs = append(hubs, h)
 	}
 	return hubs
@@ -224,42 +204,4 @@ func (h Hub) String() string { return h.Name + " " + strings.Join(h.Addrs, ",") 
 
 func ipOf(addrPort string) string {
 	return netip.MustParseAddrPort(addrPort).Addr().Unmap().String()
-}
-
-func hostPort(s string) (string, error) {
-	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return ap.String(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return "", err
-	}
-	return netip.AddrPortFrom(a, 53).String(), nil
-}
-
-func duration(add func(string, string, ...any), field, s string, def time.Duration) time.Duration {
-	if s == "" {
-		return def
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		add(field, "%q is not a positive duration such as 10s or 5m", s)
-		return def
-	}
-	return d
-}
-
-// controlAddr accepts only loopback addresses: the control endpoint can
-// withdraw the node; its token guards it on the host, and it has no TLS.
-func controlAddr(add func(string, string, ...any), s string) string {
-	if s == "" {
-		return ""
-	}
-	ap, err := netip.ParseAddrPort(s)
-	if err != nil {
-		add("control", "%q is not an IP:port", s)
-	} else if !ap.Addr().IsLoopback() {
-		add("control", "%s is not a loopback address: the control endpoint is for this host only (plain HTTP)", s)
-	}
-	return s
 }

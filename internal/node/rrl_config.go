@@ -1,10 +1,10 @@
 package node
 
 import (
-	"fmt"
 	"net/netip"
 
 	"anycloud/internal/authserver"
+	"anycloud/internal/yamlconf"
 )
 
 // RRLFile is response rate limiting as BIND, NSD and Knot DNS do it: per
@@ -31,7 +31,7 @@ type RRLFile struct {
 
 // validate returns the limiter's configuration, nil when turned off. A nil
 // section means the defaults.
-func (f *RRLFile) validate(add func(string, string, ...any)) *authserver.RRLConfig {
+func (f *RRLFile) validate(p *yamlconf.Problems) *authserver.RRLConfig {
 	if f == nil {
 		return &authserver.RRLConfig{}
 	}
@@ -40,12 +40,12 @@ func (f *RRLFile) validate(add func(string, string, ...any)) *authserver.RRLConf
 	}
 	cfg := &authserver.RRLConfig{ResponsesPerSecond: f.ResponsesPerSecond, IPv4Prefix: f.IPv4Prefix, IPv6Prefix: f.IPv6Prefix}
 	if f.ResponsesPerSecond < 0 {
-		add("rrl.responses-per-second", "%d is negative", f.ResponsesPerSecond)
+		p.Add("responses-per-second", "%d is negative", f.ResponsesPerSecond)
 	}
 	if f.Slip != nil {
 		switch s := *f.Slip; {
 		case s < 0 || s > 10:
-			add("rrl.slip", "%d is not between 0 (never truncate) and 10", s)
+			p.Add("slip", "%d is not between 0 (never truncate) and 10", s)
 		case s == 0:
 			cfg.Slip = -1 // the limiter's "never"
 		default:
@@ -53,18 +53,18 @@ func (f *RRLFile) validate(add func(string, string, ...any)) *authserver.RRLConf
 		}
 	}
 	if f.IPv4Prefix < 0 || f.IPv4Prefix > 32 {
-		add("rrl.ipv4-prefix", "%d is not a prefix length between 1 and 32", f.IPv4Prefix)
+		p.Add("ipv4-prefix", "%d is not a prefix length between 1 and 32", f.IPv4Prefix)
 	}
 	if f.IPv6Prefix < 0 || f.IPv6Prefix > 128 {
-		add("rrl.ipv6-prefix", "%d is not a prefix length between 1 and 128", f.IPv6Prefix)
+		p.Add("ipv6-prefix", "%d is not a prefix length between 1 and 128", f.IPv6Prefix)
 	}
 	for i, e := range f.Exempt {
-		p, err := netip.ParsePrefix(e)
+		prefix, err := netip.ParsePrefix(e)
 		if err != nil {
-			add(fmt.Sprintf("rrl.exempt[%d]", i), "%q is not a prefix such as 192.0.2.0/24", e)
+			p.Add(yamlconf.Index("exempt", i), "%q is not a prefix such as 192.0.2.0/24", e)
 			continue
 		}
-		cfg.Exempt = append(cfg.Exempt, p.Masked())
+		cfg.Exempt = append(cfg.Exempt, prefix.Masked())
 	}
 	return cfg
 }

@@ -4,6 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"anycloud/internal/yamlconf"
 )
 
 // KeySpec is how configuration files name a TSIG key: the secret lives in a
@@ -29,4 +34,33 @@ func (s KeySpec) Load(baseDir string) (*Key, error) {
 		return nil, fmt.Errorf("TSIG key %s: %w", s.Name, err)
 	}
 	return NewKey(s.Name, s.Algorithm, string(secret))
+}
+
+// Check loads the key as Load does and reports a problem through p, the
+// view of the `tsig:` section, at the key it is about: the section itself
+// when a key is missing, secret-file when the secret cannot be read or is
+// not base64, algorithm or name when NewKey refuses them. It returns nil
+// after a problem.
+func (s KeySpec) Check(p *yamlconf.Problems, baseDir string) *Key {
+	k, err := s.Load(baseDir)
+	if err == nil {
+		return k
+	}
+	field := ""
+	switch {
+	case s.Name == "" || s.Algorithm == "" || s.SecretFile == "":
+	case Algorithms[strings.ToLower(s.Algorithm)] == "":
+		field = "algorithm"
+	case !validKeyName(s.Name):
+		field = "name"
+	default:
+		field = "secret-file"
+	}
+	p.Add(field, "%v", err)
+	return nil
+}
+
+func validKeyName(name string) bool {
+	_, ok := dns.IsDomainName(name)
+	return ok && name != ""
 }
