@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -59,5 +60,34 @@ func TestSubcommandHelp(t *testing.T) {
 		if !strings.Contains(usage, "\n  anycloud lab "+sub+" ") {
 			t.Errorf("subcommandHelp has %q, which `anycloud lab --help` does not list", sub)
 		}
+	}
+}
+
+// TestAnycastDocNamesLabHosts: every lab host docs/anycast.md names
+// (node-CITY, router-CITY, primary-ZONE) is one the built-in lab has, so its
+// examples work as written.
+func TestAnycastDocNamesLabHosts(t *testing.T) {
+	text, err := os.ReadFile("../../docs/anycast.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := NewPlan(Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A name followed by a file extension (node-bird.yaml) is a file.
+	names := regexp.MustCompile(`\b(?:node|router|primary)-[a-z0-9-]*[a-z0-9](?:\.[a-z]+\b)?`).FindAllString(string(text), -1)
+	checked := 0
+	for _, name := range names {
+		if strings.Contains(name, ".") || name == "router-id" {
+			continue
+		}
+		checked++
+		if _, ok := plan.Host(name); !ok {
+			t.Errorf("docs/anycast.md names %s, which the built-in lab does not have", name)
+		}
+	}
+	if checked < 5 {
+		t.Errorf("docs/anycast.md names %d lab hosts, want the nodes, a router and the primaries", checked)
 	}
 }
