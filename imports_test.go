@@ -4,10 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -275,5 +280,49 @@ func TestImportRulesQuoteTheDocs(t *testing.T) {
 		if !strings.Contains(text, strings.Join(strings.Fields(sentence), " ")) {
 			t.Errorf("rule %s: %s does not say %q", r.pkg, file, sentence)
 		}
+	}
+}
+
+// TestModuleImportsNotRenamed: a package of the module is imported under its
+// own name everywhere (zone as zone, not as "serving"), so one package
+// reads the same in every file; a clashing local variable is renamed
+// instead. Blank and dot imports are not renames.
+func TestModuleImportsNotRenamed(t *testing.T) {
+	fset := token.NewFileSet()
+	files := 0
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if path != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || path == filepath.Join("bench", "work")) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		files++
+		for _, im := range f.Imports {
+			imp, _ := strconv.Unquote(im.Path.Value)
+			if im.Name == nil || im.Name.Name == "_" || !strings.HasPrefix(imp, "anycloud/") {
+				continue
+			}
+			if base := imp[strings.LastIndex(imp, "/")+1:]; im.Name.Name != base {
+				t.Errorf("%s: imports %s as %s; import it as %s", fset.Position(im.Pos()), imp, im.Name.Name, base)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 100 {
+		t.Errorf("read %d Go files; the walk missed the module", files)
 	}
 }
