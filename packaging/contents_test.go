@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -135,7 +136,39 @@ func TestEveryCommandHasManPageAndCompletion(t *testing.T) {
 		if !strings.Contains(help, "\nexample:\n  anycloud "+name) {
 			t.Errorf("anycloud %s --help shows no example:\n%s", name, help)
 		}
+		// A command that lists its subcommands one per line (lab) has a
+		// page and a completion case for each, like those named in a
+		// synopsis (client add, node drain).
+		for _, sub := range listedSubcommands(help, name) {
+			if _, err := os.Stat(filepath.Join(dir, "usr/share/man/man1/anycloud-"+name+"-"+sub+".1.gz")); err != nil {
+				t.Errorf("no man page for %s %s: %v", name, sub, err)
+			}
+			if !strings.Contains(bash, "\n    "+name+"_"+sub+") ") {
+				t.Errorf("%s %s missing from the bash completion", name, sub)
+			}
+		}
 	}
+	if subs := listedSubcommands(mustHelp(bin, "lab"), "lab"); len(subs) < 7 {
+		t.Errorf("anycloud lab --help lists %q, want up, status, exec, fail, heal, bump, down", subs)
+	}
+}
+
+func mustHelp(bin, name string) string {
+	help, _ := tryOutputCombined(bin, name, "--help")
+	return help
+}
+
+// listedSubcommands reads the "  anycloud NAME SUB ..." lines of a help text
+// before its example.
+func listedSubcommands(help, name string) []string {
+	var subs []string
+	before, _, _ := strings.Cut(help, "\nexample:\n")
+	for _, m := range regexp.MustCompile(`(?m)^  anycloud `+regexp.QuoteMeta(name)+` ([a-z][a-z0-9-]*)`).FindAllStringSubmatch(before, -1) {
+		if !slices.Contains(subs, m[1]) {
+			subs = append(subs, m[1])
+		}
+	}
+	return subs
 }
 
 // commandsOf parses the command list `anycloud --help` prints.

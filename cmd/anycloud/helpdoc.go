@@ -57,7 +57,7 @@ func helpPages() []helpPage {
 		if probing {
 			continue
 		}
-		for _, sub := range p.subcommands() {
+		for _, sub := range append(p.subcommands(), p.listedSubcommands(n)...) {
 			sp := parseHelp(captureHelp(c, strings.Fields(sub)))
 			if !sp.isUsageOf(n + " " + sub) {
 				continue
@@ -100,6 +100,13 @@ var subSummaries = map[string]string{
 	"node disable":          "stop feeding a node at the hub; the node withdraws",
 	"node enable":           "feed a disabled or drained node again at the hub",
 	"node remove":           "remove a node at the hub: its key is revoked and the monitor stops expecting it",
+	"lab up":                "build the lab and wait until every city is served",
+	"lab status":            "show the lab's cities, its nodes and which node answers whom",
+	"lab exec":              "run a command in a lab host (a city, node-CITY, router-CITY, hub, hub2, hub3, noc, primary-ZONE)",
+	"lab fail":              "break a lab node on purpose (MODE: stop-dns, kill, silent or drain) and time its withdrawal",
+	"lab heal":              "undo what lab fail did to a node",
+	"lab bump":              "commit a new serial of a sample zone at its primary, which NOTIFYs the hubs",
+	"lab down":              "stop everything the lab started and remove every namespace",
 }
 
 // subSummary is the summary of a subcommand of a subcommand.
@@ -127,6 +134,27 @@ func (p helpPage) subcommands() []string {
 		if sub := strings.Join(words, " "); sub != "" && !seen[sub] {
 			seen[sub] = true
 			out = append(out, sub)
+		}
+	}
+	return out
+}
+
+// listedSubcommands returns the subcommands a command that parses its own
+// words (lab) lists one per line in its help instead of in its synopsis:
+// "  anycloud lab up [--topology FILE] ..." gives "up". Example lines, which
+// look the same, are not read.
+func (p helpPage) listedSubcommands(name string) []string {
+	var out []string
+	for _, line := range strings.Split(p.raw, "\n") {
+		if line == "example:" {
+			break
+		}
+		rest, ok := strings.CutPrefix(line, "  anycloud "+name+" ")
+		if !ok {
+			continue
+		}
+		if word, _, _ := strings.Cut(rest, " "); isPlainWord(word) && !slices.Contains(out, word) {
+			out = append(out, word)
 		}
 	}
 	return out

@@ -77,3 +77,17 @@ func TestEveryCommandHelpHasExample(t *testing.T) {
 		}
 	}
 }
+
+func TestListedSubcommands(t *testing.T) {
+	raw := "usage: anycloud lab SUBCOMMAND [flags]\n" +
+		"  anycloud lab up [--topology FILE]\n                 build it\n" +
+		"  anycloud lab exec NAME -- CMD...   run CMD\n" +
+		"  anycloud lab up --prefix x\n" +
+		"  anycloud labs nope\n" +
+		"  anycloud lab SUBCOMMAND\n" +
+		"\nexample:\n  anycloud lab status && anycloud lab down\n"
+	got := helpPage{raw: raw}.listedSubcommands("lab")
+	if want := []string{"up", "exec"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("listedSubcommands = %q, want %q", got, want)
+	}
+}

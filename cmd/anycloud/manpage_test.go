@@ -79,3 +79,28 @@ func TestManpageCoversEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestManpageCoversEverySubcommand: each subcommand a command lists one per
+// line in its help, as lab does (it parses its own words), has a page of its
+// own, like the subcommands named in other commands' synopses.
+func TestManpageCoversEverySubcommand(t *testing.T) {
+	pages := map[string]bool{}
+	for _, p := range helpPages() {
+		pages[p.name] = true
+	}
+	lab := 0
+	for _, n := range commandNames() {
+		for _, sub := range parseHelp(captureHelp(commands[n], nil)).listedSubcommands(n) {
+			if !pages[n+" "+sub] {
+				t.Errorf("anycloud %s --help lists %q, which has no man page (does `anycloud %s %s --help` print a usage line?)", n, sub, n, sub)
+			}
+			if n == "lab" {
+				lab++
+			}
+		}
+	}
+	// up, status, exec, fail, heal, bump, down.
+	if lab < 7 {
+		t.Errorf("anycloud lab --help lists %d subcommands, want at least 7", lab)
+	}
+}

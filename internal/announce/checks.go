@@ -52,9 +52,11 @@ func querySOA(ctx context.Context, server, zone string) error {
 	return fmt.Errorf("%s SOA: no SOA in the answer", zone)
 }
 
-// ExpiredCheck fails while expired lists any zone: a secondary that passed
-// its SOA EXPIRE must stop answering for it, and an anycast node that cannot
-// answer for every zone it advertises must not attract queries.
+// ExpiredCheck fails while expired lists any zone, naming them. The node
+// lists its expired zones only once no zone is left in service (package
+// node, expiredZones), so it withdraws when every zone has passed its SOA
+// EXPIRE, not when one has: an expired zone is answered SERVFAIL (as NSD and
+// Knot do) while the others keep the node announced.
 func ExpiredCheck(expired func() []string) Check {
 	return Check{Name: "zones-fresh", Run: func(context.Context) error {
 		if list := expired(); len(list) > 0 {
@@ -86,7 +88,8 @@ func FuncCheck(name string, fn func(ctx context.Context) error) Check {
 }
 
 // NodeChecks is the standard set for an anycast node: an SOA query per
-// served zone over every service address, no served zone expired, and a
+// zone in service over every service address (failing when none is in
+// service), ExpiredCheck with the node's list of expired zones, and a
 // default route for every family the node serves. port is the DNS port
 // (53 in production).
 func NodeChecks(service []netip.Addr, port int, zones, expired func() []string) []Check {

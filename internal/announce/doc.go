@@ -4,8 +4,11 @@
 // driven through a generated include file and birdc.
 //
 // Health means "this node answers correctly from its local copies" (a real
-// SOA query over the service address per served zone, no served zone expired,
-// the default route present). It must never mean "the hub is reachable":
+// SOA query over each service address for every zone in service, at least
+// one zone in service, the default route present). A zone past its SOA
+// EXPIRE is out of service and answered SERVFAIL; the node withdraws only
+// once every zone it holds has expired (nothing is left to serve), never
+// for one expired zone among others. It must never mean "the hub is reachable":
 // losing the hub must not withdraw every node at once, so no check here may
 // depend on the hub.
 //

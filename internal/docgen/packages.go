@@ -5,7 +5,6 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -18,22 +17,32 @@ type packageDoc struct {
 	Synopsis string
 }
 
-// packageDocs reads the package clause and doc comment of cmd/*, internal/*,
-// bench and packaging under root, sorted by directory.
+// packageDocs reads the package clause and doc comment of every package in
+// cmd, internal, bench and packaging under root, at every depth (like
+// internal/web/tools/screenshot), sorted by directory.
 func packageDocs(root string) ([]packageDoc, error) {
 	var dirs []string
-	for _, pattern := range []string{"cmd/*", "internal/*", "internal/*/*", "bench", "packaging"} {
-		m, err := filepath.Glob(filepath.Join(root, pattern))
+	for _, top := range []string{"cmd", "internal", "bench", "packaging"} {
+		err := filepath.WalkDir(filepath.Join(root, top), func(dir string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() {
+				return nil
+			}
+			if d.Name() == "testdata" || d.Name() == "work" && filepath.Base(filepath.Dir(dir)) == "bench" ||
+				strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_") {
+				return filepath.SkipDir // not packages, or generated (bench/work)
+			}
+			dirs = append(dirs, dir)
+			return nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		dirs = append(dirs, m...)
 	}
 	var out []packageDoc
 	for _, dir := range dirs {
-		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
-			continue
-		}
 		text, isPackage, err := dirDoc(dir)
 		if err != nil {
 			return nil, err

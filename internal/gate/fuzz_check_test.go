@@ -6,7 +6,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	serving "anycloud/internal/zone"
+	"anycloud/internal/zone"
 	"anycloud/internal/zonever"
 )
 
@@ -70,7 +70,7 @@ func FuzzCheck(f *testing.F) {
 		if !zonever.SerialNewer(serial, 10) {
 			t.Fatalf("accepted serial %d after 10", serial)
 		}
-		if _, err := serving.Build(cand.Origin, cand.RRs); err != nil {
+		if _, err := zone.Build(cand.Origin, cand.RRs); err != nil {
 			t.Fatalf("accepted a version the engine refuses: %v", err)
 		}
 		apexNS := false

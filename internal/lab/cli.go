@@ -85,9 +85,31 @@ func (c *CLI) defaults() {
 	}
 }
 
+// subcommandHelp is what `anycloud lab SUB --help` prints besides the
+// flags, in the form every other anycloud command prints its help (usage
+// line, flags, example): the man pages and shell completions are generated
+// from that text. The hidden subcommands the lab starts itself (relay,
+// forward, webhook) have none.
+var subcommandHelp = map[string]struct{ synopsis, example string }{
+	"up":     {"[--topology FILE] [--prefix P] [--forward ADDR]", "anycloud lab up --forward 127.0.0.1:8053"},
+	"status": {"[--json] [--prefix P]", "anycloud lab status --json"},
+	"exec":   {"[--prefix P] NAME -- CMD...", "anycloud lab exec santiago -- dig @198.51.100.53 sv. SOA +nsid"},
+	"fail":   {"[--prefix P] NODE MODE", "anycloud lab fail node-sao-paulo kill"},
+	"heal":   {"[--prefix P] NODE", "anycloud lab heal node-sao-paulo"},
+	"bump":   {"[--prefix P] ZONE", "anycloud lab bump sv"},
+	"down":   {"[--prefix P]", "anycloud lab down"},
+}
+
 func (c *CLI) flags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("lab "+name, flag.ContinueOnError)
 	fs.SetOutput(c.Stderr)
+	if h, ok := subcommandHelp[name]; ok {
+		fs.Usage = func() {
+			fmt.Fprintf(fs.Output(), "usage: anycloud lab %s %s\n\nflags:\n", name, h.synopsis)
+			fs.PrintDefaults()
+			fmt.Fprintf(fs.Output(), "\nexample:\n  %s\n", h.example)
+		}
+	}
 	prefix := fs.String("prefix", Default().Prefix, "namespace name prefix of the lab")
 	return fs, prefix
 }

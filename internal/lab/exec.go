@@ -10,7 +10,7 @@ import (
 )
 
 // Exec runs argv inside lab host name (a city slug for its client,
-// node-<city>, router-<city>, hub, hub2, noc, primary-<zone>) with the given stdio,
+// node-<city>, router-<city>, hub, hub2, hub3, noc, primary-<zone>) with the given stdio,
 // and returns its error (an *exec.ExitError carries the exit code).
 func Exec(ctx context.Context, stateDir, name string, argv []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(argv) == 0 {

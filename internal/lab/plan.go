@@ -33,7 +33,7 @@ const (
 
 // Host is one network namespace of the lab.
 type Host struct {
-	Name      string       `json:"name"`      // lab name: "santiago", "node-santiago", "router-santiago", "hub", "primary-sv"
+	Name      string       `json:"name"`      // lab name: "santiago", "node-sao-paulo", "router-santiago", "hub", "primary-sv"
 	Namespace string       `json:"namespace"` // ip netns name (prefix + name)
 	Role      string       `json:"role"`
 	City      string       `json:"city,omitempty"`

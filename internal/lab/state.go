@@ -42,7 +42,7 @@ type State struct {
 
 // Process is one process the lab started.
 type Process struct {
-	Name      string   `json:"name"` // e.g. "bird router-santiago", "relay", "node node-santiago"
+	Name      string   `json:"name"` // e.g. "bird router-santiago", "relay", "node node-sao-paulo"
 	Host      string   `json:"host"`
 	Namespace string   `json:"namespace,omitempty"` // "" for the host namespace
 	PID       int      `json:"pid"`

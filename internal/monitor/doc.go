@@ -8,7 +8,8 @@
 // JSON API and its own /metrics.
 //
 // It only reads, over the network or through the small inputs it exports
-// (SetNodeState, Report, probes posted to its API). It must never change a
-// zone, a node or the hub, and never import their internals: the hub
-// embeds it, not the other way round.
+// (SetNodeState; Report and SetOnboarding, through which the hub that
+// embeds it pushes its alerts and onboarding steps; probes posted to its
+// API). It must never change a zone, a node or the hub, and never import
+// their internals: the hub embeds it, not the other way round.
 package monitor

@@ -8,7 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	serving "anycloud/internal/zone"
+	"anycloud/internal/zone"
 	"anycloud/internal/zonever"
 )
 
@@ -33,7 +33,7 @@ func servedSet(t *testing.T, v *zonever.Version) ([]string, bool) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	z, err := serving.Build(v.Origin, rrs)
+	z, err := zone.Build(v.Origin, rrs)
 	if err != nil {
 		return nil, false
 	}
@@ -96,7 +96,7 @@ func FuzzStoreRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := serving.Build(v2.Origin, v2.RRs); err != nil {
+		if _, err := zone.Build(v2.Origin, v2.RRs); err != nil {
 			return // neither the hub (its gate builds) nor a node stores it
 		}
 		dir := t.TempDir()
@@ -150,14 +150,14 @@ func FuzzStoreRoundTrip(f *testing.F) {
 // edit) and loads: never a panic, and either an error or a version of the
 // zone that stores and loads again unchanged.
 func FuzzStoreLoadBytes(f *testing.F) {
-	zone := "; anycloud zone example. serial 2, 4 records\nexample.\t60\tIN\tSOA\tns.example. admin.example. 2 60 60 600 60\n" +
+	zoneFile := "; anycloud zone example. serial 2, 4 records\nexample.\t60\tIN\tSOA\tns.example. admin.example. 2 60 60 600 60\n" +
 		"example.\t60\tIN\tNS\tns.example.\nns.example.\t60\tIN\tA\t192.0.2.1\na.example.\t60\tIN\tTXT\t\"x\"\n"
 	journal := "example.\t60\tIN\tSOA\tns.example. admin.example. 2 60 60 600 60\n" +
 		"example.\t60\tIN\tSOA\tns.example. admin.example. 3 60 60 600 60\nb.example.\t60\tIN\tA\t192.0.2.2\n"
-	f.Add([]byte(zone), []byte(nil))
-	f.Add([]byte(zone), []byte(journal))
-	f.Add([]byte(zone), []byte(journal[:len(journal)/2]))
-	f.Add([]byte(zone[:len(zone)-20]), []byte(journal))
+	f.Add([]byte(zoneFile), []byte(nil))
+	f.Add([]byte(zoneFile), []byte(journal))
+	f.Add([]byte(zoneFile), []byte(journal[:len(journal)/2]))
+	f.Add([]byte(zoneFile[:len(zoneFile)-20]), []byte(journal))
 	f.Add([]byte("$ORIGIN example.\n$TTL 60\n@ SOA ns admin 1 1 1 1 1\n@ NS ns\n$GENERATE 1-3 h$ A 192.0.2.$\n"), []byte(nil))
 	f.Add([]byte("$INCLUDE /nonexistent\n"), []byte("\x00\xff"))
 	f.Add([]byte("other. 60 IN SOA ns. admin. 1 1 1 1 1\n"), []byte(nil))

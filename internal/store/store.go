@@ -13,7 +13,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	serving "anycloud/internal/zone"
+	"anycloud/internal/zone"
 	"anycloud/internal/zonever"
 )
 
@@ -268,7 +268,7 @@ func writeRRs(w io.Writer, rrs []dns.RR) error {
 // the engine refuses is read record by record instead, so that it is
 // still served as it was before the restart if it can be.
 func loadVersion(path, origin string) (*zonever.Version, error) {
-	z, err := serving.Load(origin, path)
+	z, err := zone.Load(origin, path)
 	if err == nil {
 		return zonever.FromSnapshot(origin, z), nil
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	serving "anycloud/internal/zone"
+	"anycloud/internal/zone"
 	"anycloud/internal/zonever"
 )
 
@@ -253,7 +253,7 @@ func servedRecords(v *zonever.Version) ([]string, bool) {
 		rrs = append(rrs, rr)
 		return nil
 	})
-	z, err := serving.Build(v.Origin, rrs)
+	z, err := zone.Build(v.Origin, rrs)
 	if err != nil {
 		return nil, false
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	serving "anycloud/internal/zone"
+	"anycloud/internal/zone"
 	"anycloud/internal/zonever"
 )
 
@@ -42,7 +42,7 @@ func (c Client) axfrToSnapshot(ctx context.Context, server, origin string) (*Res
 type wireAXFR struct {
 	origin  string
 	soa     *dns.SOA // the first record
-	recv    *serving.Receiver
+	recv    *zone.Receiver
 	reader  wireReader
 	records int // received, closing SOA included
 	done    bool
@@ -94,7 +94,7 @@ func (a *wireAXFR) addUnpacked(msg []byte, rec wireRecord) error {
 			return errors.New("answer does not start with the zone's SOA")
 		}
 		a.soa = soa
-		if a.recv, err = serving.NewReceiver(a.origin, 0); err != nil {
+		if a.recv, err = zone.NewReceiver(a.origin, 0); err != nil {
 			return err
 		}
 	case isSOA:

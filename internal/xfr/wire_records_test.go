@@ -12,7 +12,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	serving "anycloud/internal/zone"
+	"anycloud/internal/zone"
 	"anycloud/internal/zonever"
 )
 
@@ -110,7 +110,7 @@ func serveAXFR(t *testing.T, key *Key, v *zonever.Version) string {
 	return ln.Addr().String()
 }
 
-func recordStrings(t *testing.T, z *serving.Zone) []string {
+func recordStrings(t *testing.T, z *zone.Zone) []string {
 	t.Helper()
 	var out []string
 	if err := z.EachRecord(func(rr dns.RR) error {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	serving "anycloud/internal/zone"
+	"anycloud/internal/zone"
 )
 
 // FuzzTransferStream feeds arbitrary transfer answers (a DNS message's
@@ -47,7 +47,7 @@ func FuzzTransferStream(f *testing.F) {
 			return
 		}
 		if v, err := New("example.", m.Answer); err == nil {
-			_, _ = serving.Build(v.Origin, v.RRs)
+			_, _ = zone.Build(v.Origin, v.RRs)
 		}
 		deltas, err := ParseDeltas(m.Answer[1 : len(m.Answer)-1])
 		if err != nil || len(deltas) == 0 {
@@ -57,7 +57,7 @@ func FuzzTransferStream(f *testing.F) {
 		if err != nil {
 			return
 		}
-		built, buildErr := serving.Build(next.Origin, next.RRs)
+		built, buildErr := zone.Build(next.Origin, next.RRs)
 		patched, ok := patchFrom(base, deltas, next.Serial())
 		if ok && buildErr == nil && texts(patched.Records()) != texts(built.Records()) {
 			t.Fatalf("patched and built differ:\n%s\n---\n%s", texts(patched.Records()), texts(built.Records()))

@@ -14,11 +14,11 @@ func TestHeldApply(t *testing.T) {
 		name     string
 		old, new string
 	}{
-		{"add a delegation with glue", zone("1", "a 60 A 192.0.2.2\n"), zone("2", "a 60 A 192.0.2.2\nd 60 NS ns.d\nns.d 60 A 192.0.2.9\n")},
-		{"delete one", zone("1", "a 60 A 192.0.2.2\nb 60 A 192.0.2.3\n"), zone("2", "b 60 A 192.0.2.3\n")},
-		{"TTL change", zone("1", "a 60 A 192.0.2.2\n"), zone("2", "a 120 A 192.0.2.2\n")},
-		{"rdata change", zone("1", "a 60 TXT \"x\"\n"), zone("2", "a 60 TXT \"y\"\n")},
-		{"only the SOA", zone("1", "a 60 A 192.0.2.2\n"), zone("2", "a 60 A 192.0.2.2\n")},
+		{"add a delegation with glue", zoneText("1", "a 60 A 192.0.2.2\n"), zoneText("2", "a 60 A 192.0.2.2\nd 60 NS ns.d\nns.d 60 A 192.0.2.9\n")},
+		{"delete one", zoneText("1", "a 60 A 192.0.2.2\nb 60 A 192.0.2.3\n"), zoneText("2", "b 60 A 192.0.2.3\n")},
+		{"TTL change", zoneText("1", "a 60 A 192.0.2.2\n"), zoneText("2", "a 120 A 192.0.2.2\n")},
+		{"rdata change", zoneText("1", "a 60 TXT \"x\"\n"), zoneText("2", "a 60 TXT \"y\"\n")},
+		{"only the SOA", zoneText("1", "a 60 A 192.0.2.2\n"), zoneText("2", "a 60 A 192.0.2.2\n")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -50,11 +50,11 @@ func TestHeldApply(t *testing.T) {
 }
 
 func TestHeldApplyRefuses(t *testing.T) {
-	old := parse(t, zone("1", "a 60 A 192.0.2.2\n"))
+	old := parse(t, zoneText("1", "a 60 A 192.0.2.2\n"))
 	held := heldOf(t, old)
 	missing, _ := dns.NewRR("b.example. 60 A 192.0.2.3")
-	two := parse(t, zone("2", "")).SOA()
-	three := parse(t, zone("3", "")).SOA()
+	two := parse(t, zoneText("2", "")).SOA()
+	three := parse(t, zoneText("3", "")).SOA()
 	tests := []struct {
 		name  string
 		delta Delta

@@ -6,7 +6,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	serving "anycloud/internal/zone"
+	"anycloud/internal/zone"
 )
 
 // snapshotCache holds the serving snapshot built from a version, so the one
@@ -14,22 +14,22 @@ import (
 // version can be patched from it instead of rebuilt whole.
 type snapshotCache struct {
 	once  sync.Once
-	z     *serving.Zone
+	z     *zone.Zone
 	err   error
-	ready atomic.Pointer[serving.Zone] // z once built without error
+	ready atomic.Pointer[zone.Zone] // z once built without error
 }
 
 // Snapshot returns the serving snapshot of v. When prev has its snapshot and
 // deltas lead from prev's serial to v's, the snapshot is patched from prev's
 // (a small change to a large zone then costs about a second, not a full
 // parse); otherwise it is built from every record.
-func (v *Version) Snapshot(prev *Version, deltas []Delta) (*serving.Zone, error) {
+func (v *Version) Snapshot(prev *Version, deltas []Delta) (*zone.Zone, error) {
 	v.snap.once.Do(func() {
 		if z, ok := patchFrom(prev, deltas, v.Serial()); ok {
 			v.snap.z = z
 			return
 		}
-		v.snap.z, v.snap.err = serving.Build(v.Origin, v.RRs)
+		v.snap.z, v.snap.err = zone.Build(v.Origin, v.RRs)
 	})
 	if v.snap.err == nil {
 		v.snap.ready.Store(v.snap.z)
@@ -38,12 +38,12 @@ func (v *Version) Snapshot(prev *Version, deltas []Delta) (*serving.Zone, error)
 }
 
 // built returns the snapshot once Snapshot built it without error, else nil.
-func (c *snapshotCache) built() *serving.Zone { return c.ready.Load() }
+func (c *snapshotCache) built() *zone.Zone { return c.ready.Load() }
 
 // patchFrom applies deltas to prev's snapshot; ok is false when that is not
 // possible (no snapshot yet, deltas that do not chain, a delta that does not
 // apply), and the caller builds from scratch.
-func patchFrom(prev *Version, deltas []Delta, serial uint32) (*serving.Zone, bool) {
+func patchFrom(prev *Version, deltas []Delta, serial uint32) (*zone.Zone, bool) {
 	if prev == nil || len(deltas) == 0 || prev.snap.z == nil {
 		return nil, false
 	}
@@ -64,9 +64,9 @@ func patchFrom(prev *Version, deltas []Delta, serial uint32) (*serving.Zone, boo
 }
 
 // patchOne applies one delta to a snapshot.
-func patchOne(z *serving.Zone, d Delta) (*serving.Zone, error) {
+func patchOne(z *zone.Zone, d Delta) (*zone.Zone, error) {
 	// Fresh slices: the delta's own are shared with the journal.
 	deleted := append(append(make([]dns.RR, 0, len(d.Deleted)+1), d.Deleted...), d.From)
 	added := append(append(make([]dns.RR, 0, len(d.Added)+1), d.Added...), d.To)
-	return serving.Patch(z, deleted, added)
+	return zone.Patch(z, deleted, added)
 }

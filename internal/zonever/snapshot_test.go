@@ -10,8 +10,8 @@ import (
 // snapshot patched from the previous one, with the same records a full
 // build gives; without the previous snapshot it is built whole.
 func TestSnapshotPatchedFromPrevious(t *testing.T) {
-	old := parse(t, zone("1", "a 60 A 192.0.2.2\nb 60 TXT \"x\"\n"))
-	nw := parse(t, zone("2", "a 120 A 192.0.2.2\nc.d 60 A 192.0.2.3\n"))
+	old := parse(t, zoneText("1", "a 60 A 192.0.2.2\nb 60 TXT \"x\"\n"))
+	nw := parse(t, zoneText("2", "a 120 A 192.0.2.2\nc.d 60 A 192.0.2.3\n"))
 	d := Diff(old, nw)
 	if _, err := nw.Snapshot(old, []Delta{d}); err != nil {
 		t.Fatal(err)
@@ -23,7 +23,7 @@ func TestSnapshotPatchedFromPrevious(t *testing.T) {
 	if _, err := old.Snapshot(nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	again := parse(t, zone("2", "a 120 A 192.0.2.2\nc.d 60 A 192.0.2.3\n"))
+	again := parse(t, zoneText("2", "a 120 A 192.0.2.2\nc.d 60 A 192.0.2.3\n"))
 	z, ok := patchFrom(old, []Delta{d}, 2)
 	if !ok {
 		t.Fatal("patch did not apply")

@@ -8,7 +8,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	serving "anycloud/internal/zone"
+	"anycloud/internal/zone"
 )
 
 // Version is one immutable version of a zone: every record, the apex SOA
@@ -81,17 +81,17 @@ func (v *Version) Held() *Version {
 
 // FromSnapshot returns a version held by a snapshot built elsewhere (a
 // stored zone file loaded by the engine).
-func FromSnapshot(origin string, z *serving.Zone) *Version {
+func FromSnapshot(origin string, z *zone.Zone) *Version {
 	return newHeld(dns.CanonicalName(origin), z, z.SOA())
 }
 
 // HeldBy returns a version held by a snapshot a transfer receiver built,
 // with the SOA as transferred.
-func HeldBy(origin string, z *serving.Zone, soa *dns.SOA) *Version {
+func HeldBy(origin string, z *zone.Zone, soa *dns.SOA) *Version {
 	return newHeld(dns.CanonicalName(origin), z, soa)
 }
 
-func newHeld(origin string, z *serving.Zone, soa *dns.SOA) *Version {
+func newHeld(origin string, z *zone.Zone, soa *dns.SOA) *Version {
 	h := &Version{Origin: origin, held: soa}
 	h.snap.once.Do(func() { h.snap.z = z })
 	h.snap.ready.Store(z)

@@ -26,7 +26,7 @@ func parse(t *testing.T, text string) *Version {
 
 const base = "example. 60 SOA ns admin %s 1 1 1 1\nexample. 60 NS ns\nns 60 A 192.0.2.1\n"
 
-func zone(serial, extra string) string { return strings.Replace(base, "%s", serial, 1) + extra }
+func zoneText(serial, extra string) string { return strings.Replace(base, "%s", serial, 1) + extra }
 
 func TestDiffApply(t *testing.T) {
 	tests := []struct {
@@ -34,11 +34,11 @@ func TestDiffApply(t *testing.T) {
 		old, new      string
 		added, delete int
 	}{
-		{"add one", zone("1", ""), zone("2", "a 60 A 192.0.2.2\n"), 1, 0},
-		{"delete one", zone("1", "a 60 A 192.0.2.2\n"), zone("2", ""), 0, 1},
-		{"TTL change is a change", zone("1", "a 60 A 192.0.2.2\n"), zone("2", "a 120 A 192.0.2.2\n"), 1, 1},
-		{"owner case is not", zone("1", "a 60 A 192.0.2.2\n"), zone("2", "A 60 A 192.0.2.2\n"), 0, 0},
-		{"replace rdata", zone("1", "a 60 TXT \"x\"\n"), zone("2", "a 60 TXT \"y\"\n"), 1, 1},
+		{"add one", zoneText("1", ""), zoneText("2", "a 60 A 192.0.2.2\n"), 1, 0},
+		{"delete one", zoneText("1", "a 60 A 192.0.2.2\n"), zoneText("2", ""), 0, 1},
+		{"TTL change is a change", zoneText("1", "a 60 A 192.0.2.2\n"), zoneText("2", "a 120 A 192.0.2.2\n"), 1, 1},
+		{"owner case is not", zoneText("1", "a 60 A 192.0.2.2\n"), zoneText("2", "A 60 A 192.0.2.2\n"), 0, 0},
+		{"replace rdata", zoneText("1", "a 60 TXT \"x\"\n"), zoneText("2", "a 60 TXT \"y\"\n"), 1, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,18 +59,18 @@ func TestDiffApply(t *testing.T) {
 }
 
 func TestApplyRefusesWrongBase(t *testing.T) {
-	v1, v2, v3 := parse(t, zone("1", "")), parse(t, zone("2", "a 60 A 192.0.2.2\n")), parse(t, zone("3", ""))
+	v1, v2, v3 := parse(t, zoneText("1", "")), parse(t, zoneText("2", "a 60 A 192.0.2.2\n")), parse(t, zoneText("3", ""))
 	if _, err := Apply(v1, []Delta{Diff(v2, v3)}); err == nil {
 		t.Fatal("a delta from serial 2 applied to serial 1")
 	}
-	missing := Delta{From: v1.SOA(), To: v2.SOA(), Deleted: parse(t, zone("9", "zz 60 A 192.0.2.9\n")).RRs[3:]}
+	missing := Delta{From: v1.SOA(), To: v2.SOA(), Deleted: parse(t, zoneText("9", "zz 60 A 192.0.2.9\n")).RRs[3:]}
 	if _, err := Apply(v1, []Delta{missing}); err == nil {
 		t.Fatal("deleting a missing record applied")
 	}
 }
 
 func TestJournal(t *testing.T) {
-	v := []*Version{parse(t, zone("1", "")), parse(t, zone("2", "a 60 A 192.0.2.2\n")), parse(t, zone("3", "b 60 A 192.0.2.2\n")), parse(t, zone("4", ""))}
+	v := []*Version{parse(t, zoneText("1", "")), parse(t, zoneText("2", "a 60 A 192.0.2.2\n")), parse(t, zoneText("3", "b 60 A 192.0.2.2\n")), parse(t, zoneText("4", ""))}
 	var j *Journal
 	for i := 1; i < len(v); i++ {
 		j = j.Append(Diff(v[i-1], v[i]), 2, 1000)

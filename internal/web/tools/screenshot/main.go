@@ -1,5 +1,6 @@
 // Command screenshot saves a full-page image of a running dashboard with
-// headless Chromium, once the page has drawn its map and traffic charts:
+// headless Chromium, once the page has drawn its map and traffic charts.
+// Run it as:
 //
 //	go run ./internal/web/tools/screenshot --url http://127.0.0.1:8053/ --out docs/dashboard.png
 //
