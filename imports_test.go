@@ -76,6 +76,16 @@ var importRules = []importRule{
 	{in + "node", false, []string{in + "testpeer"}, "internal/testpeer/doc.go: never imported by the production code paths of anycloud node, hub, monitor or client"},
 	{in + "hub", false, []string{in + "testpeer"}, "internal/testpeer/doc.go: never imported by the production code paths of anycloud node, hub, monitor or client"},
 	{in + "monitor", false, []string{in + "testpeer"}, "internal/testpeer/doc.go: never imported by the production code paths of anycloud node, hub, monitor or client"},
+	// The hub's control plane sits above it: control -> admin -> hub, never back.
+	{in + "hub", false, []string{in + "admin", in + "control"}, "internal/admin/doc.go: It sits above internal/hub"},
+	{in + "admin", false, []string{in + "control"}, "internal/admin/doc.go: It serves no network itself: internal/control is its API"},
+	{in + "admin", true, []string{"net/http"}, "internal/admin/doc.go: It serves no network itself: internal/control is its API"},
+	{in + "control", true, []string{in + "replica"}, "internal/control/doc.go: it must never change the administered state other than through internal/admin"},
+	{in + "adminstate", true, noIOImports, "internal/adminstate/doc.go: it must never do I/O, import another anycloud package"},
+	{in + "adminstate", false, []string{"anycloud/..."}, "internal/adminstate/doc.go: it must never do I/O, import another anycloud package"},
+	// peerconf renders text for the lab inside the binary and for tests.
+	{in + "peerconf", false, []string{"testing", "os/exec"}, "internal/peerconf/doc.go: It must never start a process, never import testing"},
+	{"anycloud/cmd/anycloud", false, []string{in + "testpeer", in + "testenv"}, "internal/testpeer/doc.go: It is for tests and the bench only"},
 	{"anycloud/...", false, []string{in + "conformance"}, "internal/conformance/doc.go: It must never be imported"},
 	{"anycloud/...", false, []string{in + "faults"}, "internal/faults/doc.go: It has no code outside its tests"},
 }
