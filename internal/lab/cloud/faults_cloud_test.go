@@ -256,12 +256,20 @@ func (l *testLab) faultHubDown(t *testing.T) faultRow {
 		l.waitAllServe(t, 30*time.Second)
 	})
 	l.waitAllServe(t, 20*time.Second)
+	l.waitExpireTimers(t, expire)
 	if served := l.servedByNode(t, "node-sao-paulo"); len(served) != len(expire) {
 		t.Fatalf("node-sao-paulo serves %v: the zones other than %v would keep it announced", served, l.zones())
 	}
 	s := l.startFaultStream(t, "mexico-city", "sv.")
 	thaw := l.freezeHubs(t)
 	frozen := time.Now()
+	t.Cleanup(func() { // runs before the thaw's cleanup
+		if t.Failed() {
+			for _, n := range l.nodes() {
+				t.Logf("%s: gt. %s", n, l.zoneStatus(n, "gt."))
+			}
+		}
+	})
 
 	// Phase 1: gt. expires everywhere; sv. is still served and every node
 	// still announced.
@@ -346,6 +354,27 @@ func (l *testLab) waitUntil(t *testing.T, within time.Duration, what string, con
 	}
 	t.Fatalf("not within %v: %s", within, what)
 	return time.Time{}
+}
+
+// waitExpireTimers waits until every node's expire timer of each zone runs
+// on that zone's new, short expire. Serving the new serial is not enough:
+// the check that brought it may have heard a lagging hub vouch for the old
+// version's week (a node keeps the longest expire any hub gives, so that
+// one hub lost never expires a zone); the next check, once every hub has
+// the new version, brings the short one.
+func (l *testLab) waitExpireTimers(t *testing.T, expire map[string]time.Duration) {
+	t.Helper()
+	l.waitUntil(t, 20*time.Second, "every node's expire timers on the new SOA expire", func() bool {
+		for _, n := range l.nodes() {
+			for z, e := range expire {
+				st, err := l.nodeZone(n, z)
+				if err != nil || time.Until(st.Refresh.ExpiresAt) > e+time.Second {
+					return false
+				}
+			}
+		}
+		return true
+	})
 }
 
 // faultNodeRestart: with the hub unreachable, node-santo-domingo is killed
