@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Conn is an admitted connection. It counts a completed write (a response,
-// or a piece of a zone transfer in progress) as activity; reads are not, so
+// Conn is an admitted connection. It counts a write (a response, or a
+// piece of a zone transfer in progress) as activity; reads are not, so
 // zero-length frames, partial frames or junk the server drops without an
 // answer do not keep it open. Every read deadline its user sets is cut to
 // the idle deadline: the last activity plus the idle timeout.
@@ -17,12 +17,18 @@ type Conn struct {
 	t       *Table
 	prefix  netip.Prefix
 	exempt  bool
-	last    atomic.Int64 // Table.now of the last completed write, or of the accept
+	last    atomic.Int64 // Table.now of the last write, or of the accept
 	removed bool         // guarded by t.mu
 }
 
-// Write sends b; a completed write is activity.
+// Write sends b. A response is activity from the moment it is sent: marked
+// before the write, so a client that has read it and opens another
+// connection never finds this one still counted idle (eviction picks the
+// idlest), and again once the write completes, so a long write (a piece of
+// a transfer to a slow reader) counts from its end. A write that fails
+// ends the connection anyway.
 func (c *Conn) Write(b []byte) (int, error) {
+	c.last.Store(c.t.now())
 	n, err := c.Conn.Write(b)
 	if n > 0 && err == nil {
 		c.last.Store(c.t.now())
