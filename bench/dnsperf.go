@@ -67,10 +67,16 @@ func runDnsperf(ctx context.Context, l perfLoad, dir string) (perfResult, error)
 	}
 	defer os.Remove(out.Name())
 	defer out.Close()
+	return dnsperfTo(ctx, l, out)
+}
+
+// dnsperfTo runs dnsperf with l's arguments and extra ones, its output
+// going to out, then parses out from its start.
+func dnsperfTo(ctx context.Context, l perfLoad, out *os.File, extra ...string) (perfResult, error) {
 	// Bounded: dnsperf stops itself after -l; allow for the timeout window.
 	ctx, cancel := context.WithTimeout(ctx, l.Duration+time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "taskset", l.args()...)
+	cmd := exec.CommandContext(ctx, "taskset", append(l.args(), extra...)...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Run(); err != nil {
 		return perfResult{}, fmt.Errorf("dnsperf: %w", err)

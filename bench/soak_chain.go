@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -190,17 +189,7 @@ func soakDnsperf(ctx context.Context, l perfLoad, out string) (perfResult, error
 		return perfResult{}, err
 	}
 	defer f.Close()
-	ctx, cancel := context.WithTimeout(ctx, l.Duration+time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "taskset", append(l.args(), "-S", "1")...)
-	cmd.Stdout, cmd.Stderr = f, f
-	if err := cmd.Run(); err != nil {
-		return perfResult{}, fmt.Errorf("dnsperf: %w", err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return perfResult{}, err
-	}
-	return parseDnsperf(f)
+	return dnsperfTo(ctx, l, f, "-S", "1")
 }
 
 func (ch *soakChain) stop() {
