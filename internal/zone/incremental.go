@@ -54,14 +54,13 @@ type patcher struct {
 	touched []NodeID
 	created []NodeID
 
-	newSOA       []byte
-	newSOATTL    uint32
-	hadAddress   map[NodeID]bool
-	hadNSEC      bool
-	hadNSEC3     bool
-	structural   [][]byte // names whose cut or DNAME status changed
-	emptied      []NodeID
-	addressNames map[string]bool // names whose address presence changed
+	newSOA     []byte
+	newSOATTL  uint32
+	hadAddress map[NodeID]bool
+	hadNSEC    bool
+	hadNSEC3   bool
+	structural [][]byte // names whose cut or DNAME status changed
+	emptied    []NodeID
 }
 
 func patchInPlace(old *Zone, deleted, added []dns.RR) (*Zone, error) {
