@@ -3,6 +3,7 @@ package gate
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -30,6 +31,10 @@ type Policy struct {
 	Now time.Time
 	// Size bounds the client's zones (size.go); zero: no bound.
 	Size Size
+
+	// candBytes is candidateBytes, set by Check and computed at most once
+	// (the size and growth checks both want it; from deltas it is a walk).
+	candBytes func() int64
 }
 
 // Rejection says why a version was refused.
@@ -46,6 +51,7 @@ func Check(current, candidate *zonever.Version, p Policy) *Rejection {
 	checks := []func(*zonever.Version, *zonever.Version, Policy) *Rejection{
 		checkSerial, checkApex, checkShrink, checkSize, checkGrowth, checkZONEMD, checkSignatures, checkBuilds,
 	}
+	p.candBytes = sync.OnceValue(func() int64 { return candidateBytes(current, candidate, p.Deltas) })
 	for _, c := range checks {
 		if r := c(current, candidate, p); r != nil {
 			return r

@@ -53,7 +53,7 @@ func checkSize(cur, cand *zonever.Version, p Policy) *Rejection {
 	if s.MaxBytes <= 0 {
 		return nil
 	}
-	if bytes := s.OtherBytes + candidateBytes(cur, cand, p.Deltas); bytes > s.MaxBytes {
+	if bytes := s.OtherBytes + p.candBytes(); bytes > s.MaxBytes {
 		return reject("size", "client %s would hold %.1f MiB of records (%.1f MiB in this version, %.1f MiB in its other zones), more than the %d MiB allowed (limits.max-client-megabytes in hub.yaml, or the client's own limits.max-megabytes); if intended, raise it, run 'anycloud hub reload', then 'anycloud hub retransfer %s'",
 			s.Client, mib(bytes), mib(bytes-s.OtherBytes), mib(s.OtherBytes), s.MaxBytes>>20, zone)
 	}
@@ -70,7 +70,7 @@ func checkGrowth(cur, cand *zonever.Version, p Policy) *Rejection {
 	if n, was := cand.Len(), cur.Len(); n > growthFloorRecords && float64(n) > s.MaxGrowth*float64(was) {
 		return reject("growth", "%d records against %d in service: %.1f times as many, more than the %g allowed %s", n, was, float64(n)/float64(was), s.MaxGrowth, how)
 	}
-	if n, was := candidateBytes(cur, cand, p.Deltas), cur.WireBytes(); n > growthFloorBytes && float64(n) > s.MaxGrowth*float64(was) {
+	if n, was := p.candBytes(), cur.WireBytes(); n > growthFloorBytes && float64(n) > s.MaxGrowth*float64(was) {
 		return reject("growth", "%.1f MiB of records against %.1f MiB in service: %.1f times as much, more than the %g allowed %s", mib(n), mib(was), float64(n)/float64(was), s.MaxGrowth, how)
 	}
 	return nil
