@@ -66,7 +66,7 @@ func loadMiekg(f *os.File, origin, path string, size int64, hint int) (*Zone, er
 	b.reserve(len(text))
 	if err := parseText(b, text, origin, path); err != nil {
 		// Parse again in one piece: for miekg's exact file:line position,
-		// or because a chunk lacked context it needed (see splitZone).
+		// or because a chunk lacked context it needed (see split.go).
 		return parse(bytes.NewReader(text), origin, path, hint)
 	}
 	text = nil

@@ -200,3 +200,16 @@ func TestRRSetTableSized(t *testing.T) {
 		t.Errorf("ok.zone: %d RRSets in a table of %d", len(z.rrsets), cap(z.rrsets))
 	}
 }
+
+// splitZone cuts text into chunks as parseText does, or returns nil when
+// it must be parsed in one piece.
+func splitZone(text []byte) []chunk {
+	var chunks []chunk
+	if !canSplit(text) {
+		return nil
+	}
+	if err := scanChunks(text, func(c chunk) bool { chunks = append(chunks, c); return true }); err != nil {
+		return nil
+	}
+	return chunks
+}

@@ -27,19 +27,6 @@ type chunk struct {
 // errSequential says a file must be parsed in one piece.
 var errSequential = errors.New("parse in one piece")
 
-// splitZone cuts text into chunks, or returns nil when it must be parsed
-// in one piece.
-func splitZone(text []byte) []chunk {
-	var chunks []chunk
-	if !canSplit(text) {
-		return nil
-	}
-	if err := scanChunks(text, func(c chunk) bool { chunks = append(chunks, c); return true }); err != nil {
-		return nil
-	}
-	return chunks
-}
-
 // canSplit checks the directives up front: only absolute $ORIGIN and $TTL
 // keep chunks independent.
 func canSplit(text []byte) bool {
