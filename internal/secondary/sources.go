@@ -103,8 +103,7 @@ func (z *Zone) checkSources(ctx context.Context, req Request) error {
 	}
 	// Every hub that answered is older than the version in service.
 	if why := olderNotAgreed(answered, len(srcs)); why != "" {
-		err := &KeptNewer{Origin: z.Origin, Current: cur.Serial(), Reason: why}
-		return err
+		return &KeptNewer{Origin: z.Origin, Current: cur.Serial(), Reason: why}
 	}
 	z.Log.Warn("every hub serves the same older serial: following it (an operator's retransfer --accept-older at the hubs)",
 		"zone", z.Origin, "serial", answered[0].serial(), "was", cur.Serial())
@@ -238,7 +237,6 @@ func (z *Zone) recordSources(results []soaResult) {
 		}
 	}
 	z.mu.Lock()
-	z.st.Sources = st
-	z.st.LastCheck = time.Now()
+	z.st.Sources = st // LastCheck is set with the check's outcome (check)
 	z.mu.Unlock()
 }
