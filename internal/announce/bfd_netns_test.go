@@ -75,15 +75,7 @@ func silentNodeTest(t *testing.T, bfd bool, minGone, maxGone time.Duration) {
 	nodeNS, routerNS := nsName(t, "bfdn"), nsName(t, "bfdr")
 	newNetns(t, nodeNS)
 	newNetns(t, routerNS)
-	run(t, "ip", "-n", nodeNS, "link", "add", "name", "up0", "type", "veth", "peer", "name", "dn0", "netns", routerNS)
-	for _, c := range [][]string{
-		{"-n", nodeNS, "addr", "add", "192.0.2.1/30", "dev", "up0"},
-		{"-n", nodeNS, "link", "set", "up0", "up"},
-		{"-n", routerNS, "addr", "add", "192.0.2.2/30", "dev", "dn0"},
-		{"-n", routerNS, "link", "set", "dn0", "up"},
-	} {
-		run(t, append([]string{"ip"}, c...)...)
-	}
+	veth(t, nodeNS, "up0", "192.0.2.1/30", routerNS, "dn0", "192.0.2.2/30")
 	var bfdCfg *BFDConfig
 	onOff, from := "off", ""
 	if bfd {

@@ -49,12 +49,8 @@ func TestGoBGPMultihop(t *testing.T) {
 			rtr, _ := tp.link("hop", 0) // node 192.0.2.1, router 192.0.2.2
 			far := nsName(t, "far")
 			newNetns(t, far)
-			run(t, "ip", "-n", rtr, "link", "add", "name", "dn1", "type", "veth", "peer", "name", "up1", "netns", far)
+			veth(t, rtr, "dn1", "192.0.2.5/30", far, "up1", "192.0.2.6/30")
 			for _, c := range [][]string{
-				{"-n", rtr, "addr", "add", "192.0.2.5/30", "dev", "dn1"},
-				{"-n", rtr, "link", "set", "dn1", "up"},
-				{"-n", far, "addr", "add", "192.0.2.6/30", "dev", "up1"},
-				{"-n", far, "link", "set", "up1", "up"},
 				{"-n", tp.node, "route", "add", "192.0.2.4/30", "via", "192.0.2.2"},
 				{"-n", far, "route", "add", "192.0.2.0/30", "via", "192.0.2.5"},
 			} {

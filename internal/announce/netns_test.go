@@ -37,6 +37,21 @@ func newNetns(t *testing.T, name string) {
 	run(t, "ip", "-n", name, "link", "set", "lo", "up")
 }
 
+// veth links interface aIf of namespace a to interface bIf of namespace b,
+// puts aAddr and bAddr ("192.0.2.1/30") on them and brings both up.
+func veth(t *testing.T, a, aIf, aAddr, b, bIf, bAddr string) {
+	t.Helper()
+	run(t, "ip", "-n", a, "link", "add", "name", aIf, "type", "veth", "peer", "name", bIf, "netns", b)
+	for _, c := range [][]string{
+		{"-n", a, "addr", "add", aAddr, "dev", aIf},
+		{"-n", a, "link", "set", aIf, "up"},
+		{"-n", b, "addr", "add", bAddr, "dev", bIf},
+		{"-n", b, "link", "set", bIf, "up"},
+	} {
+		run(t, append([]string{"ip"}, c...)...)
+	}
+}
+
 // startInNetns starts a process inside ns and stops it (by its PID) at cleanup.
 func startInNetns(t *testing.T, ns string, env []string, logFile string, args ...string) *exec.Cmd {
 	t.Helper()

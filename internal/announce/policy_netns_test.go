@@ -51,15 +51,7 @@ func (tp *topo) link(role string, i int) (string, string) {
 	newNetns(tp.t, ns)
 	nodeIf, peerIf := fmt.Sprintf("up%d", i), fmt.Sprintf("dn%d", i)
 	nodeAddr, peerAddr := fmt.Sprintf("192.0.2.%d", 4*i+1), fmt.Sprintf("192.0.2.%d", 4*i+2)
-	run(tp.t, "ip", "-n", tp.node, "link", "add", "name", nodeIf, "type", "veth", "peer", "name", peerIf, "netns", ns)
-	for _, c := range [][]string{
-		{"-n", tp.node, "addr", "add", nodeAddr + "/30", "dev", nodeIf},
-		{"-n", tp.node, "link", "set", nodeIf, "up"},
-		{"-n", ns, "addr", "add", peerAddr + "/30", "dev", peerIf},
-		{"-n", ns, "link", "set", peerIf, "up"},
-	} {
-		run(tp.t, append([]string{"ip"}, c...)...)
-	}
+	veth(tp.t, tp.node, nodeIf, nodeAddr+"/30", ns, peerIf, peerAddr+"/30")
 	return ns, peerAddr
 }
 

@@ -159,20 +159,30 @@ func (a *alerter) remember(al Alert) {
 	if len(a.history) <= a.historyMax {
 		return
 	}
-	count := map[string]int{}
-	most := ""
-	for _, h := range a.history {
-		count[h.Kind]++
-		if count[h.Kind] > count[most] {
-			most = h.Kind
+	i, _, _ := oldestOfCommonestKind(a.history, func(h Alert) string { return h.Kind })
+	a.history = append(a.history[:i], a.history[i+1:]...)
+}
+
+// oldestOfCommonestKind finds, in items (oldest first, at least one), the
+// kind with the most items (on a tie, the first to reach that count) and
+// returns the index of its oldest item, that kind and every kind's count:
+// what the history and the webhook queue drop when full, so that a flood
+// of one kind sheds its own entries.
+func oldestOfCommonestKind[T any](items []T, kind func(T) string) (oldest int, most string, count map[string]int) {
+	count = map[string]int{}
+	for _, it := range items {
+		k := kind(it)
+		count[k]++
+		if count[k] > count[most] {
+			most = k
 		}
 	}
-	for i, h := range a.history {
-		if h.Kind == most {
-			a.history = append(a.history[:i], a.history[i+1:]...)
-			return
+	for i, it := range items {
+		if kind(it) == most {
+			return i, most, count
 		}
 	}
+	return -1, most, count
 }
 
 // status lists active alerts (oldest first) and the history (newest first).

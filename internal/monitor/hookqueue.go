@@ -82,28 +82,15 @@ func (q *hookQueue) pop() (Alert, bool) {
 // that kind has more than kind: a flood of one kind then sheds its own
 // changes, and an alert of another kind still gets through. q.mu held.
 func (q *hookQueue) evictForKind(kind string) bool {
-	count := map[string]int{}
-	most := ""
-	for _, id := range q.order {
-		k := q.pending[id].Kind
-		count[k]++
-		if count[k] > count[most] {
-			most = k
-		}
-	}
+	i, most, count := oldestOfCommonestKind(q.order, func(id string) string { return q.pending[id].Kind })
 	if count[most] <= count[kind]+1 {
 		return false
 	}
-	for i, id := range q.order {
-		if q.pending[id].Kind == most {
-			q.order = append(q.order[:i], q.order[i+1:]...)
-			delete(q.pending, id)
-			q.dropped++
-			q.logDropped()
-			return true
-		}
-	}
-	return false
+	delete(q.pending, q.order[i])
+	q.order = append(q.order[:i], q.order[i+1:]...)
+	q.dropped++
+	q.logDropped()
+	return true
 }
 
 // logDropped writes how many changes the full queue refused since the

@@ -36,16 +36,9 @@ func (c *Config) CheckKeys(p *yamlconf.Problems, baseDir string) {
 	c.CheckProbeTokens(p, baseDir)
 }
 
-// LoadProbeTokens reads each vantage's token file (relative to baseDir);
-// a vantage without one has its reports refused.
-func (c *Config) LoadProbeTokens(baseDir string) error {
-	var p yamlconf.Problems
-	c.CheckProbeTokens(&p, baseDir)
-	return p.Err()
-}
-
-// CheckProbeTokens reads the vantages' token files as LoadProbeTokens
-// does, reporting every one that cannot be read through p.
+// CheckProbeTokens reads each vantage's token file (relative to baseDir),
+// reporting every one that cannot be read through p; a vantage without
+// one has its reports refused.
 func (c *Config) CheckProbeTokens(p *yamlconf.Problems, baseDir string) {
 	for i := range c.Vantages {
 		v := &c.Vantages[i]

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"anycloud/internal/yamlconf"
 )
 
 // tokenFile writes a vantage's token file (mode 0600) and returns its path.
@@ -123,4 +125,12 @@ func TestProbeAndPostToMonitor(t *testing.T) {
 	if err := PostProbe(context.Background(), srv.URL, token, ProbeReport{Vantage: "lima"}); err == nil {
 		t.Fatal("a probe from an unknown vantage was accepted")
 	}
+}
+
+// LoadProbeTokens reads each vantage's token file (relative to baseDir),
+// as the monitor's and the hub's configuration readers do.
+func (c *Config) LoadProbeTokens(baseDir string) error {
+	var p yamlconf.Problems
+	c.CheckProbeTokens(&p, baseDir)
+	return p.Err()
 }

@@ -171,14 +171,7 @@ func TestNotifyPerHubKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	hubA, hubB := startFakeHubAt(t, keyA, "127.0.0.1"), startFakeHubAt(t, keyB, "127.0.0.2")
-	n := startNodeWith(t, fmt.Sprintf(`hubs:
-  - name: hub-a
-    addresses: [%q]
-    tsig: {name: node1-key., algorithm: hmac-sha256, secret-file: node.key}
-  - name: hub-b
-    addresses: [%q]
-    tsig: {name: node1-b-key., algorithm: hmac-sha256, secret-file: node-b.key}
-`, hubA.addr, hubB.addr))
+	n := startNodeWith(t, twoHubsYAML(hubA.addr, hubB.addr))
 	settle(t, hubA) // the catalog comes from one hub (same serial at both)
 	for _, tc := range []struct {
 		name     string

@@ -52,17 +52,23 @@ func startTwoHubs(t *testing.T, zoneText string) *hubPair {
 nsid: node1
 storage: %s
 catalog: catalog.anycloud.
-hubs:
+%stimeouts: {transfer: 2s, min-refresh: 1s, max-refresh: 1s}
+`, c.nodeAddr, filepath.Join(c.dir, "node"), twoHubsYAML(th.addrs[0], th.addrs[1]))
+	writeFile(t, filepath.Join(c.dir, "node.yaml"), c.nodeYAML)
+	return th
+}
+
+// twoHubsYAML is the hubs: section of a node with hub-a at a and hub-b at
+// b, each with its own key for the node (node.key, node-b.key).
+func twoHubsYAML(a, b string) string {
+	return fmt.Sprintf(`hubs:
   - name: hub-a
     addresses: [%q]
     tsig: {name: node1-key., algorithm: hmac-sha256, secret-file: node.key}
   - name: hub-b
     addresses: [%q]
     tsig: {name: node1-b-key., algorithm: hmac-sha256, secret-file: node-b.key}
-timeouts: {transfer: 2s, min-refresh: 1s, max-refresh: 1s}
-`, c.nodeAddr, filepath.Join(c.dir, "node"), th.addrs[0], th.addrs[1])
-	writeFile(t, filepath.Join(c.dir, "node.yaml"), c.nodeYAML)
-	return th
+`, a, b)
 }
 
 // writeHubYAML writes hub i's configuration with primary as the client's

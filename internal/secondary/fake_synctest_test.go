@@ -179,15 +179,3 @@ func secs(s ...int) []time.Duration {
 	}
 	return out
 }
-
-func equalTimes(a, b []time.Duration) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

@@ -156,13 +156,25 @@ func (z *Zone) checkServer(ctx context.Context, server string, req Request) erro
 	if !req.Forced {
 		have = cur
 	}
+	return z.pull(ctx, client, server, have, req, nil)
+}
+
+// pull transfers the zone from server (IXFR from have, AXFR when nil) and
+// hands a new version to Accept, once keep (if set) has not refused it.
+// An Accept error comes back as *Refused.
+func (z *Zone) pull(ctx context.Context, client Server, server string, have *zonever.Version, req Request, keep func(*zonever.Version) error) error {
 	pulled, err := client.Pull(ctx, server, z.Origin, have, req.Forced)
 	z.attempted(server, transferKind(pulled, have), err)
 	if err != nil {
 		return fmt.Errorf("transfer: %w", err)
 	}
 	if pulled.Version == nil {
-		return nil
+		return nil // up to date after all
+	}
+	if keep != nil {
+		if err := keep(pulled.Version); err != nil {
+			return err
+		}
 	}
 	z.recordTransfer(server, pulled)
 	if err := z.Accept(ctx, pulled, server, req); err != nil {

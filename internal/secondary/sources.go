@@ -103,8 +103,7 @@ func (z *Zone) checkSources(ctx context.Context, req Request) error {
 	}
 	// Every hub that answered is older than the version in service.
 	if why := olderNotAgreed(answered, len(srcs)); why != "" {
-		err := &KeptNewer{Origin: z.Origin, Current: cur.Serial(), Reason: why}
-		return err
+		return &KeptNewer{Origin: z.Origin, Current: cur.Serial(), Reason: why}
 	}
 	z.Log.Warn("every hub serves the same older serial: following it (an operator's retransfer --accept-older at the hubs)",
 		"zone", z.Origin, "serial", answered[0].serial(), "was", cur.Serial())
@@ -153,32 +152,26 @@ func (z *Zone) takeFirst(ctx context.Context, cands []soaResult, have *zonever.V
 }
 
 func (z *Zone) transferFrom(ctx context.Context, c soaResult, have *zonever.Version, req Request) error {
-	pulled, err := c.src.Client.Pull(ctx, c.server, z.Origin, have, req.Forced)
-	z.attempted(c.server, transferKind(pulled, have), err)
-	if err != nil {
-		return fmt.Errorf("hub %s: transfer: %w", c.src.Name, err)
-	}
-	if pulled.Version == nil {
-		return nil // up to date after all
-	}
 	// The hub may have changed between its SOA answer and the transfer (a
 	// restart from an older copy): never take a version back unless this
 	// is the agreed older serial.
-	got := pulled.Version.Serial()
-	if cur := z.Current(); cur != nil {
+	keep := func(v *zonever.Version) error {
+		got, cur := v.Serial(), z.Current()
 		switch {
+		case cur == nil:
 		case zonever.SerialNewer(got, cur.Serial()):
 		case got == cur.Serial() && req.Forced:
 		case req.AcceptOlder && got == c.serial():
 		default:
-			return fmt.Errorf("hub %s: transfer brought serial %d, not newer than %d in service: refused", c.src.Name, got, cur.Serial())
+			return fmt.Errorf("transfer brought serial %d, not newer than %d in service: refused", got, cur.Serial())
 		}
+		return nil
 	}
-	z.recordTransfer(c.server, pulled)
-	if err := z.Accept(ctx, pulled, c.server, req); err != nil {
-		return &Refused{Err: err}
+	err := z.pull(ctx, c.src.Client, c.server, have, req, keep)
+	if _, refused := err.(*Refused); err == nil || refused {
+		return err
 	}
-	return nil
+	return fmt.Errorf("hub %s: %w", c.src.Name, err)
 }
 
 // askSources asks every source at once (their number is bounded by the
@@ -244,7 +237,6 @@ func (z *Zone) recordSources(results []soaResult) {
 		}
 	}
 	z.mu.Lock()
-	z.st.Sources = st
-	z.st.LastCheck = time.Now()
+	z.st.Sources = st // LastCheck is set with the check's outcome (check)
 	z.mu.Unlock()
 }

@@ -1,6 +1,7 @@
 package secondary
 
 import (
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -44,7 +45,7 @@ func TestRefreshRetrySchedule_synctest(t *testing.T) {
 						f.set("p1", func(s *fakeSOA) { s.down = true })
 					}
 				})
-				if got := f.times("soa", ""); !equalTimes(got, tt.wantSOA) {
+				if got := f.times("soa", ""); !slices.Equal(got, tt.wantSOA) {
 					t.Fatalf("SOA checks at %v, want %v", got, tt.wantSOA)
 				}
 			})
@@ -95,7 +96,7 @@ func TestExpireTimer_synctest(t *testing.T) {
 						f.set("p1", func(s *fakeSOA) { s.down = false })
 					}
 				})
-				if !equalStrings(h.expired, tt.wantExpired) {
+				if !slices.Equal(h.expired, tt.wantExpired) {
 					t.Fatalf("Expired calls %v, want %v", h.expired, tt.wantExpired)
 				}
 			})
@@ -121,10 +122,10 @@ func TestNotifyWakesNow_synctest(t *testing.T) {
 			h.z.Retransfer(false)
 		})
 		// 0 start, 1000 NOTIFY, 1010 retransfer (never held), 4610 refresh.
-		if got, want := f.times("soa", ""), secs(0, 1000, 1010, 4610); !equalTimes(got, want) {
+		if got, want := f.times("soa", ""), secs(0, 1000, 1010, 4610); !slices.Equal(got, want) {
 			t.Fatalf("SOA checks at %v, want %v", got, want)
 		}
-		if want := []string{"1@0s from p1", "2@16m40s from p1", "2@16m50s from p1"}; !equalStrings(h.taken, want) {
+		if want := []string{"1@0s from p1", "2@16m40s from p1", "2@16m50s from p1"}; !slices.Equal(h.taken, want) {
 			t.Fatalf("versions taken %v, want %v", h.taken, want)
 		}
 	})
@@ -171,7 +172,7 @@ func TestNotifyStormHolding_synctest(t *testing.T) {
 						h.z.Notify()
 					}
 				})
-				if got := f.times("soa", ""); !equalTimes(got, tt.wantSOA) {
+				if got := f.times("soa", ""); !slices.Equal(got, tt.wantSOA) {
 					t.Fatalf("SOA checks at %v, want %v", got, tt.wantSOA)
 				}
 				if got := h.z.Status().NotifiesHeld; got != tt.wantHeld {
@@ -200,22 +201,10 @@ func TestNotifyStormKeepsLast_synctest(t *testing.T) {
 			f.set("p1", func(s *fakeSOA) { s.serial = 3 })
 			h.z.Notify()
 		})
-		if want := []string{"1@0s from p1", "3@1m0s from p1"}; !equalStrings(h.taken, want) {
+		if want := []string{"1@0s from p1", "3@1m0s from p1"}; !slices.Equal(h.taken, want) {
 			t.Fatalf("versions taken %v, want %v", h.taken, want)
 		}
 	})
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // With several hubs (Sources) every hub is asked at each check, the zone
@@ -241,16 +230,16 @@ func TestSourcesTimers_synctest(t *testing.T) {
 			f.set("a", func(s *fakeSOA) { s.down = true })
 			f.set("b", func(s *fakeSOA) { s.down = true })
 		})
-		if want := []string{"7@0s from b", "8@1h0m0s from a"}; !equalStrings(h.taken, want) {
+		if want := []string{"7@0s from b", "8@1h0m0s from a"}; !slices.Equal(h.taken, want) {
 			t.Fatalf("versions taken %v, want %v", h.taken, want)
 		}
 		// KeptNewer at 7200 is a failed check: retries every 600s from then.
-		if got, want := f.times("soa", "b")[:5], secs(0, 3600, 7200, 7800, 8400); !equalTimes(got, want) {
+		if got, want := f.times("soa", "b")[:5], secs(0, 3600, 7200, 7800, 8400); !slices.Equal(got, want) {
 			t.Fatalf("hub b asked at %v, want %v first", got, want)
 		}
 		// Both answered last at 7200 (a with expire 3000, b 9000): expiry at
 		// 7200+9000 = 16200s (4h30m), not 7200+3000.
-		if want := []string{"true@4h30m0s"}; !equalStrings(h.expired, want) {
+		if want := []string{"true@4h30m0s"}; !slices.Equal(h.expired, want) {
 			t.Fatalf("Expired calls %v, want %v", h.expired, want)
 		}
 	})
@@ -270,7 +259,7 @@ func TestContactAtAnswer_synctest(t *testing.T) {
 			return []Source{{Name: "a", Servers: []string{"a"}, Client: f}, {Name: "b", Servers: []string{"b"}, Client: f}}
 		}
 		h.run(t, 3100*time.Second, nil)
-		if want := []string{"true@50m0s"}; !equalStrings(h.expired, want) {
+		if want := []string{"true@50m0s"}; !slices.Equal(h.expired, want) {
 			t.Fatalf("Expired calls %v, want %v", h.expired, want)
 		}
 	})
@@ -288,7 +277,7 @@ func TestExpireAcrossRestart_synctest(t *testing.T) {
 		h.run(t, 3*time.Hour, nil)
 		// Checks every MinInterval (no version): 0, 25m, 50m, 75m; the
 		// expiry at 1h falls between two of them (the expiry timer).
-		if want := []string{"true@1h0m0s"}; !equalStrings(h.expired, want) {
+		if want := []string{"true@1h0m0s"}; !slices.Equal(h.expired, want) {
 			t.Fatalf("Expired calls %v, want %v", h.expired, want)
 		}
 	})
