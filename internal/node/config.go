@@ -182,16 +182,16 @@ func (f *File) validateHubs(p *yamlconf.Problems, baseDir string) []Hub {
 		}
 		for j, a := range hf.Addresses {
 			field := yamlconf.Index(path+".addresses", j)
-			ap := p.HostPort(field, a, 53)
-			if ap == "" {
+			ap := p.AddrPort(field, a, 53)
+			if !ap.IsValid() {
 				continue
 			}
-			ip := ipOf(ap)
+			ip := ap.Addr().Unmap().String()
 			if other, dup := owner[ip]; dup {
 				p.Add(field, "%s is also an address of hub %q: a NOTIFY from it could not be told apart", ip, other)
 			}
 			owner[ip] = hf.Name
-			h.Addrs = append(h.Addrs, ap)
+			h.Addrs = append(h.Addrs, ap.String())
 		}
 		h.Key = hf.TSIG.Check(p.In(path+".tsig"), baseDir)
 		hubs = append(hubs, h)
@@ -201,7 +201,3 @@ func (f *File) validateHubs(p *yamlconf.Problems, baseDir string) []Hub {
 
 // String names the hub and its addresses, for logs and --check.
 func (h Hub) String() string { return h.Name + " " + strings.Join(h.Addrs, ",") }
-
-func ipOf(addrPort string) string {
-	return netip.MustParseAddrPort(addrPort).Addr().Unmap().String()
-}
