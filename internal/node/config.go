@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"anycloud/internal/authserver"
 	"anycloud/internal/tcpslots"
 	"anycloud/internal/xfr"
@@ -117,9 +115,8 @@ func (f *File) validate(baseDir string) (*Config, error) {
 	if f.Catalog == "" {
 		p.Add("catalog", "required: the name of the hub's catalog zone")
 	} else {
-		p.DomainName("catalog", f.Catalog)
+		cfg.Catalog = p.DomainName("catalog", f.Catalog)
 	}
-	cfg.Catalog = dns.CanonicalName(f.Catalog)
 	cfg.Hubs = f.validateHubs(p, baseDir)
 	cfg.Timeout = p.Duration("timeouts.transfer", f.Timeouts.Transfer, 10*time.Second)
 	cfg.MinRefresh = p.Duration("timeouts.min-refresh", f.Timeouts.MinRefresh, 5*time.Second)
