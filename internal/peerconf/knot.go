@@ -67,7 +67,7 @@ func knotRemotes(b *strings.Builder, zones []Zone) map[string]string {
 		}
 		id := fmt.Sprintf("remote%d", len(ids))
 		ids[remoteKey(addr, key)] = id
-		fmt.Fprintf(b, "  - id: %s\n    address: %s\n", id, knotAddress(addr))
+		fmt.Fprintf(b, "  - id: %s\n    address: %s\n", id, atPort(addr))
 		writeIf(b, "    key: %s\n", key)
 	}
 	for _, z := range zones {
@@ -81,8 +81,8 @@ func knotRemotes(b *strings.Builder, zones []Zone) map[string]string {
 
 func remoteKey(addr, key string) string { return addr + " " + key }
 
-// knotAddress turns "host:port" into Knot's "host@port".
-func knotAddress(hostport string) string {
+// atPort turns "host:port" into the "host@port" Knot and NSD write.
+func atPort(hostport string) string {
 	host, port, err := net.SplitHostPort(hostport)
 	if err != nil {
 		return hostport
