@@ -28,9 +28,9 @@ endif
 #            packages: those whose tests call testenv.Interop or import
 #            testpeer (their other tests run there too).
 #   unit     every other test of every other package.
-LAB_PKGS     := ./internal/lab/cloud
-UNIT_PKGS     = $(filter-out anycloud/internal/lab/cloud,$(shell $(GO) list ./...))
-INTEROP_PKGS  = $(sort ./internal/testpeer $(filter-out ./internal/lab/cloud,\
+PKGS_lab     := ./internal/lab/cloud
+PKGS_unit     = $(filter-out anycloud/internal/lab/cloud,$(shell $(GO) list ./...))
+PKGS_interop  = $(sort ./internal/testpeer $(filter-out ./internal/lab/cloud,\
                 $(patsubst %/,%,$(dir $(shell grep -rlE --include='*_test.go' \
                   -e 'testenv\.Interop|"anycloud/internal/testpeer"' .)))))
 
@@ -55,15 +55,10 @@ deps-test:
 # cached, test-unit runs it too).
 test: deps-test fmt-check vet test-unit test-interop test-lab
 
-test-unit: deps-test
-	ANYCLOUD_TEST_LEVEL=unit $(GO) test -count=1 -timeout 40m $(TESTFLAGS) $(UNIT_PKGS)
-
-test-interop: deps-test
-	ANYCLOUD_TEST_LEVEL=interop $(GO) test -count=1 -timeout 40m $(TESTFLAGS) $(INTEROP_PKGS)
-
-# Root; fixed namespace names: one run at a time on a machine.
-test-lab: deps-test
-	ANYCLOUD_TEST_LEVEL=lab $(GO) test -count=1 -timeout 40m $(TESTFLAGS) $(LAB_PKGS)
+# One level each, its packages in PKGS_<level>. test-lab needs root and,
+# its namespace names being fixed, runs one at a time on a machine.
+test-unit test-interop test-lab: test-%: deps-test
+	ANYCLOUD_TEST_LEVEL=$* $(GO) test -count=1 -timeout 40m $(TESTFLAGS) $(PKGS_$*)
 
 # The package test in a Debian tree made by debootstrap from a mirror
 # (ANYCLOUD_DEBIAN_MIRROR; cached under $$TMPDIR/anycloud-pkgtest). Root.

@@ -19,12 +19,20 @@ import (
 // outgoing socket in that namespace. Nothing is routed between the host and
 // the lab.
 
+// checkLoopback refuses a listen address that is not a loopback
+// address:port (the forwarder's and the webhook receiver's).
+func checkLoopback(what, listen string) error {
+	if ap, err := netip.ParseAddrPort(listen); err != nil || !ap.Addr().IsLoopback() {
+		return fmt.Errorf("%s: %q is not a loopback address:port", what, listen)
+	}
+	return nil
+}
+
 // RunForwarder accepts on listen (a loopback address) until ctx ends and
 // connects each client to target inside namespace ns.
 func RunForwarder(ctx context.Context, listen, ns, target string, log *slog.Logger) error {
-	ap, err := netip.ParseAddrPort(listen)
-	if err != nil || !ap.Addr().IsLoopback() {
-		return fmt.Errorf("forward: %q is not a loopback address:port", listen)
+	if err := checkLoopback("forward", listen); err != nil {
+		return err
 	}
 	tp, err := netip.ParseAddrPort(target)
 	if err != nil || !isDocumentation(tp.Addr()) {

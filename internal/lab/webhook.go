@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"sync"
 	"time"
@@ -72,9 +71,8 @@ func WebhookHandler(out io.Writer) http.Handler {
 // RunWebhook serves WebhookHandler on listen (loopback only) until ctx
 // ends, appending to the file out.
 func RunWebhook(ctx context.Context, listen, out string) error {
-	ap, err := netip.ParseAddrPort(listen)
-	if err != nil || !ap.Addr().IsLoopback() {
-		return fmt.Errorf("webhook: %q is not a loopback address:port", listen)
+	if err := checkLoopback("webhook", listen); err != nil {
+		return err
 	}
 	f, err := os.OpenFile(out, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {

@@ -176,9 +176,7 @@ func (c *Config) Check(p *yamlconf.Problems) {
 	seen := map[string]bool{}
 	for i, z := range c.Zones {
 		field := yamlconf.Index("zones", i)
-		if _, ok := dns.IsDomainName(z.Zone); !ok {
-			p.Add(field+".zone", "%q is not a domain name", z.Zone)
-		} else if seen[z.Zone] {
+		if p.DomainName(field+".zone", z.Zone) != "" && seen[z.Zone] {
 			p.Add(field+".zone", "%q is listed twice", z.Zone)
 		}
 		seen[z.Zone] = true

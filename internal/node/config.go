@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/miekg/dns"
-
 	"anycloud/internal/authserver"
 	"anycloud/internal/tcpslots"
 	"anycloud/internal/xfr"
@@ -117,9 +115,8 @@ func (f *File) validate(baseDir string) (*Config, error) {
 	if f.Catalog == "" {
 		p.Add("catalog", "required: the name of the hub's catalog zone")
 	} else {
-		p.DomainName("catalog", f.Catalog)
+		cfg.Catalog = p.DomainName("catalog", f.Catalog)
 	}
-	cfg.Catalog = dns.CanonicalName(f.Catalog)
 	cfg.Hubs = f.validateHubs(p, baseDir)
 	cfg.Timeout = p.Duration("timeouts.transfer", f.Timeouts.Transfer, 10*time.Second)
 	cfg.MinRefresh = p.Duration("timeouts.min-refresh", f.Timeouts.MinRefresh, 5*time.Second)
@@ -182,16 +179,16 @@ func (f *File) validateHubs(p *yamlconf.Problems, baseDir string) []Hub {
 		}
 		for j, a := range hf.Addresses {
 			field := yamlconf.Index(path+".addresses", j)
-			ap := p.HostPort(field, a, 53)
-			if ap == "" {
+			ap := p.AddrPort(field, a, 53)
+			if !ap.IsValid() {
 				continue
 			}
-			ip := ipOf(ap)
+			ip := ap.Addr().Unmap().String()
 			if other, dup := owner[ip]; dup {
 				p.Add(field, "%s is also an address of hub %q: a NOTIFY from it could not be told apart", ip, other)
 			}
 			owner[ip] = hf.Name
-			h.Addrs = append(h.Addrs, ap)
+			h.Addrs = append(h.Addrs, ap.String())
 		}
 		h.Key = hf.TSIG.Check(p.In(path+".tsig"), baseDir)
 		hubs = append(hubs, h)
@@ -201,7 +198,3 @@ func (f *File) validateHubs(p *yamlconf.Problems, baseDir string) []Hub {
 
 // String names the hub and its addresses, for logs and --check.
 func (h Hub) String() string { return h.Name + " " + strings.Join(h.Addrs, ",") }
-
-func ipOf(addrPort string) string {
-	return netip.MustParseAddrPort(addrPort).Addr().Unmap().String()
-}

@@ -66,12 +66,12 @@ func nsdZone(b *strings.Builder, z Zone, acls []ACL, dir string) {
 		fmt.Fprintf(b, "    zonefile: %q\n", filepath.Join(dir, strings.TrimSuffix(z.Origin, ".")+".zone"))
 	}
 	if z.Primary != "" {
-		host := nsdAddress(z.Primary)
+		host := atPort(z.Primary)
 		fmt.Fprintf(b, "    request-xfr: %s %s\n", host, keyOrNoKey(z.PrimaryKey))
 		fmt.Fprintf(b, "    allow-notify: %s %s\n", strings.Split(host, "@")[0], keyOrNoKey(z.PrimaryKey))
 	}
 	for _, target := range z.Notify {
-		fmt.Fprintf(b, "    notify: %s %s\n", nsdAddress(target), keyOrNoKey(z.NotifyKey))
+		fmt.Fprintf(b, "    notify: %s %s\n", atPort(target), keyOrNoKey(z.NotifyKey))
 	}
 	for _, a := range acls {
 		if a.Transfer {
@@ -82,9 +82,6 @@ func nsdZone(b *strings.Builder, z Zone, acls []ACL, dir string) {
 		}
 	}
 }
-
-// nsdAddress turns "host:port" into NSD's "host@port".
-func nsdAddress(hostport string) string { return knotAddress(hostport) }
 
 func keyOrNoKey(key string) string {
 	if key == "" {

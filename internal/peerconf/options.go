@@ -59,9 +59,6 @@ type KnotOptions struct {
 	// or fixes it when two peers must know each other's address before
 	// either starts (primary and secondary NOTIFYing each other).
 	Port int
-	// SemanticChecks turns Knot's zone semantic checks on; off by default
-	// so that deliberately odd test zones still load.
-	SemanticChecks bool
 
 	// The options below are for a primary whose zone changes (StartPrimary,
 	// the bench's soak, the lab's primaries) and for servers outside tests.

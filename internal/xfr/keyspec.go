@@ -3,7 +3,6 @@ package xfr
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -25,11 +24,7 @@ func (s KeySpec) Load(baseDir string) (*Key, error) {
 	if s.Name == "" || s.Algorithm == "" || s.SecretFile == "" {
 		return nil, fmt.Errorf("a TSIG key needs name, algorithm and secret-file")
 	}
-	path := s.SecretFile
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(baseDir, path)
-	}
-	secret, err := os.ReadFile(path)
+	secret, err := os.ReadFile(yamlconf.Resolve(baseDir, s.SecretFile))
 	if err != nil {
 		return nil, fmt.Errorf("TSIG key %s: %w", s.Name, err)
 	}

@@ -30,14 +30,22 @@ func (p *Problems) Duration(field, s string, def time.Duration) time.Duration {
 // (IPv6 as [::1]:53), with defaultPort when none is given; names are not
 // accepted.
 func HostPort(s string, defaultPort uint16) (string, error) {
+	ap, err := addrPort(s, defaultPort)
+	if err != nil {
+		return "", err
+	}
+	return ap.String(), nil
+}
+
+func addrPort(s string, defaultPort uint16) (netip.AddrPort, error) {
 	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return ap.String(), nil
+		return ap, nil
 	}
 	a, err := netip.ParseAddr(s)
 	if err != nil {
-		return "", fmt.Errorf("%q is not an IP address or IP:port", s)
+		return netip.AddrPort{}, fmt.Errorf("%q is not an IP address or IP:port", s)
 	}
-	return netip.AddrPortFrom(a, defaultPort).String(), nil
+	return netip.AddrPortFrom(a, defaultPort), nil
 }
 
 // HostPort checks an address written "IP" or "IP:PORT" and returns it as
@@ -53,7 +61,10 @@ func (p *Problems) HostPort(field, s string, defaultPort uint16) string {
 // AddrPort checks an address written "IP" or "IP:PORT" as HostPort does and
 // returns it parsed (the zero AddrPort when it is wrong).
 func (p *Problems) AddrPort(field, s string, defaultPort uint16) netip.AddrPort {
-	ap, _ := netip.ParseAddrPort(p.HostPort(field, s, defaultPort))
+	ap, err := addrPort(s, defaultPort)
+	if err != nil {
+		p.Add(field, "%v", err)
+	}
 	return ap
 }
 
