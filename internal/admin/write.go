@@ -330,14 +330,7 @@ func appendOnce(list []string, s string) []string {
 	return append(list, s)
 }
 
-func (tx *adminTx) needsReload() bool {
-	for _, n := range tx.order {
-		if hub.ReloadsOn(n) {
-			return true
-		}
-	}
-	return false
-}
+func (tx *adminTx) needsReload() bool { return slices.ContainsFunc(tx.order, hub.ReloadsOn) }
 
 // change is the log entry: each file with its precondition.
 func (tx *adminTx) change() replica.Change {
