@@ -216,10 +216,8 @@ func (tx *adminTx) read(name string) ([]byte, error) {
 	if data, ok := tx.files[name]; ok {
 		return data, nil
 	}
-	for _, n := range tx.order {
-		if n == name {
-			return nil, nil // removed by this change
-		}
+	if slices.Contains(tx.order, name) {
+		return nil, nil // removed by this change
 	}
 	data, err := os.ReadFile(tx.path(name))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -297,9 +295,7 @@ func (tx *adminTx) readJSON(name string, out any) error {
 
 func (tx *adminTx) write(name string, data []byte) {
 	tx.read(name) // records the precondition
-	if _, ok := tx.files[name]; !ok {
-		tx.order = appendOnce(tx.order, name)
-	}
+	tx.order = appendOnce(tx.order, name)
 	tx.files[name] = data
 }
 
@@ -328,22 +324,13 @@ func (tx *adminTx) writeJSON(name string, v any) error {
 }
 
 func appendOnce(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
+	if slices.Contains(list, s) {
+		return list
 	}
 	return append(list, s)
 }
 
-func (tx *adminTx) needsReload() bool {
-	for _, n := range tx.order {
-		if hub.ReloadsOn(n) {
-			return true
-		}
-	}
-	return false
-}
+func (tx *adminTx) needsReload() bool { return slices.ContainsFunc(tx.order, hub.ReloadsOn) }
 
 // change is the log entry: each file with its precondition.
 func (tx *adminTx) change() replica.Change {

@@ -50,18 +50,10 @@ func AdminPath(storage string, parts ...string) string {
 	return filepath.Join(append([]string{storage, adminDir}, parts...)...)
 }
 
-// mergeAdministered appends the administered clients and nodes to f.
-func (f *File) mergeAdministered() error {
-	if f.Storage == "" {
-		return nil
-	}
-	return f.mergeAdministeredFrom(AdminPath(f.Storage))
-}
-
-// mergeAdministeredFrom reads the administered files in root (the admin
-// directory, or a copy being checked). Key files named relative
-// ("keys/NAME.key", as written since replication) are in root, so the
-// files mean the same at every hub and after a restore elsewhere.
+// mergeAdministeredFrom appends to f the administered clients and nodes
+// in root (the admin directory, or a copy being checked). Key files named
+// relative ("keys/NAME.key", as written since replication) are in root,
+// so the files mean the same at every hub and after a restore elsewhere.
 func (f *File) mergeAdministeredFrom(root string) error {
 	var clients []ClientFile
 	if err := readAdmin(filepath.Join(root, AdminClients), &clients); err != nil {
@@ -132,14 +124,7 @@ func (h *Hub) CheckAdministered(root string) error {
 	if err != nil {
 		return err
 	}
-	var f File
-	if err := yamlconf.Decode(data, &f); err != nil {
-		return err
-	}
-	if err := f.mergeAdministeredFrom(root); err != nil {
-		return err
-	}
-	_, err = f.validate(filepath.Dir(cfg.Path))
+	_, err = parseConfig(data, filepath.Dir(cfg.Path), root)
 	return err
 }
 

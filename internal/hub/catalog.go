@@ -141,7 +141,6 @@ func (h *Hub) catalogReplicationStarted(node *replica.Node) {
 // configuration, not yet served.
 type catalogUpdate struct {
 	next    *content
-	serial  uint32
 	members int
 }
 
@@ -168,7 +167,7 @@ func (h *Hub) nextCatalog(z *servedZone, members []string, cfg *Config) (*catalo
 	if err := h.store.Save(next.version, next.journal); err != nil {
 		return nil, fmt.Errorf("catalog: %w", err)
 	}
-	return &catalogUpdate{next: next, serial: serial, members: len(members)}, nil
+	return &catalogUpdate{next: next, members: len(members)}, nil
 }
 
 // publishCatalog serves u (from nextCatalog) and tells the nodes; it
@@ -181,8 +180,9 @@ func (h *Hub) publishCatalog(z *servedZone, u *catalogUpdate, cfg *Config) {
 	if cfg.clientsIndexKnown {
 		h.catalogIndex = cfg.clientsIndex
 	}
-	h.log.Info("catalog updated", "zone", z.origin, "serial", u.serial, "members", u.members)
-	h.notifier.zoneChanged(z.origin, u.next.version.SOA())
+	soa := u.next.version.SOA()
+	h.log.Info("catalog updated", "zone", z.origin, "serial", soa.Serial, "members", u.members)
+	h.notifier.zoneChanged(z.origin, soa)
 }
 
 // catalogSerial says whether to publish members, and under which serial.

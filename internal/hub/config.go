@@ -137,14 +137,25 @@ func LoadConfig(path string) (*Config, error) {
 // ParseConfig decodes data strictly and validates it; secret files are
 // resolved against baseDir.
 func ParseConfig(data []byte, baseDir string) (*Config, error) {
+	return parseConfig(data, baseDir, "")
+}
+
+// parseConfig is ParseConfig with the administered files read from
+// adminRoot ("": the admin directory of the configuration's storage).
+func parseConfig(data []byte, baseDir, adminRoot string) (*Config, error) {
 	var f File
 	if err := yamlconf.Decode(data, &f); err != nil {
 		return nil, err
 	}
 	// Clients and nodes added with `anycloud client add` / `node add`
 	// live in the storage directory and are validated with the rest.
-	if err := f.mergeAdministered(); err != nil {
-		return nil, err
+	if adminRoot == "" && f.Storage != "" {
+		adminRoot = AdminPath(f.Storage)
+	}
+	if adminRoot != "" {
+		if err := f.mergeAdministeredFrom(adminRoot); err != nil {
+			return nil, err
+		}
 	}
 	return f.validate(baseDir)
 }

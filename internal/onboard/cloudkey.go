@@ -53,16 +53,18 @@ func (k *CloudKey) Fingerprint() string { return fmt.Sprintf("%X", k.entity.Prim
 
 // ArmoredPrivate is the key to store (0600).
 func (k *CloudKey) ArmoredPrivate() ([]byte, error) {
-	return armored(openpgp.PrivateKeyType, func(w io.Writer) error { return k.entity.SerializePrivate(w, nil) })
+	return Armor(openpgp.PrivateKeyType, func(w io.Writer) error { return k.entity.SerializePrivate(w, nil) })
 }
 
 // ArmoredPublic is what clients import to verify bundles and to encrypt
 // their own keys to the cloud.
 func (k *CloudKey) ArmoredPublic() ([]byte, error) {
-	return armored(openpgp.PublicKeyType, k.entity.Serialize)
+	return Armor(openpgp.PublicKeyType, k.entity.Serialize)
 }
 
-func armored(kind string, write func(io.Writer) error) ([]byte, error) {
+// Armor is what write writes, ASCII-armoured as a block of kind
+// (openpgp.PublicKeyType, openpgp.PrivateKeyType), with a final newline.
+func Armor(kind string, write func(io.Writer) error) ([]byte, error) {
 	var buf bytes.Buffer
 	w, err := armor.Encode(&buf, kind, nil)
 	if err != nil {

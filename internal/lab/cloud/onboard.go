@@ -1,7 +1,6 @@
 package cloud
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,9 +9,9 @@ import (
 	"strings"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/ProtonMail/go-crypto/openpgp/armor"
 
 	"anycloud/internal/lab"
+	"anycloud/internal/onboard"
 )
 
 // onboardCommands onboard every sample client through the same commands
@@ -70,11 +69,11 @@ func labPGPKey(dir string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	pub, err := armored(openpgp.PublicKeyType, e.Serialize)
+	pub, err := onboard.Armor(openpgp.PublicKeyType, e.Serialize)
 	if err != nil {
 		return "", err
 	}
-	priv, err := armored(openpgp.PrivateKeyType, func(w io.Writer) error { return e.SerializePrivate(w, nil) })
+	priv, err := onboard.Armor(openpgp.PrivateKeyType, func(w io.Writer) error { return e.SerializePrivate(w, nil) })
 	if err != nil {
 		return "", err
 	}
@@ -85,19 +84,4 @@ func labPGPKey(dir string) (string, error) {
 		return "", err
 	}
 	return pubPath, os.WriteFile(pubPath, pub, 0o644)
-}
-
-func armored(blockType string, write func(io.Writer) error) ([]byte, error) {
-	var buf bytes.Buffer
-	w, err := armor.Encode(&buf, blockType, nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := write(w); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
